@@ -1,0 +1,274 @@
+"""The one error tree of aanspraak (DESIGN §3).
+
+::
+
+    AanspraakError
+    ├── Rejected(reason)      the input broke a rule; ``reason`` is a member of one of the
+    │                         reason enums below, and every reason belongs to one Family
+    │                         (the classes of THREATS.md: MALFORMED, TOO_LARGE, ...)
+    │   reasons, one StrEnum per normative text:
+    │     JoseReason          RFC 7515/7517/7519/7638: compact JWS, JWK, JWT time claims
+    │     SdJwtReason         RFC 9901: serialization, Disclosures, digests, Key Binding
+    │     SdJwtVcReason       SD-JWT VC: typ, vct, non-disclosable claims, issuer keys
+    │     TypeMetadataReason  SD-JWT VC Type Metadata: extends, integrity (SRI)
+    │     StatusListReason    Token Status List: encoding, bounds, Status List Token
+    └── Unsupported(feature)  valid per the standard, but not something we implement or
+                              have been configured to accept
+
+The core never raises anything else for bad input: no ``ValueError``, ``KeyError`` or
+``TypeError`` escapes a parser. The edges (CLI, HTTP services) map a reason to the wire
+code of their endpoint in one table each and never echo the input.
+
+A reason's value is its slug (``"duplicate-digest"``): it is what the CLI prints after
+``rejected:`` and what tests assert, so slugs are stable API.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Family(StrEnum):
+    """Error classes of THREATS.md; edges choose status codes by family."""
+
+    MALFORMED = "MALFORMED"
+    TOO_LARGE = "TOO_LARGE"
+    ALG_REJECTED = "ALG_REJECTED"
+    SIG_INVALID = "SIG_INVALID"
+    TYPE_INVALID = "TYPE_INVALID"
+    ISSUER_UNTRUSTED = "ISSUER_UNTRUSTED"
+    DISCLOSURE_INVALID = "DISCLOSURE_INVALID"
+    KB_INVALID = "KB_INVALID"
+    REPLAY = "REPLAY"
+    TIME_INVALID = "TIME_INVALID"
+    STATUS_UNAVAILABLE = "STATUS_UNAVAILABLE"
+    POLICY_UNSATISFIED = "POLICY_UNSATISFIED"
+
+
+class JoseReason(StrEnum):
+    """Compact JWS, JWK and JWT claim rules (RFC 7515, 7517, 7518, 7519, 7638)."""
+
+    TOKEN_TOO_LARGE = "token-too-large"
+    MALFORMED_JWS = "malformed-jws"
+    BAD_BASE64URL = "bad-base64url"
+    BAD_JSON = "bad-json"
+    DUPLICATE_JSON_KEY = "duplicate-json-key"
+    NON_FINITE_NUMBER = "non-finite-number"
+    NUMBER_TOO_LARGE = "number-too-large"
+    INVALID_UNICODE = "invalid-unicode"
+    JSON_TOO_DEEP = "json-too-deep"
+    NOT_A_JSON_OBJECT = "not-a-json-object"
+    ALG_NOT_ALLOWED = "alg-not-allowed"
+    ALG_KEY_MISMATCH = "alg-key-mismatch"
+    TYP_MISMATCH = "typ-mismatch"
+    UNSUPPORTED_HEADER = "unsupported-header"
+    BAD_SIGNATURE = "bad-signature"
+    BAD_JWK = "bad-jwk"
+    PRIVATE_KEY_MATERIAL = "private-key-material"
+    BAD_TIME_CLAIM = "bad-time-claim"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not-yet-valid"
+    ISSUED_IN_FUTURE = "issued-in-future"
+
+
+class SdJwtReason(StrEnum):
+    """RFC 9901 rules: serialization (§4, §8), Disclosures (§4.2), verification (§7)."""
+
+    MALFORMED_SERIALIZATION = "malformed-serialization"
+    TOO_MANY_DISCLOSURES = "too-many-disclosures"
+    TOO_MANY_DIGESTS = "too-many-digests"
+    NESTING_TOO_DEEP = "nesting-too-deep"
+    DISCLOSURE_NOT_ARRAY = "disclosure-not-array"
+    DISCLOSURE_WRONG_ARITY = "disclosure-wrong-arity"
+    DISCLOSURE_BAD_SALT = "disclosure-bad-salt"
+    DISCLOSURE_BAD_CLAIM_NAME = "disclosure-bad-claim-name"
+    DISCLOSURE_RESERVED_CLAIM_NAME = "disclosure-reserved-claim-name"
+    DISCLOSURE_KIND_MISMATCH = "disclosure-kind-mismatch"
+    DUPLICATE_DIGEST = "duplicate-digest"
+    DUPLICATE_DISCLOSURE = "duplicate-disclosure"
+    UNREFERENCED_DISCLOSURE = "unreferenced-disclosure"
+    CLAIM_NAME_COLLISION = "claim-name-collision"
+    BAD_SD_ARRAY = "bad-sd-array"
+    BAD_ARRAY_ELEMENT_PLACEHOLDER = "bad-array-element-placeholder"
+    MISPLACED_ELLIPSIS = "misplaced-ellipsis"
+    SD_ALG_NOT_TOP_LEVEL = "sd-alg-not-top-level"
+    SD_ALG_UNSUPPORTED = "sd-alg-unsupported"
+    KEY_BINDING_MISSING = "key-binding-missing"
+    KEY_BINDING_UNEXPECTED = "key-binding-unexpected"
+    HOLDER_KEY_MISSING = "holder-key-missing"
+    HOLDER_KEY_UNSUPPORTED = "holder-key-unsupported"
+    KB_CLAIM_MISSING = "kb-claim-missing"
+    KB_NONCE_MISMATCH = "kb-nonce-mismatch"
+    KB_AUDIENCE_MISMATCH = "kb-audience-mismatch"
+    KB_IAT_OUT_OF_WINDOW = "kb-iat-out-of-window"
+    KB_SD_HASH_MISMATCH = "kb-sd-hash-mismatch"
+    CLAIM_PATH_NOT_FOUND = "claim-path-not-found"
+    BAD_CLAIM_PATH = "bad-claim-path"
+
+
+class SdJwtVcReason(StrEnum):
+    """SD-JWT VC rules (draft-ietf-oauth-sd-jwt-vc, §3.2 claims, §3.5 key resolution)."""
+
+    VCT_MISSING = "vct-missing"
+    NON_DISCLOSABLE_CLAIM_DISCLOSED = "non-disclosable-claim-disclosed"
+    BAD_REGISTERED_CLAIM = "bad-registered-claim"
+    BAD_STATUS_CLAIM = "bad-status-claim"
+    ISSUER_KEY_NOT_FOUND = "issuer-key-not-found"
+    ISSUER_METADATA_INVALID = "issuer-metadata-invalid"
+    ISSUER_METADATA_MISMATCH = "issuer-metadata-mismatch"
+    X5C_CHAIN_INVALID = "x5c-chain-invalid"
+    X5C_CHAIN_TOO_LARGE = "x5c-chain-too-large"
+    DID_UNSUPPORTED = "did-unsupported"
+    DID_DOCUMENT_INVALID = "did-document-invalid"
+
+
+class TypeMetadataReason(StrEnum):
+    """SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc §6, §7 integrity)."""
+
+    METADATA_INVALID = "type-metadata-invalid"
+    VCT_MISMATCH = "type-metadata-vct-mismatch"
+    EXTENDS_CYCLE = "type-metadata-extends-cycle"
+    EXTENDS_TOO_DEEP = "type-metadata-extends-too-deep"
+    EXTENDS_MISSING = "type-metadata-extends-missing"
+    INTEGRITY_MALFORMED = "integrity-malformed"
+    INTEGRITY_UNSUPPORTED_ALG = "integrity-unsupported-alg"
+    INTEGRITY_MISMATCH = "integrity-mismatch"
+
+
+class StatusListReason(StrEnum):
+    """Token Status List rules (draft-ietf-oauth-status-list §4, §5, §6, §8)."""
+
+    BAD_BITS = "status-list-bad-bits"
+    BAD_LST = "status-list-bad-lst"
+    LIST_TOO_LARGE = "status-list-too-large"
+    BAD_INDEX = "status-index-malformed"
+    INDEX_OUT_OF_RANGE = "status-index-out-of-range"
+    BAD_REFERENCE = "status-reference-malformed"
+    SUBJECT_MISMATCH = "status-list-subject-mismatch"
+    BAD_TTL = "status-list-bad-ttl"
+    TOKEN_CLAIM_MISSING = "status-list-claim-missing"
+
+
+Reason = JoseReason | SdJwtReason | SdJwtVcReason | TypeMetadataReason | StatusListReason
+
+REASON_ENUMS: tuple[type[StrEnum], ...] = (
+    JoseReason,
+    SdJwtReason,
+    SdJwtVcReason,
+    TypeMetadataReason,
+    StatusListReason,
+)
+
+_F = Family
+FAMILY_OF: dict[Reason, Family] = {
+    JoseReason.TOKEN_TOO_LARGE: _F.TOO_LARGE,
+    JoseReason.MALFORMED_JWS: _F.MALFORMED,
+    JoseReason.BAD_BASE64URL: _F.MALFORMED,
+    JoseReason.BAD_JSON: _F.MALFORMED,
+    JoseReason.DUPLICATE_JSON_KEY: _F.MALFORMED,
+    JoseReason.NON_FINITE_NUMBER: _F.MALFORMED,
+    JoseReason.NUMBER_TOO_LARGE: _F.MALFORMED,
+    JoseReason.INVALID_UNICODE: _F.MALFORMED,
+    JoseReason.JSON_TOO_DEEP: _F.TOO_LARGE,
+    JoseReason.NOT_A_JSON_OBJECT: _F.MALFORMED,
+    JoseReason.ALG_NOT_ALLOWED: _F.ALG_REJECTED,
+    JoseReason.ALG_KEY_MISMATCH: _F.ALG_REJECTED,
+    JoseReason.TYP_MISMATCH: _F.TYPE_INVALID,
+    JoseReason.UNSUPPORTED_HEADER: _F.MALFORMED,
+    JoseReason.BAD_SIGNATURE: _F.SIG_INVALID,
+    JoseReason.BAD_JWK: _F.MALFORMED,
+    JoseReason.PRIVATE_KEY_MATERIAL: _F.MALFORMED,
+    JoseReason.BAD_TIME_CLAIM: _F.MALFORMED,
+    JoseReason.EXPIRED: _F.TIME_INVALID,
+    JoseReason.NOT_YET_VALID: _F.TIME_INVALID,
+    JoseReason.ISSUED_IN_FUTURE: _F.TIME_INVALID,
+    SdJwtReason.MALFORMED_SERIALIZATION: _F.MALFORMED,
+    SdJwtReason.TOO_MANY_DISCLOSURES: _F.TOO_LARGE,
+    SdJwtReason.TOO_MANY_DIGESTS: _F.TOO_LARGE,
+    SdJwtReason.NESTING_TOO_DEEP: _F.TOO_LARGE,
+    SdJwtReason.DISCLOSURE_NOT_ARRAY: _F.DISCLOSURE_INVALID,
+    SdJwtReason.DISCLOSURE_WRONG_ARITY: _F.DISCLOSURE_INVALID,
+    SdJwtReason.DISCLOSURE_BAD_SALT: _F.DISCLOSURE_INVALID,
+    SdJwtReason.DISCLOSURE_BAD_CLAIM_NAME: _F.DISCLOSURE_INVALID,
+    SdJwtReason.DISCLOSURE_RESERVED_CLAIM_NAME: _F.DISCLOSURE_INVALID,
+    SdJwtReason.DISCLOSURE_KIND_MISMATCH: _F.DISCLOSURE_INVALID,
+    SdJwtReason.DUPLICATE_DIGEST: _F.DISCLOSURE_INVALID,
+    SdJwtReason.DUPLICATE_DISCLOSURE: _F.DISCLOSURE_INVALID,
+    SdJwtReason.UNREFERENCED_DISCLOSURE: _F.DISCLOSURE_INVALID,
+    SdJwtReason.CLAIM_NAME_COLLISION: _F.DISCLOSURE_INVALID,
+    SdJwtReason.BAD_SD_ARRAY: _F.DISCLOSURE_INVALID,
+    SdJwtReason.BAD_ARRAY_ELEMENT_PLACEHOLDER: _F.DISCLOSURE_INVALID,
+    SdJwtReason.MISPLACED_ELLIPSIS: _F.DISCLOSURE_INVALID,
+    SdJwtReason.SD_ALG_NOT_TOP_LEVEL: _F.DISCLOSURE_INVALID,
+    SdJwtReason.SD_ALG_UNSUPPORTED: _F.ALG_REJECTED,
+    SdJwtReason.KEY_BINDING_MISSING: _F.KB_INVALID,
+    SdJwtReason.KEY_BINDING_UNEXPECTED: _F.KB_INVALID,
+    SdJwtReason.HOLDER_KEY_MISSING: _F.KB_INVALID,
+    SdJwtReason.HOLDER_KEY_UNSUPPORTED: _F.KB_INVALID,
+    SdJwtReason.KB_CLAIM_MISSING: _F.KB_INVALID,
+    SdJwtReason.KB_NONCE_MISMATCH: _F.REPLAY,
+    SdJwtReason.KB_AUDIENCE_MISMATCH: _F.REPLAY,
+    SdJwtReason.KB_IAT_OUT_OF_WINDOW: _F.TIME_INVALID,
+    SdJwtReason.KB_SD_HASH_MISMATCH: _F.KB_INVALID,
+    SdJwtReason.CLAIM_PATH_NOT_FOUND: _F.POLICY_UNSATISFIED,
+    SdJwtReason.BAD_CLAIM_PATH: _F.MALFORMED,
+    SdJwtVcReason.VCT_MISSING: _F.MALFORMED,
+    SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED: _F.DISCLOSURE_INVALID,
+    SdJwtVcReason.BAD_REGISTERED_CLAIM: _F.MALFORMED,
+    SdJwtVcReason.BAD_STATUS_CLAIM: _F.MALFORMED,
+    SdJwtVcReason.ISSUER_KEY_NOT_FOUND: _F.ISSUER_UNTRUSTED,
+    SdJwtVcReason.ISSUER_METADATA_INVALID: _F.ISSUER_UNTRUSTED,
+    SdJwtVcReason.ISSUER_METADATA_MISMATCH: _F.ISSUER_UNTRUSTED,
+    SdJwtVcReason.X5C_CHAIN_INVALID: _F.ISSUER_UNTRUSTED,
+    SdJwtVcReason.X5C_CHAIN_TOO_LARGE: _F.TOO_LARGE,
+    SdJwtVcReason.DID_UNSUPPORTED: _F.ISSUER_UNTRUSTED,
+    SdJwtVcReason.DID_DOCUMENT_INVALID: _F.ISSUER_UNTRUSTED,
+    TypeMetadataReason.METADATA_INVALID: _F.MALFORMED,
+    TypeMetadataReason.VCT_MISMATCH: _F.POLICY_UNSATISFIED,
+    TypeMetadataReason.EXTENDS_CYCLE: _F.MALFORMED,
+    TypeMetadataReason.EXTENDS_TOO_DEEP: _F.TOO_LARGE,
+    TypeMetadataReason.EXTENDS_MISSING: _F.MALFORMED,
+    TypeMetadataReason.INTEGRITY_MALFORMED: _F.MALFORMED,
+    TypeMetadataReason.INTEGRITY_UNSUPPORTED_ALG: _F.ALG_REJECTED,
+    TypeMetadataReason.INTEGRITY_MISMATCH: _F.SIG_INVALID,
+    StatusListReason.BAD_BITS: _F.MALFORMED,
+    StatusListReason.BAD_LST: _F.MALFORMED,
+    StatusListReason.LIST_TOO_LARGE: _F.TOO_LARGE,
+    StatusListReason.BAD_INDEX: _F.MALFORMED,
+    StatusListReason.INDEX_OUT_OF_RANGE: _F.MALFORMED,
+    StatusListReason.BAD_REFERENCE: _F.MALFORMED,
+    StatusListReason.SUBJECT_MISMATCH: _F.STATUS_UNAVAILABLE,
+    StatusListReason.BAD_TTL: _F.MALFORMED,
+    StatusListReason.TOKEN_CLAIM_MISSING: _F.MALFORMED,
+}
+
+
+class AanspraakError(Exception):
+    """Root of every error the core raises on purpose."""
+
+
+class Rejected(AanspraakError):
+    """The input broke a rule of a standard or of our policy.
+
+    The message is the reason's slug and nothing else: no input, no claim value, so the
+    exception can be logged or rendered without leaking what was submitted.
+    """
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason.value)
+        self.reason: Reason = reason
+
+    @property
+    def family(self) -> Family:
+        return FAMILY_OF[self.reason]
+
+    def __repr__(self) -> str:
+        return f"Rejected({type(self.reason).__name__}.{self.reason.name})"
+
+
+class Unsupported(AanspraakError):
+    """Valid per the standard, but a feature we do not implement or were told to refuse."""
+
+    def __init__(self, feature: str) -> None:
+        super().__init__(feature)
+        self.feature = feature

@@ -1,0 +1,168 @@
+"""Compact JWS: the only place that creates or checks signatures (RFC 7515, RFC 7519).
+
+Two steps, so that nothing unverified reaches business logic:
+
+``parse_compact_jws`` checks shape only (size first, then exactly three segments, strict
+base64url, strict JSON objects) and returns an ``UnverifiedJws``. Its header may be read to
+pick a key (``kid``, ``x5c``, ``iss``), nothing more.
+
+``verify_jws`` checks the header against the caller's rules (algorithm allowlist, the
+algorithm matches the key, explicit ``typ``, no ``crit`` we do not understand) and the
+signature, and returns a ``VerifiedJws``. Keys are never taken from the header (``jwk``,
+``jku``, ``x5u`` are ignored; RFC 8725 §3.10): the caller passes the key.
+
+Signature arithmetic is delegated to PyJWT's algorithm objects (which wrap ``cryptography``);
+the parsing around them is ours because PyJWT's parser is lax about base64 and duplicate
+JSON members, and because this keeps a verification at one signature's cost.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm
+
+from specs.errors import JoseReason, Rejected
+from specs.jose.encoding import b64url_decode, b64url_encode
+from specs.jose.keys import JwsAlg, PrivateJwk, PublicJwk
+from specs.jose.strict_json import dumps_compact, loads_strict
+
+DEFAULT_MAX_TOKEN_BYTES = 64 * 1024
+_ES256 = ECAlgorithm(ECAlgorithm.SHA256)
+_ED25519 = OKPAlgorithm()
+_SEGMENT_COUNT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class UnverifiedJws:
+    """Shape-checked, not yet trusted. Read the header only to choose a key."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedJws:
+    """A JWS whose signature verified under the caller's key and rules."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    key: PublicJwk
+
+
+def _decode_object(segment: str) -> dict[str, Any]:
+    value = loads_strict(b64url_decode(segment))
+    if not isinstance(value, dict):
+        raise Rejected(JoseReason.NOT_A_JSON_OBJECT)
+    return value
+
+
+def parse_compact_jws(token: str, *, max_bytes: int = DEFAULT_MAX_TOKEN_BYTES) -> UnverifiedJws:
+    """Split and decode a compact JWS (RFC 7515 §7.1) without trusting it.
+
+    The size check comes before any decoding so an oversized token costs nothing
+    (THREATS P-21).
+    """
+    if len(token) > max_bytes:
+        raise Rejected(JoseReason.TOKEN_TOO_LARGE)
+    if not token.isascii():
+        raise Rejected(JoseReason.MALFORMED_JWS)
+    parts = token.split(".")
+    if len(parts) != _SEGMENT_COUNT or not parts[0] or not parts[1]:
+        raise Rejected(JoseReason.MALFORMED_JWS)
+    header_segment, payload_segment, signature_segment = parts
+    header = _decode_object(header_segment)
+    payload = _decode_object(payload_segment)
+    signature = b64url_decode(signature_segment)
+    signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
+    return UnverifiedJws(header, payload, signing_input, signature)
+
+
+def media_type_matches(actual: object, expected: str) -> bool:
+    """RFC 7515 §4.1.9: compare case-insensitively; ``application/`` may be omitted."""
+    if not isinstance(actual, str):
+        return False
+    normalized = actual.lower()
+    if normalized.startswith("application/"):
+        normalized = normalized[len("application/") :]
+    return normalized == expected.lower()
+
+
+def check_header(
+    header: Mapping[str, Any],
+    *,
+    key: PublicJwk,
+    algorithms: Collection[JwsAlg],
+    typ: str | Collection[str],
+) -> JwsAlg:
+    """The header rules every JWT kind shares; returns the algorithm to verify with."""
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in algorithms:
+        raise Rejected(JoseReason.ALG_NOT_ALLOWED)
+    checked_alg = JwsAlg(alg)
+    if checked_alg is not key.alg or (
+        key.declared_alg is not None and key.declared_alg != checked_alg
+    ):
+        raise Rejected(JoseReason.ALG_KEY_MISMATCH)
+    allowed_types = (typ,) if isinstance(typ, str) else typ
+    if not any(media_type_matches(header.get("typ"), t) for t in allowed_types):
+        raise Rejected(JoseReason.TYP_MISMATCH)
+    # RFC 7515 §4.1.11: a recipient MUST reject a crit extension it does not understand;
+    # we understand none, and b64=false (RFC 7797) is never acceptable for a JWT.
+    if "crit" in header or "b64" in header:
+        raise Rejected(JoseReason.UNSUPPORTED_HEADER)
+    return checked_alg
+
+
+def verify_signature(jws: UnverifiedJws, *, key: PublicJwk, alg: JwsAlg) -> None:
+    """Raise ``bad-signature`` unless the signature verifies (wrong length included)."""
+    if alg is JwsAlg.ES256:
+        valid = _ES256.verify(jws.signing_input, key.key, jws.signature)  # type: ignore[arg-type]
+    else:
+        valid = _ED25519.verify(jws.signing_input, key.key, jws.signature)  # type: ignore[arg-type]
+    if not valid:
+        raise Rejected(JoseReason.BAD_SIGNATURE)
+
+
+def verify_jws(
+    jws: UnverifiedJws,
+    *,
+    key: PublicJwk,
+    algorithms: Collection[JwsAlg],
+    typ: str | Collection[str],
+) -> VerifiedJws:
+    """Check header rules, then the signature. Every argument is required."""
+    alg = check_header(jws.header, key=key, algorithms=algorithms, typ=typ)
+    verify_signature(jws, key=key, alg=alg)
+    return VerifiedJws(jws.header, jws.payload, key)
+
+
+def sign_compact_jws(
+    payload: Mapping[str, Any],
+    *,
+    key: PrivateJwk,
+    typ: str,
+    extra_header: Mapping[str, Any] | None = None,
+) -> str:
+    """Create a compact JWS with ``alg`` from the key and an explicit ``typ``."""
+    header: dict[str, Any] = {"alg": key.alg.value, "typ": typ}
+    if extra_header:
+        header.update(extra_header)
+    header_segment = b64url_encode(dumps_compact(header).encode("utf-8"))
+    payload_segment = b64url_encode(dumps_compact(payload).encode("utf-8"))
+    signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
+    if key.alg is JwsAlg.ES256:
+        signature = _ES256.sign(signing_input, key.key)  # type: ignore[arg-type]
+    else:
+        signature = _ED25519.sign(signing_input, key.key)  # type: ignore[arg-type]
+    return f"{header_segment}.{payload_segment}.{b64url_encode(signature)}"
+
+
+def constant_time_equals(left: str, right: str) -> bool:
+    """Compare two ASCII strings without leaking where they differ."""
+    return hmac.compare_digest(left.encode("ascii", "replace"), right.encode("ascii", "replace"))

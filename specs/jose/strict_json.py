@@ -1,0 +1,136 @@
+"""Strict JSON for everything that arrives inside a token (RFC 8259 with RFC 7493 I-JSON rules).
+
+``json.loads`` accepts ``NaN``/``Infinity``, lets a duplicate member silently win, turns
+``1e400`` into ``inf`` and recurses until the interpreter gives up. Each of those has broken a
+JOSE library, so this parser rejects them:
+
+* duplicate member names (RFC 7493 §2.3, RFC 7515 §5.2 step 4) -> ``duplicate-json-key``;
+* ``NaN``, ``Infinity``, and numbers that overflow a double -> ``non-finite-number``;
+* integers with more than ``MAX_INTEGER_DIGITS`` digits (I-JSON §2.2) -> ``number-too-large``;
+* strings with unpaired surrogates (I-JSON §2.1) -> ``invalid-unicode``;
+* nesting deeper than ``limits.max_depth`` -> ``json-too-deep``.
+
+Callers cap the size of the text before calling; this module caps the depth.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from specs.errors import JoseReason, Rejected
+
+MAX_DEPTH = 32
+MAX_INTEGER_DIGITS = 20
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class _StrictJsonError(Exception):
+    def __init__(self, reason: JoseReason) -> None:
+        self.reason = reason
+
+
+def _pairs_to_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _StrictJsonError(JoseReason.DUPLICATE_JSON_KEY)
+    return result
+
+
+def _reject_constant(_name: str) -> Any:
+    raise _StrictJsonError(JoseReason.NON_FINITE_NUMBER)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _StrictJsonError(JoseReason.NON_FINITE_NUMBER)
+    return value
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _StrictJsonError(JoseReason.NUMBER_TOO_LARGE)
+    return int(text)
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_pairs_to_dict,
+    parse_constant=_reject_constant,
+    parse_float=_parse_float,
+    parse_int=_parse_int,
+)
+
+
+def loads_strict(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse one JSON text strictly; see the module docstring for what is refused."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Rejected(JoseReason.INVALID_UNICODE) from exc
+    else:
+        text = data
+    try:
+        value = _DECODER.decode(text)
+    except _StrictJsonError as exc:
+        raise Rejected(exc.reason) from None
+    except RecursionError:
+        raise Rejected(JoseReason.JSON_TOO_DEEP) from None
+    except (json.JSONDecodeError, ValueError):
+        raise Rejected(JoseReason.BAD_JSON) from None
+    # Depth cannot exceed the number of containers, so most inputs skip the walk.
+    if text.count("{") + text.count("[") > max_depth:
+        _check_depth(value, max_depth)
+    if "\\u" in text and _ESCAPED_SURROGATE.search(text):
+        _check_surrogates(value)
+    return value
+
+
+def _check_depth(value: Any, max_depth: int) -> None:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children: Iterable[Any]
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > max_depth:
+            raise Rejected(JoseReason.JSON_TOO_DEEP)
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _check_surrogates(value: Any) -> None:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            strings = [node]
+        elif isinstance(node, dict):
+            strings = list(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+            continue
+        else:
+            continue
+        for item in strings:
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise Rejected(JoseReason.INVALID_UNICODE) from None
+
+
+def dumps_compact(value: Any) -> str:
+    """Serialize for signing or hashing: no whitespace, UTF-8 kept, NaN refused.
+
+    ``ensure_ascii=False`` keeps the text short; the JWS layer encodes it as UTF-8
+    (RFC 7515 §7.1 BASE64URL(UTF8(JWS Protected Header))).
+    """
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
