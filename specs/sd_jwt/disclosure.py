@@ -1,0 +1,86 @@
+"""Disclosures (RFC 9901 §4.2): building, parsing and digesting them.
+
+A Disclosure is base64url(JSON array): ``[salt, name, value]`` for an object property
+(§4.2.1) or ``[salt, value]`` for an array element (§4.2.2). Its digest is taken over the
+base64url *string* as sent (§4.2.3), never over a re-encoding, so two encodings of the same
+claim have different digests; that is why base64url decoding is strict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from specs.errors import JoseReason, Rejected, SdJwtReason
+from specs.jose import b64url_decode, b64url_encode, dumps_compact, loads_strict
+
+HashFunction = Callable[[bytes], Any]
+#: IANA "Named Information Hash Algorithm" names we accept for ``_sd_alg`` (§4.1.1).
+#: The names are case-sensitive; truncated variants (``sha-256-32``) are not secure (§10.9).
+HASH_ALGORITHMS: dict[str, HashFunction] = {
+    "sha-256": hashlib.sha256,
+    "sha-384": hashlib.sha384,
+    "sha-512": hashlib.sha512,
+}
+DEFAULT_HASH_ALG = "sha-256"
+SALT_BYTES = 16  # 128 bits, RFC 9901 §9.3
+RESERVED_CLAIM_NAMES = frozenset({"_sd", "..."})
+_OBJECT_PROPERTY_ARITY = 3
+_ARRAY_ELEMENT_ARITY = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """One parsed Disclosure; ``name`` is ``None`` for an array element."""
+
+    encoded: str
+    salt: str
+    name: str | None
+    value: Any
+    digest: str
+
+
+def digest_of(encoded: str, hash_alg: str = DEFAULT_HASH_ALG) -> str:
+    """§4.2.3: base64url(hash(ASCII(disclosure string)))."""
+    return b64url_encode(HASH_ALGORITHMS[hash_alg](encoded.encode("ascii")).digest())
+
+
+def parse_disclosure(encoded: str, *, hash_alg: str) -> Disclosure:
+    """Decode and check one Disclosure; the caller checks where it is referenced from."""
+    raw = b64url_decode(encoded)
+    try:
+        decoded = loads_strict(raw)
+    except Rejected as exc:
+        if exc.reason is JoseReason.BAD_JSON:
+            raise Rejected(SdJwtReason.DISCLOSURE_NOT_ARRAY) from None
+        raise
+    if not isinstance(decoded, list):
+        raise Rejected(SdJwtReason.DISCLOSURE_NOT_ARRAY)
+    if len(decoded) == _OBJECT_PROPERTY_ARITY:
+        salt, name, value = decoded
+        if not isinstance(name, str):
+            raise Rejected(SdJwtReason.DISCLOSURE_BAD_CLAIM_NAME)
+        if name in RESERVED_CLAIM_NAMES:
+            raise Rejected(SdJwtReason.DISCLOSURE_RESERVED_CLAIM_NAME)
+    elif len(decoded) == _ARRAY_ELEMENT_ARITY:
+        salt, value = decoded
+        name = None
+    else:
+        raise Rejected(SdJwtReason.DISCLOSURE_WRONG_ARITY)
+    if not isinstance(salt, str) or not salt:
+        raise Rejected(SdJwtReason.DISCLOSURE_BAD_SALT)
+    return Disclosure(encoded, salt, name, value, digest_of(encoded, hash_alg))
+
+
+def build_disclosure(salt: str, name: str | None, value: Any, *, hash_alg: str) -> Disclosure:
+    """Encode a Disclosure as compact UTF-8 JSON (§4.2.1 allows any valid JSON encoding)."""
+    array = [salt, value] if name is None else [salt, name, value]
+    encoded = b64url_encode(dumps_compact(array).encode("utf-8"))
+    return Disclosure(encoded, salt, name, value, digest_of(encoded, hash_alg))
+
+
+def new_salt(random_bytes: Callable[[int], bytes]) -> str:
+    """A 128-bit salt from the caller's CSPRNG, base64url-encoded (§4.2.1, §9.3)."""
+    return b64url_encode(random_bytes(SALT_BYTES))

@@ -1,0 +1,140 @@
+"""Rebuild the claims from the issuer-signed payload and the Disclosures (RFC 9901 §7.1).
+
+The walk starts at the signed payload and follows digests into Disclosures, never the other
+way round, so a Disclosure counts only if the signed payload (or a Disclosure it reaches)
+references it. Each rule of §7.1 step 4 is a reason:
+
+* ``_sd`` must be an array of strings; ``{"...": digest}`` is the only array-element
+  placeholder, and ``...`` appears nowhere else;
+* a digest may occur once in the whole payload, Disclosures included (§7.1 4.3.2);
+* an object-property Disclosure may only be referenced from ``_sd``, an array-element one
+  only from ``...`` (§7.1 4.3.3, 4.2.3);
+* a disclosed name must not already exist at its level (§7.1 4.3.4 / 4.2.4);
+* ``_sd_alg`` only at the top level (§4.1.1);
+* every Disclosure must be referenced (§7.1 step 5), none may appear twice (§7.1 4.1).
+
+Digests without a Disclosure are decoys or undisclosed claims and are dropped silently.
+The result records, for each Disclosure, the claims path it revealed: the holder uses that
+to select Disclosures, the SD-JWT VC layer to refuse registered claims that were disclosed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from specs.errors import Rejected, SdJwtReason
+from specs.sd_jwt.disclosure import Disclosure
+from specs.sd_jwt.limits import SdJwtLimits
+
+ClaimPathElement = str | int
+RevealedPath = tuple[ClaimPathElement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedPayload:
+    """Claims with every Disclosure applied, and where each Disclosure landed."""
+
+    claims: dict[str, Any]
+    revealed_paths: dict[str, RevealedPath]
+    """Digest -> claims path of the value that Disclosure revealed."""
+
+
+class _Walk:
+    def __init__(self, disclosures: Sequence[Disclosure], limits: SdJwtLimits) -> None:
+        self.by_digest: dict[str, Disclosure] = {}
+        for disclosure in disclosures:
+            if disclosure.digest in self.by_digest:
+                raise Rejected(SdJwtReason.DUPLICATE_DISCLOSURE)
+            self.by_digest[disclosure.digest] = disclosure
+        self.limits = limits
+        self.seen: set[str] = set()
+        self.revealed: dict[str, RevealedPath] = {}
+
+    def see(self, digest: str) -> Disclosure | None:
+        if digest in self.seen:
+            raise Rejected(SdJwtReason.DUPLICATE_DIGEST)
+        self.seen.add(digest)
+        if len(self.seen) > self.limits.max_digests:
+            raise Rejected(SdJwtReason.TOO_MANY_DIGESTS)
+        return self.by_digest.get(digest)
+
+    def value(self, node: Any, path: RevealedPath, depth: int) -> Any:
+        if isinstance(node, dict):
+            return self.object(node, path, depth)
+        if isinstance(node, list):
+            return self.array(node, path, depth)
+        return node
+
+    def object(self, node: dict[str, Any], path: RevealedPath, depth: int) -> dict[str, Any]:
+        if depth > self.limits.max_depth:
+            raise Rejected(SdJwtReason.NESTING_TOO_DEEP)
+        result: dict[str, Any] = {}
+        for name, child in node.items():
+            if name == "_sd":
+                continue
+            if name == "_sd_alg":
+                if depth:
+                    raise Rejected(SdJwtReason.SD_ALG_NOT_TOP_LEVEL)
+                continue
+            if name == "...":
+                raise Rejected(SdJwtReason.MISPLACED_ELLIPSIS)
+            result[name] = self.value(child, (*path, name), depth + 1)
+        if "_sd" in node:
+            self.object_digests(node["_sd"], result, path, depth)
+        return result
+
+    def object_digests(
+        self, digests: Any, result: dict[str, Any], path: RevealedPath, depth: int
+    ) -> None:
+        if not isinstance(digests, list):
+            raise Rejected(SdJwtReason.BAD_SD_ARRAY)
+        if len(digests) > self.limits.max_digests:
+            raise Rejected(SdJwtReason.TOO_MANY_DIGESTS)
+        for digest in digests:
+            if not isinstance(digest, str):
+                raise Rejected(SdJwtReason.BAD_SD_ARRAY)
+            disclosure = self.see(digest)
+            if disclosure is None:
+                continue
+            name = disclosure.name
+            if name is None:
+                raise Rejected(SdJwtReason.DISCLOSURE_KIND_MISMATCH)
+            if name in result:
+                raise Rejected(SdJwtReason.CLAIM_NAME_COLLISION)
+            claim_path = (*path, name)
+            self.revealed[digest] = claim_path
+            result[name] = self.value(disclosure.value, claim_path, depth + 1)
+
+    def array(self, node: list[Any], path: RevealedPath, depth: int) -> list[Any]:
+        if depth > self.limits.max_depth:
+            raise Rejected(SdJwtReason.NESTING_TOO_DEEP)
+        result: list[Any] = []
+        for element in node:
+            if isinstance(element, dict) and "..." in element:
+                digest = element["..."]
+                if len(element) != 1 or not isinstance(digest, str):
+                    raise Rejected(SdJwtReason.BAD_ARRAY_ELEMENT_PLACEHOLDER)
+                disclosure = self.see(digest)
+                if disclosure is None:
+                    continue
+                if disclosure.name is not None:
+                    raise Rejected(SdJwtReason.DISCLOSURE_KIND_MISMATCH)
+                claim_path = (*path, len(result))
+                self.revealed[digest] = claim_path
+                result.append(self.value(disclosure.value, claim_path, depth + 1))
+            else:
+                result.append(self.value(element, (*path, len(result)), depth + 1))
+        return result
+
+
+def process_payload(
+    payload: dict[str, Any], disclosures: Sequence[Disclosure], *, limits: SdJwtLimits
+) -> ProcessedPayload:
+    """Apply Disclosures to the signed payload; raises ``Rejected`` on any §7.1 violation."""
+    walk = _Walk(disclosures, limits)
+    claims = walk.object(payload, (), 0)
+    if len(walk.revealed) != len(walk.by_digest):
+        raise Rejected(SdJwtReason.UNREFERENCED_DISCLOSURE)
+    return ProcessedPayload(claims, walk.revealed)
