@@ -1,0 +1,20 @@
+"""The ``aanspraak`` command: the front door to every role (DESIGN §1, aanspraak/)."""
+
+from __future__ import annotations
+
+import typer
+
+from aanspraak import demo, sd_jwt_cli
+
+app = typer.Typer(
+    help="aanspraak: citizen-held credentials that decide eligibility without pooling data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(sd_jwt_cli.app, name="sd-jwt")
+app.command("demo")(demo.run)
+
+
+def main() -> None:
+    app()

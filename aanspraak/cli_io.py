@@ -1,0 +1,64 @@
+"""Bounded input for the command line: files and stdin are read with a cap, never whole.
+
+Exit codes are the contract other tools test against: 0 success, 1 the input was rejected
+(one line ``rejected: <reason-slug>`` on stderr), 2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+from specs.errors import Rejected
+from specs.jose import PrivateJwk, PublicJwk, loads_strict, parse_private_jwk, parse_public_jwk
+
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+MAX_FILE_CHARS = 1024 * 1024
+
+
+def fail_usage(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def fail_rejected(error: Rejected) -> NoReturn:
+    typer.echo(f"rejected: {error.reason.value}", err=True)
+    raise typer.Exit(EXIT_REJECTED)
+
+
+def read_stdin(max_chars: int) -> str:
+    """Read at most ``max_chars`` (+1 to detect overflow) and strip surrounding whitespace."""
+    data = sys.stdin.read(max_chars + 1)
+    return data.strip() if len(data) <= max_chars else data
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            text = handle.read(MAX_FILE_CHARS + 1)
+    except (OSError, UnicodeDecodeError):
+        fail_usage(f"cannot read the {what} file")
+    if len(text) > MAX_FILE_CHARS:
+        fail_usage(f"the {what} file is larger than {MAX_FILE_CHARS} characters")
+    try:
+        return loads_strict(text)
+    except Rejected as exc:
+        fail_usage(f"the {what} file is not valid JSON ({exc.reason.value})")
+
+
+def read_private_key(path: Path, what: str) -> PrivateJwk:
+    try:
+        return parse_private_jwk(read_json_file(path, what))
+    except Rejected as exc:
+        fail_usage(f"the {what} file is not a usable private JWK ({exc.reason.value})")
+
+
+def read_public_key(path: Path, what: str) -> PublicJwk:
+    try:
+        return parse_public_jwk(read_json_file(path, what))
+    except Rejected as exc:
+        fail_usage(f"the {what} file is not a usable public JWK ({exc.reason.value})")

@@ -1,0 +1,209 @@
+"""``aanspraak demo``: the whole story on embedded defaults, one step per capability.
+
+Today's steps, all in one process with fresh keys:
+
+1. the tax office (Belastingdienst) issues an SD-JWT VC income statement to a citizen, with
+   every personal claim selectively disclosable and a derived predicate claim
+   ("income below the 2026 zorgtoeslag limit");
+2. a municipal desk asks for exactly two claims; the wallet presents only those, bound to the
+   desk's nonce with a KB-JWT;
+3. the desk verifies the presentation (issuer signature, digests, key binding) and the
+   credential's status in the tax office's Token Status List.
+
+The report shows what the desk learned and what stayed with the citizen. Later issues add
+the trust registry, the regulations and real HTTP between the roles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from specs.jose import JwsAlg, StaticKeyResolver, generate_private_key
+from specs.sd_jwt import (
+    DecoyPolicy,
+    KeyBindingRequired,
+    claim_path,
+    mark_all_disclosable,
+    open_sd_jwt,
+    present_sd_jwt,
+    select_values,
+)
+from specs.sd_jwt_vc import PLAIN_BY_DEFAULT, issue_sd_jwt_vc, verify_sd_jwt_vc
+from specs.status_list import (
+    StatusType,
+    build_status_list_token,
+    encode_status_list,
+    verify_status_list_token,
+)
+
+TAX_OFFICE = "https://belastingdienst.example"
+STATUS_LIST_URI = f"{TAX_OFFICE}/status/1"
+DESK = "https://gemeente-utrecht.example/kwijtschelding"
+INCOME_VCT = "urn:nl:belastingdienst:income-statement:1"
+CITIZEN_CLAIMS: dict[str, Any] = {
+    "iss": TAX_OFFICE,
+    "given_name": "Fatima",
+    "family_name": "El Amrani",
+    "birthdate": "1987-03-14",
+    "address": {"street_address": "Oudegracht 1", "postal_code": "3511 AA", "locality": "Utrecht"},
+    "income": {
+        "year": 2024,
+        "assessed_income_cents": 2_145_000,
+        "below_zorgtoeslag_limit_2026": True,
+    },
+}
+REQUESTED_CLAIMS = (("address", "locality"), ("income", "below_zorgtoeslag_limit_2026"))
+STATUS_INDEX = 7
+
+
+@dataclass
+class DemoReport:
+    """What happened, for people (rich) and machines (``--json``)."""
+
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    disclosed: dict[str, Any] = field(default_factory=dict)
+    hidden: list[str] = field(default_factory=list)
+
+    def step(self, actor: str, action: str, **details: Any) -> None:
+        self.steps.append({"actor": actor, "action": action, **details})
+
+
+def _leaf_paths(node: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _leaf_paths(v, (*prefix, k))]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _leaf_paths(v, (*prefix, i))]
+    return [prefix]
+
+
+def run_story(now: int) -> DemoReport:
+    """Run every step and return the report; raises if any check fails."""
+    report = DemoReport()
+    tax_office_key = generate_private_key(kid="belastingdienst-2026")
+    wallet_key = generate_private_key()
+    claims = {**CITIZEN_CLAIMS, "iat": now, "exp": now + 365 * 86400}
+    claims["status"] = {"status_list": {"idx": STATUS_INDEX, "uri": STATUS_LIST_URI}}
+    issued = issue_sd_jwt_vc(
+        mark_all_disclosable(claims, keep_plain=PLAIN_BY_DEFAULT),
+        vct=INCOME_VCT,
+        issuer_key=tax_office_key,
+        holder_key=wallet_key.public,
+        random_bytes=os.urandom,
+        decoys=DecoyPolicy(2, 5),
+    )
+    report.step(
+        "Belastingdienst",
+        "issued an SD-JWT VC income statement",
+        vct=INCOME_VCT,
+        disclosures=len(issued.disclosures),
+        chars=len(issued.token),
+    )
+
+    statuses = [StatusType.VALID] * 64
+    status_token = build_status_list_token(
+        key=tax_office_key,
+        subject_uri=STATUS_LIST_URI,
+        status_list=encode_status_list([int(s) for s in statuses], bits=1),
+        now=now,
+        ttl=3600,
+        exp=now + 86400,
+        issuer=TAX_OFFICE,
+        extra_header=None,
+    )
+    report.step("Belastingdienst", "published its Token Status List", entries=len(statuses))
+
+    nonce = os.urandom(16).hex()
+    view = open_sd_jwt(issued.token)
+    presentation = present_sd_jwt(
+        view,
+        disclose=[claim_path(p) for p in REQUESTED_CLAIMS],
+        holder_key=wallet_key,
+        nonce=nonce,
+        audience=DESK,
+        now=now,
+    )
+    sent = presentation.count("~") - 1
+    report.step(
+        "Wallet",
+        "presented only the requested claims",
+        requested=[list(p) for p in REQUESTED_CLAIMS],
+        disclosures_sent=sent,
+        disclosures_held=len(view.disclosures),
+    )
+
+    verified = verify_sd_jwt_vc(
+        presentation,
+        issuer_keys=StaticKeyResolver(tax_office_key.public),
+        key_binding=KeyBindingRequired(nonce=nonce, audience=DESK),
+        now=now,
+    )
+    assert verified.status is not None  # noqa: S101 - the demo issues with a status
+    status_list = verify_status_list_token(
+        status_token,
+        key=tax_office_key.public,
+        expected_uri=verified.status.uri,
+        now=now,
+        leeway=60,
+        algorithms={JwsAlg.ES256},
+    )
+    status = StatusType(status_list.status_of(verified.status))
+    report.step(
+        "Desk",
+        "verified signature, digests, key binding and status",
+        issuer=verified.issuer,
+        status=status.name,
+    )
+
+    for path in _leaf_paths(view.processed.claims):
+        name = ".".join(str(p) for p in path)
+        values = select_values(verified.claims, path)
+        if values and path[0] not in PLAIN_BY_DEFAULT:
+            report.disclosed[name] = values[0]
+        elif path[0] not in PLAIN_BY_DEFAULT:
+            report.hidden.append(name)
+    return report
+
+
+def _render(report: DemoReport, console: Console) -> None:
+    console.rule("[bold]aanspraak demo[/bold]: prove what a regulation needs, nothing more")
+    for number, step in enumerate(report.steps, start=1):
+        details = ", ".join(f"{k}={v}" for k, v in step.items() if k not in ("actor", "action"))
+        console.print(
+            f"[bold]{number}. {step['actor']}[/bold] {step['action']}  [dim]{details}[/dim]"
+        )
+    table = Table(title="What the desk learned", show_lines=False)
+    table.add_column("claim")
+    table.add_column("value")
+    for name, value in report.disclosed.items():
+        table.add_row(name, json.dumps(value, ensure_ascii=False))
+    console.print(table)
+    hidden = Table(title="What stayed in the wallet")
+    hidden.add_column("claim (value never left the wallet)")
+    for name in report.hidden:
+        hidden.add_row(name)
+    console.print(hidden)
+
+
+def run(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Run the end-to-end story on embedded defaults and show what was disclosed and hidden."""
+    report = run_story(int(time.time()))
+    if json_output:
+        typer.echo(
+            json.dumps(
+                {"steps": report.steps, "disclosed": report.disclosed, "hidden": report.hidden},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    _render(report, Console())
