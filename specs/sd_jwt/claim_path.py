@@ -24,8 +24,8 @@ def claim_path(elements: Sequence[Any]) -> ClaimPath:
     if isinstance(elements, str) or not elements or len(elements) > MAX_PATH_LENGTH:
         raise Rejected(SdJwtReason.BAD_CLAIM_PATH)
     for element in elements:
-        valid = element is None or isinstance(element, str) or (
-            type(element) is int and element >= 0
+        valid = (
+            element is None or isinstance(element, str) or (type(element) is int and element >= 0)
         )
         if not valid:
             raise Rejected(SdJwtReason.BAD_CLAIM_PATH)
@@ -35,7 +35,10 @@ def claim_path(elements: Sequence[Any]) -> ClaimPath:
 def parse_claim_path(text: str) -> ClaimPath:
     """Parse ``["a","b",0]`` (JSON) or ``a.b.0`` (dotted; all-digit segments are indices)."""
     if text.startswith("["):
-        elements = loads_strict(text)
+        try:
+            elements = loads_strict(text)
+        except Rejected:
+            raise Rejected(SdJwtReason.BAD_CLAIM_PATH) from None
         if not isinstance(elements, list):
             raise Rejected(SdJwtReason.BAD_CLAIM_PATH)
         return claim_path(elements)

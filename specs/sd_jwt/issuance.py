@@ -80,7 +80,9 @@ class _Builder:
         return disclosure.digest
 
     def decoy(self) -> str:
-        return build_disclosure(new_salt(self.random_bytes), None, None, hash_alg=self.hash_alg).digest
+        return build_disclosure(
+            new_salt(self.random_bytes), None, None, hash_alg=self.hash_alg
+        ).digest
 
     def value(self, node: Any) -> Any:
         if isinstance(node, Disclosable):
@@ -153,7 +155,9 @@ def issue_sd_jwt(
     return IssuedSdJwt(token, payload, tuple(builder.disclosures))
 
 
-def mark_all_disclosable(claims: Mapping[str, Any], *, keep_plain: frozenset[str]) -> dict[str, Any]:
+def mark_all_disclosable(
+    claims: Mapping[str, Any], *, keep_plain: frozenset[str]
+) -> dict[str, Any]:
     """Mark every claim disclosable, recursively, array elements included.
 
     Top-level names in ``keep_plain`` stay in the signed payload as they are (SD-JWT VC
@@ -171,4 +175,3 @@ def _mark_nested(value: Any) -> Any:
     if isinstance(value, list):
         return [Disclosable(_mark_nested(element)) for element in value]
     return value
-

@@ -95,9 +95,7 @@ def build_kb_jwt(
 ) -> str:
     """Sign a KB-JWT over the presentation (§4.3): ``iat``, ``aud``, ``nonce``, ``sd_hash``."""
     claims: dict[str, Any] = dict(extra_claims or {})
-    claims.update(
-        iat=now, aud=audience, nonce=nonce, sd_hash=sd_hash_of(sd_hash_input, hash_alg)
-    )
+    claims.update(iat=now, aud=audience, nonce=nonce, sd_hash=sd_hash_of(sd_hash_input, hash_alg))
     return sign_compact_jws(claims, key=holder_key, typ=KB_JWT_TYP)
 
 
@@ -135,5 +133,3 @@ def verify_kb_jwt(
     ):
         raise Rejected(SdJwtReason.KB_SD_HASH_MISMATCH)
     return VerifiedKeyBinding(holder_key, nonce, audience, issued_at, claims)
-
-
