@@ -145,7 +145,7 @@ def run_story(now: int) -> DemoReport:
         key_binding=KeyBindingRequired(nonce=nonce, audience=DESK),
         now=now,
     )
-    assert verified.status is not None  # noqa: S101 - the demo issues with a status
+    assert verified.status is not None
     status_list = verify_status_list_token(
         status_token,
         key=tax_office_key.public,

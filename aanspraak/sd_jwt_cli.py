@@ -75,7 +75,7 @@ def issue(
     typ: Annotated[str, typer.Option(help="JWT typ without --vct.")] = GENERIC_TYP,
     now: NowOption = None,
 ) -> None:
-    """Print a compact SD-JWT; every claim but iss, iat, nbf, exp, vct, cnf, status is disclosable."""
+    """Print a compact SD-JWT; claims but iss, iat, nbf, exp, vct, cnf, status are disclosable."""
     key = read_private_key(issuer_key, "issuer key")
     body = read_json_file(claims, "claims")
     if not isinstance(body, dict):

@@ -18,5 +18,5 @@ def now() -> int:
 @pytest.fixture
 def random_bytes() -> Callable[[int], bytes]:
     """Seeded bytes: the same salts on every run, so failures reproduce."""
-    generator = random.Random(20261128)  # noqa: S311 - test determinism, not secrecy
+    generator = random.Random(20261128)
     return generator.randbytes

@@ -18,7 +18,9 @@ from specs.errors import Reason, Rejected
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
 
 
-def assert_rejected(reason: Reason, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Rejected:
+def assert_rejected(
+    reason: Reason, call: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Rejected:
     """Call and require ``Rejected`` with exactly ``reason``; nothing else may escape."""
     with pytest.raises(Rejected) as info:
         call(*args, **kwargs)

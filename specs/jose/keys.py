@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from specs.errors import JoseReason, Rejected
@@ -82,8 +83,6 @@ class PrivateJwk:
             scalar = self.key.private_numbers().private_value
             jwk["d"] = b64url_encode(scalar.to_bytes(_P256_COORDINATE_BYTES, "big"))
         else:
-            from cryptography.hazmat.primitives import serialization
-
             raw = self.key.private_bytes(
                 serialization.Encoding.Raw,
                 serialization.PrivateFormat.Raw,
@@ -179,8 +178,6 @@ def _public_jwk_of(private: PrivateKeyObject, *, kid: str | None) -> PublicJwk:
             "y": b64url_encode(numbers.y.to_bytes(_P256_COORDINATE_BYTES, "big")),
         }
         return PublicJwk(JwsAlg.ES256, private.public_key(), members, None, kid)
-    from cryptography.hazmat.primitives import serialization
-
     raw = private.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )

@@ -118,7 +118,7 @@ def verify_kb_jwt(
         if name not in claims:
             raise Rejected(SdJwtReason.KB_CLAIM_MISSING)
     issued_at = numeric_date(claims, "iat")
-    assert issued_at is not None  # noqa: S101 - presence checked above
+    assert issued_at is not None
     nonce, audience = claims["nonce"], claims["aud"]
     if not isinstance(nonce, str) or not constant_time_equals(nonce, policy.nonce):
         raise Rejected(SdJwtReason.KB_NONCE_MISMATCH)

@@ -1,4 +1,4 @@
-"""Bounds on every SD-JWT input, checked before the work they bound (DESIGN §4, THREATS P-19..P-21)."""
+"""Bounds on every SD-JWT input, checked before the work they bound (DESIGN §4, P-19..P-21)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from specs.errors import Rejected, SdJwtReason
 from specs.jose import PrivateJwk, parse_compact_jws
-from specs.sd_jwt.disclosure import Disclosure
 from specs.sd_jwt.claim_path import ClaimPath, overlaps, select_values
+from specs.sd_jwt.disclosure import Disclosure
 from specs.sd_jwt.key_binding import build_kb_jwt
 from specs.sd_jwt.limits import DEFAULT_LIMITS, SdJwtLimits
 from specs.sd_jwt.processing import ProcessedPayload, process_payload

@@ -53,29 +53,11 @@ def split_json(document: object, *, limits: SdJwtLimits) -> SdJwtParts:
     """Split a flattened or general JWS JSON serialization of an SD-JWT (§8)."""
     if not isinstance(document, Mapping) or not isinstance(document.get("payload"), str):
         raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
-    payload = document["payload"]
-    if "signatures" in document:
-        if "signature" in document or "protected" in document:
-            raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
-        entries = document["signatures"]
-        if not isinstance(entries, list) or not entries:
-            raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
-    else:
-        entries = [document]
-    signed: list[tuple[str, Mapping[str, Any]]] = []
-    for position, entry in enumerate(entries):
-        if not isinstance(entry, Mapping):
-            raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
-        protected, signature = entry.get("protected"), entry.get("signature")
-        header = entry.get("header", {})
-        if not isinstance(protected, str) or not isinstance(signature, str):
-            raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
-        if not isinstance(header, Mapping):
-            raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
-        if position > 0 and _JSON_ONLY_MEMBERS & header.keys():
-            raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
-        unprotected = {k: v for k, v in header.items() if k not in _JSON_ONLY_MEMBERS}
-        signed.append((f"{protected}.{payload}.{signature}", unprotected))
+    entries = _signature_entries(document)
+    signed = [
+        _signed_jwt(document["payload"], entry, first=position == 0)
+        for position, entry in enumerate(entries)
+    ]
     first_header = entries[0].get("header", {})
     disclosures = first_header.get("disclosures", [])
     kb_jwt = first_header.get("kb_jwt")
@@ -87,3 +69,30 @@ def split_json(document: object, *, limits: SdJwtLimits) -> SdJwtParts:
         raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
     sd_hash_input = "~".join([signed[0][0], *disclosures]) + "~"
     return SdJwtParts(tuple(signed), tuple(disclosures), kb_jwt, sd_hash_input)
+
+
+def _signature_entries(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """RFC 7515 §7.2.1 (general) or §7.2.2 (flattened): never both at once."""
+    if "signatures" not in document:
+        return [document]
+    entries = document["signatures"]
+    if "signature" in document or "protected" in document:
+        raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
+    if not isinstance(entries, list) or not entries:
+        raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
+    if not all(isinstance(entry, Mapping) for entry in entries):
+        raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
+    return entries
+
+
+def _signed_jwt(payload: str, entry: Mapping[str, Any], *, first: bool) -> tuple[str, Any]:
+    protected, signature = entry.get("protected"), entry.get("signature")
+    header = entry.get("header", {})
+    if not isinstance(protected, str) or not isinstance(signature, str):
+        raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
+    if not isinstance(header, Mapping):
+        raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
+    if not first and _JSON_ONLY_MEMBERS & header.keys():
+        raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
+    unprotected = {k: v for k, v in header.items() if k not in _JSON_ONLY_MEMBERS}
+    return f"{protected}.{payload}.{signature}", unprotected

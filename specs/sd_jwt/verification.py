@@ -145,7 +145,7 @@ def verify_parts(
     check_time_claims(processed.claims, now=now, leeway=leeway)
     verified_kb = None
     if isinstance(key_binding, KeyBindingRequired):
-        assert parts.kb_jwt is not None  # noqa: S101 - checked at the top
+        assert parts.kb_jwt is not None
         verified_kb = verify_kb_jwt(
             parts.kb_jwt,
             holder_key=holder_key_from_cnf(processed.claims),
@@ -187,5 +187,5 @@ def _verify_issuer_signature(
             first_error = first_error or exc
             continue
         return verified.header, verified.payload, key
-    assert first_error is not None  # noqa: S101 - at least one signature is always present
+    assert first_error is not None
     raise first_error

@@ -1,4 +1,4 @@
-"""SD-JWT VC (draft-ietf-oauth-sd-jwt-vc): credential rules, issuer key resolution, type metadata."""
+"""SD-JWT VC (draft-ietf-oauth-sd-jwt-vc): credential rules, issuer keys, type metadata."""
 
 from specs.sd_jwt_vc.credential import (
     LEGACY_VC_TYP,

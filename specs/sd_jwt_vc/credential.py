@@ -33,8 +33,8 @@ from specs.sd_jwt import (
     issue_sd_jwt,
     verify_sd_jwt,
 )
-from specs.sd_jwt.key_binding import DEFAULT_LEEWAY
 from specs.sd_jwt.issuance import RandomBytes
+from specs.sd_jwt.key_binding import DEFAULT_LEEWAY
 from specs.status_list.reference import StatusReference, parse_status_reference
 
 VC_TYP = "dc+sd-jwt"

@@ -125,9 +125,14 @@ def test_algorithm_must_match_the_key(key) -> None:  # type: ignore[no-untyped-d
     both = frozenset(JwsAlg)
     assert_rejected(JoseReason.ALG_KEY_MISMATCH, _verify, token, ed, "kb+jwt", both)
     bound = parse_public_jwk({**key.public.to_jwk(), "alg": "Ed25519"})
-    with pytest.raises(Exception) as info:
-        verify_jws(parse_compact_jws(token), key=bound, algorithms=both, typ="kb+jwt")
-    assert getattr(info.value, "reason", None) is JoseReason.ALG_KEY_MISMATCH
+    assert_rejected(
+        JoseReason.ALG_KEY_MISMATCH,
+        verify_jws,
+        parse_compact_jws(token),
+        key=bound,
+        algorithms=both,
+        typ="kb+jwt",
+    )
 
 
 @pytest.mark.parametrize("typ", [None, "JWT", "kb+jwt+x", "dc+sd-jwt", "statuslist+jwt"])
@@ -203,7 +208,12 @@ def test_time_claims_must_be_numeric_dates(value) -> None:  # type: ignore[no-un
 
 def test_required_time_claim_missing() -> None:
     assert_rejected(
-        JoseReason.BAD_TIME_CLAIM, check_time_claims, {}, now=1, leeway=0, require=frozenset({"iat"})
+        JoseReason.BAD_TIME_CLAIM,
+        check_time_claims,
+        {},
+        now=1,
+        leeway=0,
+        require=frozenset({"iat"}),
     )
 
 
@@ -217,5 +227,7 @@ def test_expiry_is_exclusive_and_leeway_is_exact() -> None:
 def test_not_yet_valid_and_issued_in_future() -> None:
     assert_rejected(JoseReason.NOT_YET_VALID, check_time_claims, {"nbf": 200}, now=100, leeway=60)
     check_time_claims({"nbf": 160}, now=100, leeway=60)
-    assert_rejected(JoseReason.ISSUED_IN_FUTURE, check_time_claims, {"iat": 161}, now=100, leeway=60)
+    assert_rejected(
+        JoseReason.ISSUED_IN_FUTURE, check_time_claims, {"iat": 161}, now=100, leeway=60
+    )
     check_time_claims({"iat": 160.5 - 0.5}, now=100, leeway=60)

@@ -248,7 +248,9 @@ def _bound(**overrides: Any) -> str:
 
 
 def test_key_binding_required_but_stripped() -> None:
-    assert_rejected(SdJwtReason.KEY_BINDING_MISSING, verify, sd_jwt({"cnf": CNF}, [], ISSUER), REQUIRED)
+    assert_rejected(
+        SdJwtReason.KEY_BINDING_MISSING, verify, sd_jwt({"cnf": CNF}, [], ISSUER), REQUIRED
+    )
 
 
 def test_key_binding_present_when_policy_expects_none() -> None:
@@ -357,7 +359,11 @@ def test_json_serialization_with_tampered_disclosures() -> None:
     good = {**document, "header": {"disclosures": [d]}}
     keys = StaticKeyResolver(ISSUER.public)
     assert verify_sd_jwt_json(
-        json.dumps(good), issuer_keys=keys, typ="example+sd-jwt", key_binding=NoKeyBinding(), now=NOW
+        json.dumps(good),
+        issuer_keys=keys,
+        typ="example+sd-jwt",
+        key_binding=NoKeyBinding(),
+        now=NOW,
     ).claims == {"a": 1}
     for bad in (
         {**document, "header": {"disclosures": "not-a-list"}},
@@ -405,7 +411,9 @@ def test_presenting_a_claim_the_credential_does_not_have(path: tuple[Any, ...]) 
     )
 
 
-@pytest.mark.parametrize("text", ["", "a..b", "[]", '["a", -1]', '["a", true]', '["a", 1.5]', '["a"', "[1,"])
+@pytest.mark.parametrize(
+    "text", ["", "a..b", "[]", '["a", -1]', '["a", true]', '["a", 1.5]', '["a"', "[1,"]
+)
 def test_malformed_claim_paths(text: str) -> None:
     assert_rejected(SdJwtReason.BAD_CLAIM_PATH, parse_claim_path, text)
 

@@ -65,8 +65,11 @@ def test_every_disclosure_decodes_and_digests_as_the_spec_prints(name: str) -> N
         disclosure = parse_disclosure(item["disclosure"], hash_alg="sha-256")
         assert disclosure.digest == item["digest"]
         assert disclosure.salt == item["decoded"][0]
-        assert [disclosure.salt, *(() if disclosure.name is None else (disclosure.name,)),
-                disclosure.value] == item["decoded"]
+        assert [
+            disclosure.salt,
+            *(() if disclosure.name is None else (disclosure.name,)),
+            disclosure.value,
+        ] == item["decoded"]
 
 
 @pytest.mark.parametrize("name", _examples())

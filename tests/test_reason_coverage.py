@@ -1,0 +1,44 @@
+"""Every rejection reason has a test that feeds the bad input and asserts it (STYLE §5).
+
+A reason counts as tested when some test module passes it to ``assert_rejected`` or compares
+an error's ``reason`` with it, spelled ``<Enum>.<MEMBER>``. A reason nobody can trigger is
+dead code and should go; a reason nobody tests is a rule nobody checks.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from specs.errors import FAMILY_OF, REASON_ENUMS
+
+TESTS = Path(__file__).parent
+_MENTION = re.compile(r"\b(\w+Reason)\.([A-Z][A-Z0-9_]*)\b")
+
+
+def _mentioned() -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for path in TESTS.rglob("test_*.py"):
+        if path.name == Path(__file__).name:
+            continue
+        found.update(_MENTION.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_reason_member_is_asserted_somewhere() -> None:
+    mentioned = _mentioned()
+    untested = [
+        f"{enum.__name__}.{member.name}"
+        for enum in REASON_ENUMS
+        for member in enum
+        if (enum.__name__, member.name) not in mentioned
+    ]
+    assert untested == []
+
+
+def test_every_reason_has_a_family_and_a_unique_slug() -> None:
+    members = [member for enum in REASON_ENUMS for member in enum]
+    assert set(members) == set(FAMILY_OF)
+    slugs = [member.value for member in members]
+    assert len(slugs) == len(set(slugs))
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) for slug in slugs)
