@@ -107,7 +107,7 @@ class SdJwtReason(StrEnum):
 
 
 class SdJwtVcReason(StrEnum):
-    """SD-JWT VC rules (draft-ietf-oauth-sd-jwt-vc, §3.2 claims, §3.5 key resolution)."""
+    """SD-JWT VC rules (draft-ietf-oauth-sd-jwt-vc editor's copy: §2.2 claims, §2.5 and §4 keys)."""
 
     VCT_MISSING = "vct-missing"
     NON_DISCLOSABLE_CLAIM_DISCLOSED = "non-disclosable-claim-disclosed"
@@ -123,7 +123,7 @@ class SdJwtVcReason(StrEnum):
 
 
 class TypeMetadataReason(StrEnum):
-    """SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc §6, §7 integrity)."""
+    """SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc editor's copy §5, §6 integrity)."""
 
     METADATA_INVALID = "type-metadata-invalid"
     VCT_MISMATCH = "type-metadata-vct-mismatch"

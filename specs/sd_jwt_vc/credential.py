@@ -1,12 +1,12 @@
-"""SD-JWT VC: the credential format on top of SD-JWT (draft-ietf-oauth-sd-jwt-vc §3).
+"""SD-JWT VC: the credential format on top of SD-JWT (draft-ietf-oauth-sd-jwt-vc §2.2).
 
 What this layer adds to RFC 9901:
 
-* ``typ`` is ``dc+sd-jwt`` (§3.2.1); the pre-2025 ``vc+sd-jwt`` only when the caller
+* ``typ`` is ``dc+sd-jwt`` (§2.2.1); the pre-2025 ``vc+sd-jwt`` only when the caller
   explicitly accepts it (old wallets, THREATS S-07);
-* ``vct`` is required and a string (§3.2.2.1);
+* ``vct`` is required and a string (§2.2.2);
 * ``iss``, ``nbf``, ``exp``, ``cnf``, ``vct``, ``vct#integrity``, ``status`` (and the
-  earlier drafts' ``aka_vcts``) must never be selectively disclosed (§3.2.2.2): an issuer
+  earlier drafts' ``aka_vcts``) must never be selectively disclosed (§2.2.2): an issuer
   that hides ``exp`` or ``status`` in a Disclosure would let a holder drop them;
 * ``cnf`` carries the holder key as ``jwk`` (§3.2.2.2, RFC 7800); no remote references;
 * ``status`` follows the Token Status List reference shape when it uses ``status_list``.
@@ -137,7 +137,7 @@ def _check_registered_claims(claims: Mapping[str, Any]) -> StatusReference | Non
     if not isinstance(status, Mapping):
         raise Rejected(SdJwtVcReason.BAD_STATUS_CLAIM)
     if "status_list" not in status:
-        return None  # another status mechanism: not ours to judge (§3.2.2.2)
+        return None  # another status mechanism: not ours to judge (§2.2.2)
     try:
         return parse_status_reference(status)
     except Rejected:
