@@ -16,7 +16,13 @@ from specs.sd_jwt import (
     mark_all_disclosable,
     open_sd_jwt,
 )
-from specs.sd_jwt_vc import PLAIN_BY_DEFAULT, issue_sd_jwt_vc, verify_sd_jwt_vc
+from specs.sd_jwt_vc import (
+    PLAIN_BY_DEFAULT,
+    JwtVcIssuerMetadataResolver,
+    issue_sd_jwt_vc,
+    parse_jwt_vc_issuer_metadata,
+    verify_sd_jwt_vc,
+)
 from specs.status_list import parse_status_reference
 from tests.specs.forge import digest, disclosure, sd_jwt
 from tests.support import VECTORS, assert_rejected, load_json, vectors_dir
@@ -191,3 +197,36 @@ def test_issued_by_another_key() -> None:
     other = generate_private_key()
     token = sd_jwt({"vct": VCT}, [], other, typ="dc+sd-jwt")
     assert_rejected(JoseReason.BAD_SIGNATURE, verify, token)
+
+
+def test_issuer_metadata_resolution_end_to_end() -> None:
+    """The key comes from the issuer's metadata for exactly the ``iss`` (THREATS S-05, S-10)."""
+    iss = "https://tax.example"
+    key = generate_private_key(kid="tax-2026")
+    metadata = parse_jwt_vc_issuer_metadata(
+        {"issuer": iss, "jwks": {"keys": [key.public.to_jwk()]}}, expected_issuer=iss
+    )
+    resolver = JwtVcIssuerMetadataResolver({iss: metadata})
+
+    def issue(claimed_iss: str) -> str:
+        return issue_sd_jwt_vc(
+            {"iss": claimed_iss, "a": Disclosable(1)},
+            vct=VCT,
+            issuer_key=key,
+            random_bytes=os.urandom,
+            extra_header={"kid": "tax-2026"},
+        ).token
+
+    verified = verify_sd_jwt_vc(
+        issue(iss), issuer_keys=resolver, key_binding=NoKeyBinding(), now=NOW
+    )
+    assert (verified.issuer, verified.claims["a"]) == (iss, 1)
+    for claimed in ("https://tax.example/", "https://tax.example.evil", "HTTPS://tax.example"):
+        assert_rejected(
+            SdJwtVcReason.ISSUER_KEY_NOT_FOUND,
+            verify_sd_jwt_vc,
+            issue(claimed),
+            issuer_keys=resolver,
+            key_binding=NoKeyBinding(),
+            now=NOW,
+        )
