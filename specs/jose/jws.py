@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
@@ -36,8 +35,7 @@ _ED25519 = OKPAlgorithm()
 _SEGMENT_COUNT = 3
 
 
-@dataclass(frozen=True, slots=True)
-class UnverifiedJws:
+class UnverifiedJws(NamedTuple):
     """Shape-checked, not yet trusted. Read the header only to choose a key."""
 
     header: dict[str, Any]
@@ -46,8 +44,7 @@ class UnverifiedJws:
     signature: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedJws:
+class VerifiedJws(NamedTuple):
     """A JWS whose signature verified under the caller's key and rules."""
 
     header: dict[str, Any]
@@ -79,7 +76,7 @@ def parse_compact_jws(token: str, *, max_bytes: int = DEFAULT_MAX_TOKEN_BYTES) -
     header = _decode_object(header_segment)
     payload = _decode_object(payload_segment)
     signature = b64url_decode(signature_segment)
-    signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
+    signing_input = token[: len(token) - len(signature_segment) - 1].encode("ascii")
     return UnverifiedJws(header, payload, signing_input, signature)
 
 

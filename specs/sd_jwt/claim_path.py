@@ -48,16 +48,20 @@ def parse_claim_path(text: str) -> ClaimPath:
     return claim_path([int(s) if s.isdecimal() and s.isascii() else s for s in segments])
 
 
-def elements_match(requested: PathElement, actual: str | int) -> bool:
-    """``None`` matches any array index; otherwise exact (``True`` never equals ``1``)."""
-    if requested is None:
-        return type(actual) is int
-    return type(requested) is type(actual) and requested == actual
-
-
 def overlaps(requested: ClaimPath, revealed: Sequence[str | int]) -> bool:
-    """True when one path is a prefix of the other: a parent or a part of the request."""
-    return all(elements_match(r, a) for r, a in zip(requested, revealed, strict=False))
+    """True when one path is a prefix of the other: a parent or a part of the request.
+
+    ``None`` matches any array index; otherwise elements match exactly, and a ``bool`` never
+    equals an ``int`` (``True == 1`` in Python). A plain loop: this runs for every
+    Disclosure and every requested path on each presentation.
+    """
+    for wanted, actual in zip(requested, revealed, strict=False):
+        if wanted is None:
+            if type(actual) is not int:
+                return False
+        elif wanted != actual or type(wanted) is not type(actual):
+            return False
+    return True
 
 
 def select_values(claims: Any, path: ClaimPath) -> list[Any]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from specs.errors import JoseReason, Rejected, SdJwtReason
 from specs.jose import b64url_decode, b64url_encode, dumps_compact, loads_strict
@@ -31,9 +30,12 @@ _OBJECT_PROPERTY_ARITY = 3
 _ARRAY_ELEMENT_ARITY = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Disclosure:
-    """One parsed Disclosure; ``name`` is ``None`` for an array element."""
+class Disclosure(NamedTuple):
+    """One parsed Disclosure; ``name`` is ``None`` for an array element.
+
+    A NamedTuple rather than a frozen dataclass: equally immutable, and built in C, which
+    matters at a dozen Disclosures per presentation.
+    """
 
     encoded: str
     salt: str

@@ -21,19 +21,18 @@ to select Disclosures, the SD-JWT VC layer to refuse registered claims that were
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from specs.errors import Rejected, SdJwtReason
 from specs.sd_jwt.disclosure import Disclosure
 from specs.sd_jwt.limits import SdJwtLimits
 
 ClaimPathElement = str | int
+_RESERVED_KEYS = frozenset({"_sd", "_sd_alg", "..."})
 RevealedPath = tuple[ClaimPathElement, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ProcessedPayload:
+class ProcessedPayload(NamedTuple):
     """Claims with every Disclosure applied, and where each Disclosure landed."""
 
     claims: dict[str, Any]
@@ -53,11 +52,10 @@ class _Walk:
         self.revealed: dict[str, RevealedPath] = {}
 
     def see(self, digest: str) -> Disclosure | None:
+        """Record a digest; each may occur once in the whole payload (§7.1 4.3.2)."""
         if digest in self.seen:
             raise Rejected(SdJwtReason.DUPLICATE_DIGEST)
         self.seen.add(digest)
-        if len(self.seen) > self.limits.max_digests:
-            raise Rejected(SdJwtReason.TOO_MANY_DIGESTS)
         return self.by_digest.get(digest)
 
     def value(self, node: Any, path: RevealedPath, depth: int) -> Any:
@@ -72,15 +70,18 @@ class _Walk:
             raise Rejected(SdJwtReason.NESTING_TOO_DEEP)
         result: dict[str, Any] = {}
         for name, child in node.items():
-            if name == "_sd":
-                continue
-            if name == "_sd_alg":
-                if depth:
+            if name in _RESERVED_KEYS:
+                if name == "_sd":
+                    continue
+                if name == "...":
+                    raise Rejected(SdJwtReason.MISPLACED_ELLIPSIS)
+                if depth:  # "_sd_alg" (§4.1.1)
                     raise Rejected(SdJwtReason.SD_ALG_NOT_TOP_LEVEL)
                 continue
-            if name == "...":
-                raise Rejected(SdJwtReason.MISPLACED_ELLIPSIS)
-            result[name] = self.value(child, (*path, name), depth + 1)
+            if isinstance(child, dict | list):
+                result[name] = self.value(child, (*path, name), depth + 1)
+            else:
+                result[name] = child
         if "_sd" in node:
             self.object_digests(node["_sd"], result, path, depth)
         return result
@@ -90,12 +91,16 @@ class _Walk:
     ) -> None:
         if not isinstance(digests, list):
             raise Rejected(SdJwtReason.BAD_SD_ARRAY)
-        if len(digests) > self.limits.max_digests:
+        if len(digests) + len(self.seen) > self.limits.max_digests:
             raise Rejected(SdJwtReason.TOO_MANY_DIGESTS)
+        seen, by_digest = self.seen, self.by_digest
         for digest in digests:
             if not isinstance(digest, str):
                 raise Rejected(SdJwtReason.BAD_SD_ARRAY)
-            disclosure = self.see(digest)
+            if digest in seen:
+                raise Rejected(SdJwtReason.DUPLICATE_DIGEST)
+            seen.add(digest)
+            disclosure = by_digest.get(digest)
             if disclosure is None:
                 continue
             name = disclosure.name
@@ -116,6 +121,8 @@ class _Walk:
                 digest = element["..."]
                 if len(element) != 1 or not isinstance(digest, str):
                     raise Rejected(SdJwtReason.BAD_ARRAY_ELEMENT_PLACEHOLDER)
+                if len(self.seen) >= self.limits.max_digests:
+                    raise Rejected(SdJwtReason.TOO_MANY_DIGESTS)
                 disclosure = self.see(digest)
                 if disclosure is None:
                     continue

@@ -43,7 +43,7 @@ def split_compact(token: str, *, limits: SdJwtLimits) -> SdJwtParts:
         raise Rejected(SdJwtReason.TOO_MANY_DISCLOSURES)
     components = token.split("~")
     jwt, disclosures, last = components[0], components[1:-1], components[-1]
-    if not jwt or any(not d or "." in d for d in disclosures):
+    if not jwt or "" in disclosures or "." in token[len(jwt) : len(token) - len(last)]:
         raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
     sd_hash_input = token[: len(token) - len(last)]
     return SdJwtParts(((jwt, {}),), tuple(disclosures), last or None, sd_hash_input)

@@ -178,9 +178,11 @@ def _verify_issuer_signature(
     for jwt, unprotected in parts.signed_jwts:
         try:
             jws = parse_compact_jws(jwt, max_bytes=limits.max_token_chars)
-            if unprotected.keys() & jws.header.keys():
-                raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)  # RFC 7515 §7.2.1
-            selection_header = {**jws.header, **unprotected}
+            selection_header = jws.header
+            if unprotected:  # JSON serialization only
+                if unprotected.keys() & jws.header.keys():
+                    raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)  # RFC 7515 §7.2.1
+                selection_header = {**jws.header, **unprotected}
             key = issuer_keys.resolve_key(selection_header, jws.payload, now=now)
             verified = verify_jws(jws, key=key, algorithms=algorithms, typ=typ)
         except Rejected as exc:
