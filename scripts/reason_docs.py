@@ -27,8 +27,7 @@ def render() -> str:
         doc = (enum.__doc__ or "").strip().splitlines()[0]
         parts.append(f"\n## {enum.__name__}\n\n{doc}\n\n| slug | family | member |\n|---|---|---|")
         parts.extend(
-            f"| `{member.value}` | {FAMILY_OF[member].value} | `{member.name}` |"
-            for member in enum
+            f"| `{member.value}` | {FAMILY_OF[member].value} | `{member.name}` |" for member in enum
         )
     return "\n".join(parts) + "\n"
 

@@ -124,7 +124,7 @@ def _raw_deflate(data: bytes) -> bytes:
     [
         b"\xb9\xa3",  # not compressed at all
         _raw_deflate(b"\xb9\xa3"),  # DEFLATE without the RFC 1950 wrapper
-        gzip.compress(b"\xb9\xa3"),  # gzip is not ZLIB
+        gzip.compress(b"\xb9\xa3", mtime=0),  # gzip is not ZLIB
         zlib.compress(b"\xb9\xa3")[:-2],  # truncated: Adler-32 incomplete
         zlib.compress(b"\xb9\xa3") + b"\x00",  # trailing bytes after the stream
         zlib.compress(b"\xb9\xa3")[:-1] + b"\x00",  # wrong Adler-32
