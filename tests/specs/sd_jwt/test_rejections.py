@@ -457,3 +457,23 @@ def test_kb_without_nonce_or_audience_cannot_be_built() -> None:
 
 def test_issued_form_with_a_kb_jwt_is_refused_by_the_holder() -> None:
     assert_rejected(SdJwtReason.KEY_BINDING_UNEXPECTED, open_sd_jwt, _bound())
+
+
+def test_json_serialization_where_compact_is_expected() -> None:
+    """P-26: a JWS JSON document handed to the compact verifier is not half-parsed."""
+    document = json.dumps({"payload": "e30", "protected": "e30", "signature": ""})
+    assert_rejected(SdJwtReason.MALFORMED_SERIALIZATION, verify, document)
+
+
+@pytest.mark.parametrize("damage", ["crlf", "percent-tilde", "space"])
+def test_transport_damage_is_refused(damage: str) -> None:
+    """P-27: CRLF, ``%7E``-encoded tildes and spaces from a form body never verify."""
+    d = disclosure("salt-salt-salt", "a", 1)
+    token = sd_jwt({"_sd": [digest(d)]}, [d], ISSUER)
+    jwt = token.split("~")[0]
+    damaged = {
+        "crlf": f"{jwt}~{d[:5]}\r\n{d[5:]}~",
+        "percent-tilde": f"{jwt}%7E{d}~",
+        "space": f"{jwt}~ {d}~",
+    }[damage]
+    assert_rejected(JoseReason.BAD_BASE64URL, verify, damaged)
