@@ -26,9 +26,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from specs.jose import JwsAlg, StaticKeyResolver, generate_private_key
+from specs.jose import JwsAlg, PrivateJwk, StaticKeyResolver, generate_private_key
 from specs.sd_jwt import (
     DecoyPolicy,
+    IssuedSdJwt,
     KeyBindingRequired,
     claim_path,
     mark_all_disclosable,
@@ -36,11 +37,17 @@ from specs.sd_jwt import (
     present_sd_jwt,
     select_values,
 )
-from specs.sd_jwt_vc import PLAIN_BY_DEFAULT, issue_sd_jwt_vc, verify_sd_jwt_vc
+from specs.sd_jwt_vc import (
+    PLAIN_BY_DEFAULT,
+    VerifiedSdJwtVc,
+    issue_sd_jwt_vc,
+    verify_sd_jwt_vc,
+)
 from specs.status_list import (
     StatusType,
     build_status_list_token,
     encode_status_list,
+    registered_status_type,
     verify_status_list_token,
 )
 
@@ -62,6 +69,11 @@ CITIZEN_CLAIMS: dict[str, Any] = {
 }
 REQUESTED_CLAIMS = (("address", "locality"), ("income", "below_zorgtoeslag_limit_2026"))
 STATUS_INDEX = 7
+STATUS_LIST_SIZE = 64
+
+
+class DemoFailed(Exception):
+    """A step of the story did not verify; the demo stops and says which."""
 
 
 @dataclass
@@ -84,18 +96,22 @@ def _leaf_paths(node: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str
     return [prefix]
 
 
-def run_story(now: int) -> DemoReport:
-    """Run every step and return the report; raises if any check fails."""
-    report = DemoReport()
-    tax_office_key = generate_private_key(kid="belastingdienst-2026")
-    wallet_key = generate_private_key()
+@dataclass(frozen=True)
+class _Parties:
+    """Fresh keys for this run: nothing is loaded from disk, nothing is committed."""
+
+    tax_office: PrivateJwk
+    wallet: PrivateJwk
+
+
+def _issue(parties: _Parties, now: int, report: DemoReport) -> IssuedSdJwt:
     claims = {**CITIZEN_CLAIMS, "iat": now, "exp": now + 365 * 86400}
     claims["status"] = {"status_list": {"idx": STATUS_INDEX, "uri": STATUS_LIST_URI}}
     issued = issue_sd_jwt_vc(
         mark_all_disclosable(claims, keep_plain=PLAIN_BY_DEFAULT),
         vct=INCOME_VCT,
-        issuer_key=tax_office_key,
-        holder_key=wallet_key.public,
+        issuer_key=parties.tax_office,
+        holder_key=parties.wallet.public,
         random_bytes=os.urandom,
         decoys=DecoyPolicy(2, 5),
     )
@@ -106,69 +122,100 @@ def run_story(now: int) -> DemoReport:
         disclosures=len(issued.disclosures),
         chars=len(issued.token),
     )
+    return issued
 
-    statuses = [StatusType.VALID] * 64
-    status_token = build_status_list_token(
-        key=tax_office_key,
+
+def _publish_status_list(parties: _Parties, now: int, report: DemoReport) -> str:
+    statuses = [int(StatusType.VALID)] * STATUS_LIST_SIZE
+    token = build_status_list_token(
+        key=parties.tax_office,
         subject_uri=STATUS_LIST_URI,
-        status_list=encode_status_list([int(s) for s in statuses], bits=1),
+        status_list=encode_status_list(statuses, bits=1),
         now=now,
         ttl=3600,
         exp=now + 86400,
         issuer=TAX_OFFICE,
-        extra_header=None,
     )
     report.step("Belastingdienst", "published its Token Status List", entries=len(statuses))
+    return token
 
-    nonce = os.urandom(16).hex()
+
+def _present(
+    parties: _Parties, issued: IssuedSdJwt, nonce: str, now: int, report: DemoReport
+) -> str:
     view = open_sd_jwt(issued.token)
     presentation = present_sd_jwt(
         view,
         disclose=[claim_path(p) for p in REQUESTED_CLAIMS],
-        holder_key=wallet_key,
+        holder_key=parties.wallet,
         nonce=nonce,
         audience=DESK,
         now=now,
     )
-    sent = presentation.count("~") - 1
     report.step(
         "Wallet",
         "presented only the requested claims",
         requested=[list(p) for p in REQUESTED_CLAIMS],
-        disclosures_sent=sent,
+        disclosures_sent=presentation.count("~") - 1,
         disclosures_held=len(view.disclosures),
     )
+    return presentation
 
+
+def _verify(
+    parties: _Parties,
+    presentation: str,
+    status_token: str,
+    nonce: str,
+    now: int,
+    report: DemoReport,
+) -> VerifiedSdJwtVc:
     verified = verify_sd_jwt_vc(
         presentation,
-        issuer_keys=StaticKeyResolver(tax_office_key.public),
+        issuer_keys=StaticKeyResolver(parties.tax_office.public),
         key_binding=KeyBindingRequired(nonce=nonce, audience=DESK),
         now=now,
     )
-    assert verified.status is not None
+    if verified.status is None:
+        raise DemoFailed("the credential carries no status reference")
     status_list = verify_status_list_token(
         status_token,
-        key=tax_office_key.public,
+        key=parties.tax_office.public,
         expected_uri=verified.status.uri,
         now=now,
         leeway=60,
         algorithms={JwsAlg.ES256},
+        max_age=86_400,
     )
-    status = StatusType(status_list.status_of(verified.status))
+    status = registered_status_type(status_list.status_of(verified.status))
+    if status is not StatusType.VALID:
+        raise DemoFailed(f"the credential is not valid (status {status})")
     report.step(
         "Desk",
         "verified signature, digests, key binding and status",
         issuer=verified.issuer,
         status=status.name,
     )
+    return verified
 
+
+def run_story(now: int) -> DemoReport:
+    """Run every step and return the report; raises if any check fails."""
+    report = DemoReport()
+    parties = _Parties(generate_private_key(kid="belastingdienst-2026"), generate_private_key())
+    issued = _issue(parties, now, report)
+    status_token = _publish_status_list(parties, now, report)
+    nonce = os.urandom(16).hex()
+    presentation = _present(parties, issued, nonce, now, report)
+    verified = _verify(parties, presentation, status_token, nonce, now, report)
     for path in _leaf_paths(CITIZEN_CLAIMS):  # in the order the citizen would read them
-        name = ".".join(str(p) for p in path)
+        if path[0] in PLAIN_BY_DEFAULT:
+            continue
         values = select_values(verified.claims, path)
-        if values and path[0] not in PLAIN_BY_DEFAULT:
-            report.disclosed[name] = values[0]
-        elif path[0] not in PLAIN_BY_DEFAULT:
-            report.hidden.append(name)
+        if values:
+            report.disclosed[".".join(map(str, path))] = values[0]
+        else:
+            report.hidden.append(".".join(map(str, path)))
     return report
 
 
@@ -196,7 +243,11 @@ def run(
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run the end-to-end story on embedded defaults and show what was disclosed and hidden."""
-    report = run_story(int(time.time()))
+    try:
+        report = run_story(int(time.time()))
+    except DemoFailed as exc:
+        typer.echo(f"demo failed: {exc}", err=True)
+        raise typer.Exit(1) from None
     if json_output:
         typer.echo(
             json.dumps(

@@ -147,6 +147,7 @@ class StatusListReason(StrEnum):
     SUBJECT_MISMATCH = "status-list-subject-mismatch"
     BAD_TTL = "status-list-bad-ttl"
     TOKEN_CLAIM_MISSING = "status-list-claim-missing"
+    STALE = "status-list-stale"
 
 
 Reason = JoseReason | SdJwtReason | SdJwtVcReason | TypeMetadataReason | StatusListReason
@@ -240,6 +241,7 @@ FAMILY_OF: dict[Reason, Family] = {
     StatusListReason.SUBJECT_MISMATCH: _F.STATUS_UNAVAILABLE,
     StatusListReason.BAD_TTL: _F.MALFORMED,
     StatusListReason.TOKEN_CLAIM_MISSING: _F.MALFORMED,
+    StatusListReason.STALE: _F.STATUS_UNAVAILABLE,
 }
 
 

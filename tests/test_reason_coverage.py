@@ -1,19 +1,20 @@
 """Every rejection reason has a test that feeds the bad input and asserts it (STYLE §5).
 
-A reason counts as tested when some test module passes it to ``assert_rejected`` or compares
-an error's ``reason`` with it, spelled ``<Enum>.<MEMBER>``. A reason nobody can trigger is
+A reason counts as tested when test *code* names it as ``<Enum>.<MEMBER>``: in an
+``assert_rejected`` call, a comparison, or the parameters such a test runs with. Only the
+syntax tree is read, so comments and docstrings never count. A reason nobody can trigger is
 dead code and should go; a reason nobody tests is a rule nobody checks.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 from specs.errors import FAMILY_OF, REASON_ENUMS
 
 TESTS = Path(__file__).parent
-_MENTION = re.compile(r"\b(\w+Reason)\.([A-Z][A-Z0-9_]*)\b")
 
 
 def _mentioned() -> set[tuple[str, str]]:
@@ -21,7 +22,13 @@ def _mentioned() -> set[tuple[str, str]]:
     for path in TESTS.rglob("test_*.py"):
         if path.name == Path(__file__).name:
             continue
-        found.update(_MENTION.findall(path.read_text(encoding="utf-8")))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id.endswith("Reason")
+            ):
+                found.add((node.value.id, node.attr))
     return found
 
 

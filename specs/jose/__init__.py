@@ -25,6 +25,7 @@ from specs.jose.keys import (
     generate_private_key,
     parse_private_jwk,
     parse_public_jwk,
+    public_jwk_from_key,
 )
 from specs.jose.resolver import KeyResolver, StaticKeyResolver
 from specs.jose.strict_json import dumps_compact, loads_strict
@@ -51,6 +52,7 @@ __all__ = [
     "parse_compact_jws",
     "parse_private_jwk",
     "parse_public_jwk",
+    "public_jwk_from_key",
     "sign_compact_jws",
     "verify_jws",
     "verify_signature",

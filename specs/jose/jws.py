@@ -33,6 +33,7 @@ DEFAULT_MAX_TOKEN_BYTES = 64 * 1024
 _ES256 = ECAlgorithm(ECAlgorithm.SHA256)
 _ED25519 = OKPAlgorithm()
 _SEGMENT_COUNT = 3
+_KNOWN_ALGS = frozenset(alg.value for alg in JwsAlg)
 
 
 class UnverifiedJws(NamedTuple):
@@ -99,7 +100,7 @@ def check_header(
 ) -> JwsAlg:
     """The header rules every JWT kind shares; returns the algorithm to verify with."""
     alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in algorithms:
+    if alg not in _KNOWN_ALGS or alg not in algorithms:
         raise Rejected(JoseReason.ALG_NOT_ALLOWED)
     checked_alg = JwsAlg(alg)
     if checked_alg is not key.alg or (
@@ -161,5 +162,10 @@ def sign_compact_jws(
 
 
 def constant_time_equals(left: str, right: str) -> bool:
-    """Compare two ASCII strings without leaking where they differ."""
-    return hmac.compare_digest(left.encode("ascii", "replace"), right.encode("ascii", "replace"))
+    """Compare two strings exactly, without leaking where they differ.
+
+    UTF-8 with ``surrogatepass`` is injective, so distinct strings never compare equal.
+    """
+    return hmac.compare_digest(
+        left.encode("utf-8", "surrogatepass"), right.encode("utf-8", "surrogatepass")
+    )

@@ -168,21 +168,29 @@ def parse_private_jwk(jwk: object) -> PrivateJwk:
     return PrivateJwk(private, public)
 
 
-def _public_jwk_of(private: PrivateKeyObject, *, kid: str | None) -> PublicJwk:
-    if isinstance(private, ec.EllipticCurvePrivateKey):
-        numbers = private.public_key().public_numbers()
+def public_jwk_from_key(key: object, *, kid: str | None = None) -> PublicJwk:
+    """A loaded public key (e.g. a certificate's) as a ``PublicJwk``, or ``bad-jwk``.
+
+    Only P-256 and Ed25519 keys qualify; anything else is refused like an unusable JWK.
+    """
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        numbers = key.public_numbers()
         members = {
             "crv": "P-256",
             "kty": "EC",
             "x": b64url_encode(numbers.x.to_bytes(_P256_COORDINATE_BYTES, "big")),
             "y": b64url_encode(numbers.y.to_bytes(_P256_COORDINATE_BYTES, "big")),
         }
-        return PublicJwk(JwsAlg.ES256, private.public_key(), members, None, kid)
-    raw = private.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
-    members = {"crv": "Ed25519", "kty": "OKP", "x": b64url_encode(raw)}
-    return PublicJwk(JwsAlg.ED25519, private.public_key(), members, None, kid)
+        return PublicJwk(JwsAlg.ES256, key, members, None, kid)
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        members = {"crv": "Ed25519", "kty": "OKP", "x": b64url_encode(raw)}
+        return PublicJwk(JwsAlg.ED25519, key, members, None, kid)
+    raise Rejected(JoseReason.BAD_JWK)
+
+
+def _public_jwk_of(private: PrivateKeyObject, *, kid: str | None) -> PublicJwk:
+    return public_jwk_from_key(private.public_key(), kid=kid)
 
 
 def generate_private_key(alg: JwsAlg = JwsAlg.ES256, *, kid: str | None = None) -> PrivateJwk:

@@ -25,7 +25,7 @@ HASH_ALGORITHMS: dict[str, HashFunction] = {
 }
 DEFAULT_HASH_ALG = "sha-256"
 SALT_BYTES = 16  # 128 bits, RFC 9901 §9.3
-RESERVED_CLAIM_NAMES = frozenset({"_sd", "..."})
+RESERVED_CLAIM_NAMES = frozenset({"_sd", "...", "_sd_alg"})
 _OBJECT_PROPERTY_ARITY = 3
 _ARRAY_ELEMENT_ARITY = 2
 

@@ -27,6 +27,7 @@ from specs.sd_jwt.disclosure import (
 )
 
 RandomBytes = Callable[[int], bytes]
+MAX_DECOYS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +41,22 @@ class Disclosable:
 class DecoyPolicy:
     """How many decoy digests to add to each ``_sd`` array and each array with disclosures.
 
-    The count is drawn uniformly from ``[minimum, maximum]`` with the caller's randomness.
+    The count is drawn from ``[minimum, maximum]`` with the caller's randomness (32 random
+    bits reduced modulo the span: a bias below 2^-16 for any span this allows).
     """
 
     minimum: int = 0
     maximum: int = 0
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.minimum <= self.maximum <= MAX_DECOYS:
+            raise ValueError(f"DecoyPolicy needs 0 <= minimum <= maximum <= {MAX_DECOYS}")
+
     def draw(self, random_bytes: RandomBytes) -> int:
         span = self.maximum - self.minimum
-        if span <= 0:
+        if not span:
             return self.minimum
-        return self.minimum + random_bytes(1)[0] % (span + 1)
+        return self.minimum + int.from_bytes(random_bytes(4), "big") % (span + 1)
 
 
 NO_DECOYS = DecoyPolicy()
@@ -86,7 +92,7 @@ class _Builder:
 
     def value(self, node: Any) -> Any:
         if isinstance(node, Disclosable):
-            raise Rejected(SdJwtReason.BAD_CLAIM_PATH)  # a mark must sit on a claim or element
+            raise Rejected(JoseReason.BAD_JSON)  # a mark on a mark: not a JSON value
         if isinstance(node, Mapping):
             return self.object(node)
         if isinstance(node, list | tuple):
@@ -101,7 +107,7 @@ class _Builder:
         for name, child in node.items():
             if not isinstance(name, str):
                 raise Rejected(JoseReason.BAD_JSON)
-            if name in RESERVED_CLAIM_NAMES or name == "_sd_alg":
+            if name in RESERVED_CLAIM_NAMES:
                 raise Rejected(SdJwtReason.DISCLOSURE_RESERVED_CLAIM_NAME)
             if isinstance(child, Disclosable):
                 digests.append(self.disclose(name, child.value))
@@ -123,7 +129,7 @@ class _Builder:
                 result.append(self.value(element))
         if marked:
             for _ in range(self.decoys.draw(self.random_bytes)):
-                position = int.from_bytes(self.random_bytes(2), "big") % (len(result) + 1)
+                position = int.from_bytes(self.random_bytes(4), "big") % (len(result) + 1)
                 result.insert(position, {"...": self.decoy()})
         return result
 

@@ -17,7 +17,6 @@ from specs.jose import (
     JwsAlg,
     PrivateJwk,
     PublicJwk,
-    b64url_encode,
     check_header,
     constant_time_equals,
     numeric_date,
@@ -26,7 +25,7 @@ from specs.jose import (
     sign_compact_jws,
     verify_signature,
 )
-from specs.sd_jwt.disclosure import HASH_ALGORITHMS
+from specs.sd_jwt.disclosure import digest_of
 
 KB_JWT_TYP = "kb+jwt"
 DEFAULT_MAX_AGE = 300
@@ -45,6 +44,13 @@ class KeyBindingRequired:
     audience: str
     max_age: int = DEFAULT_MAX_AGE
     leeway: int = DEFAULT_LEEWAY
+
+    def __post_init__(self) -> None:
+        # A programming error, not bad input: an empty expectation would match an empty claim.
+        for name in ("nonce", "audience"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"KeyBindingRequired.{name} must be a non-empty string")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +72,11 @@ class VerifiedKeyBinding:
 
 
 def sd_hash_of(sd_hash_input: str, hash_alg: str) -> str:
-    """§4.3.1: hash over the US-ASCII bytes of ``<JWT>~<D1>~...~<Dn>~``."""
-    return b64url_encode(HASH_ALGORITHMS[hash_alg](sd_hash_input.encode("ascii")).digest())
+    """§4.3.1: hash over the US-ASCII bytes of ``<JWT>~<D1>~...~<Dn>~``.
+
+    The same construction as a Disclosure digest (§4.2.3), over a different string.
+    """
+    return digest_of(sd_hash_input, hash_alg)
 
 
 def holder_key_from_cnf(claims: Mapping[str, Any]) -> PublicJwk:

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from specs.errors import Rejected, SdJwtReason
+from specs.errors import JoseReason, Rejected, SdJwtReason
 from specs.jose import (
     JwsAlg,
     KeyResolver,
@@ -54,6 +54,8 @@ class VerifiedSdJwt:
     key_binding: VerifiedKeyBinding | None
     disclosures: tuple[Disclosure, ...] = field(repr=False)
     processed: ProcessedPayload = field(repr=False)
+    issuer_payload: dict[str, Any] = field(repr=False)
+    """The signed payload as issued (digests in place), for rules about its structure."""
 
 
 def hash_alg_of(payload: Mapping[str, Any]) -> str:
@@ -106,7 +108,7 @@ def verify_sd_jwt_json(
 ) -> VerifiedSdJwt:
     """Verify the flattened or general JWS JSON serialization (§8)."""
     if len(text) > limits.max_token_chars:
-        raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)
+        raise Rejected(JoseReason.TOKEN_TOO_LARGE)
     parts = split_json(loads_strict(text), limits=limits)
     return verify_parts(
         parts,
@@ -156,7 +158,7 @@ def verify_parts(
             algorithms=algorithms,
         )
     return VerifiedSdJwt(
-        header, processed.claims, issuer_key, verified_kb, tuple(disclosures), processed
+        header, processed.claims, issuer_key, verified_kb, tuple(disclosures), processed, payload
     )
 
 
@@ -169,25 +171,19 @@ def _verify_issuer_signature(
     algorithms: frozenset[JwsAlg],
     limits: SdJwtLimits,
 ) -> tuple[dict[str, Any], dict[str, Any], PublicJwk]:
-    """Accept the first signature that verifies (JSON general serialization may carry several).
+    """Verify the issuer's signature: the only one for the compact form, the first for JSON.
 
-    For the compact form there is exactly one. When none verifies, the first signature's
-    reason is raised, so the error describes the primary signature.
+    In the general JSON serialization the Disclosures, the KB-JWT and ``sd_hash`` belong to
+    the first signature (§8.1), so that is the one that must verify; others are not ours to
+    judge.
     """
-    first_error: Rejected | None = None
-    for jwt, unprotected in parts.signed_jwts:
-        try:
-            jws = parse_compact_jws(jwt, max_bytes=limits.max_token_chars)
-            selection_header = jws.header
-            if unprotected:  # JSON serialization only
-                if unprotected.keys() & jws.header.keys():
-                    raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)  # RFC 7515 §7.2.1
-                selection_header = {**jws.header, **unprotected}
-            key = issuer_keys.resolve_key(selection_header, jws.payload, now=now)
-            verified = verify_jws(jws, key=key, algorithms=algorithms, typ=typ)
-        except Rejected as exc:
-            first_error = first_error or exc
-            continue
-        return verified.header, verified.payload, key
-    assert first_error is not None
-    raise first_error
+    jwt, unprotected = parts.signed_jwts[0]
+    jws = parse_compact_jws(jwt, max_bytes=limits.max_token_chars)
+    selection_header = jws.header
+    if unprotected:  # JSON serialization only
+        if unprotected.keys() & jws.header.keys():
+            raise Rejected(SdJwtReason.MALFORMED_SERIALIZATION)  # RFC 7515 §7.2.1
+        selection_header = {**jws.header, **unprotected}
+    key = issuer_keys.resolve_key(selection_header, jws.payload, now=now)
+    verified = verify_jws(jws, key=key, algorithms=algorithms, typ=typ)
+    return verified.header, verified.payload, key

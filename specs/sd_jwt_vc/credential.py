@@ -74,8 +74,8 @@ def issue_sd_jwt_vc(
     extra_header: Mapping[str, Any] | None = None,
 ) -> IssuedSdJwt:
     """Issue an SD-JWT VC; ``claims`` may mark values ``Disclosable``, except registered ones."""
-    for name in NEVER_DISCLOSABLE:
-        if isinstance(claims.get(name), Disclosable):
+    for name in NEVER_DISCLOSABLE & claims.keys():
+        if _has_disclosable_mark(claims[name]):
             raise Rejected(SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED)
     payload: dict[str, Any] = {**claims, "vct": vct}
     if holder_key is not None:
@@ -114,8 +114,14 @@ def verify_sd_jwt_vc(
         algorithms=algorithms,
         limits=limits,
     )
+    # Neither the claim itself nor anything inside it may be selectively disclosable: a
+    # holder who drops a nested Disclosure of ``status`` would otherwise drop the status.
     for path in verified.processed.revealed_paths.values():
-        if len(path) == 1 and path[0] in NEVER_DISCLOSABLE:
+        if path[0] in NEVER_DISCLOSABLE:
+            raise Rejected(SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED)
+    signed = verified.issuer_payload
+    for name in NEVER_DISCLOSABLE & signed.keys():
+        if _has_digests(signed[name]):
             raise Rejected(SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED)
     claims = verified.claims
     status = _check_registered_claims(claims)
@@ -134,7 +140,7 @@ def _check_registered_claims(claims: Mapping[str, Any]) -> StatusReference | Non
     if "status" not in claims:
         return None
     status = claims["status"]
-    if not isinstance(status, Mapping):
+    if not isinstance(status, Mapping) or not status:
         raise Rejected(SdJwtVcReason.BAD_STATUS_CLAIM)
     if "status_list" not in status:
         return None  # another status mechanism: not ours to judge (§2.2.2)
@@ -142,3 +148,31 @@ def _check_registered_claims(claims: Mapping[str, Any]) -> StatusReference | Non
         return parse_status_reference(status)
     except Rejected:
         raise Rejected(SdJwtVcReason.BAD_STATUS_CLAIM) from None
+
+
+def _has_digests(value: Any) -> bool:
+    """True when a signed value holds ``_sd`` digests or ``...`` placeholders anywhere."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if "_sd" in node or "..." in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _has_disclosable_mark(value: Any) -> bool:
+    """True when a claim value to be issued contains a ``Disclosable`` mark anywhere."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Disclosable):
+            return True
+        if isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return False

@@ -156,12 +156,15 @@ def _add_method(
 class DidResolver:
     """``KeyResolver`` for issuers identified by a DID in ``iss``.
 
-    ``did:jwk`` needs no document; ``did:web`` documents come from ``documents``, keyed by
-    DID, already checked with ``parse_did_document``. A ``did:web`` issuer whose document
-    was not supplied has no key.
+    Anyone can mint a ``did:jwk`` for a key of their own, so such an issuer resolves only
+    when the caller lists that exact DID in ``trusted_jwk_dids`` (the trust registry's
+    decision); the default trusts none. ``did:web`` documents come from ``documents``,
+    keyed by DID, fetched for issuers the caller trusts and checked with
+    ``parse_did_document``; a ``did:web`` issuer whose document was not supplied has no key.
     """
 
     documents: Mapping[str, DidDocument]
+    trusted_jwk_dids: frozenset[str] = frozenset()
 
     def resolve_key(
         self, header: Mapping[str, Any], payload: Mapping[str, Any], *, now: int
@@ -171,6 +174,8 @@ class DidResolver:
             raise Rejected(SdJwtVcReason.ISSUER_KEY_NOT_FOUND)
         method = _method_of(iss)
         if method == "jwk":
+            if iss not in self.trusted_jwk_dids:
+                raise Rejected(SdJwtVcReason.ISSUER_KEY_NOT_FOUND)
             document = did_jwk_document(iss)
         elif method == "web":
             did_web_document_url(iss)  # the same syntax rules the edge fetched with

@@ -28,6 +28,7 @@ from typing import Any
 
 from specs.errors import Rejected, TypeMetadataReason
 from specs.jose import loads_strict
+from specs.sd_jwt.claim_path import ClaimPath
 from specs.sd_jwt_vc.integrity import check_integrity, parse_integrity
 
 DEFAULT_MAX_EXTENDS_DEPTH = 8
@@ -39,8 +40,6 @@ _SVG_PROPERTIES = {
     "color_scheme": ("light", "dark"),
     "contrast": ("normal", "high"),
 }
-
-ClaimPath = tuple[str | int | None, ...]
 
 
 class SdRule(StrEnum):

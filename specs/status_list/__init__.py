@@ -16,7 +16,7 @@ A Relying Party, after verifying the Referenced Token itself (§8.3 preamble)::
     token = fetch(reference.uri)                        # at the edge, not here
     verified = verify_status_list_token(token, key=status_issuer_key,
                                         expected_uri=reference.uri, now=now, leeway=60,
-                                        algorithms={JwsAlg.ES256})
+                                        algorithms={JwsAlg.ES256}, max_age=86_400)
     status = verified.status_of(reference)               # raw int; compare with StatusType
 
 Not implemented: the CWT forms (§4.3, §5.2, §6.3), fetching and Status List Aggregation

@@ -138,6 +138,7 @@ def verify_status_list_token(
     now: int,
     leeway: int,
     algorithms: Collection[JwsAlg],
+    max_age: int,
     min_ttl: int = DEFAULT_MIN_TTL,
     max_ttl: int = DEFAULT_MAX_TTL,
     max_token_bytes: int = DEFAULT_MAX_STATUS_LIST_TOKEN_BYTES,
@@ -148,6 +149,11 @@ def verify_status_list_token(
     ``key`` is the Status Issuer's key, or a resolver that selects among keys the caller
     already trusts (§11.3); keys named in the header are never used. The steps and their
     reasons are listed in the module docstring.
+
+    ``max_age`` is the Relying Party's freshness policy: a token issued longer ago than that
+    is ``status-list-stale`` even without an ``exp``, so an old list that still says VALID
+    cannot be replayed forever (§13.7; THREATS T-07, T-08). It is required: freshness must
+    never depend on the caller remembering to ask.
     """
     jws = parse_compact_jws(token, max_bytes=max_token_bytes)
     public_key = (
@@ -156,6 +162,8 @@ def verify_status_list_token(
     claims = verify_jws(jws, key=public_key, algorithms=algorithms, typ=STATUS_LIST_JWT_TYP).payload
     _require_claims(claims)
     check_time_claims(claims, now=now, leeway=leeway)
+    if now - _issued_at(claims) > max_age + leeway:
+        raise Rejected(StatusListReason.STALE)
     if not isinstance(claims["sub"], str) or claims["sub"] != expected_uri:
         raise Rejected(StatusListReason.SUBJECT_MISMATCH)
     ttl = _check_ttl(claims["ttl"]) if "ttl" in claims else None

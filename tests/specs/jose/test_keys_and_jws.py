@@ -206,17 +206,6 @@ def test_time_claims_must_be_numeric_dates(value) -> None:  # type: ignore[no-un
     assert_rejected(JoseReason.BAD_TIME_CLAIM, check_time_claims, {"exp": value}, now=1, leeway=0)
 
 
-def test_required_time_claim_missing() -> None:
-    assert_rejected(
-        JoseReason.BAD_TIME_CLAIM,
-        check_time_claims,
-        {},
-        now=1,
-        leeway=0,
-        require=frozenset({"iat"}),
-    )
-
-
 def test_expiry_is_exclusive_and_leeway_is_exact() -> None:
     check_time_claims({"exp": 101}, now=100, leeway=0)
     assert_rejected(JoseReason.EXPIRED, check_time_claims, {"exp": 100}, now=100, leeway=0)

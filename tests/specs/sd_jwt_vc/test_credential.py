@@ -230,3 +230,35 @@ def test_issuer_metadata_resolution_end_to_end() -> None:
             key_binding=NoKeyBinding(),
             now=NOW,
         )
+
+
+@pytest.mark.parametrize("name", ["status", "cnf"])
+def test_nothing_inside_a_registered_claim_may_be_disclosable(name: str) -> None:
+    """Dropping a nested Disclosure must not silently drop the status check (§2.2.2)."""
+    inner = (
+        disclosure("salt-salt-salt", "status_list", {"idx": 1, "uri": "https://s.example/1"})
+        if name == "status"
+        else disclosure("salt-salt-salt", "jwk", HOLDER.public.to_jwk())
+    )
+    payload = {"vct": VCT, name: {"_sd": [digest(inner)]}}
+    for presented in ((inner,), ()):  # disclosed or withheld: refused either way
+        assert_rejected(
+            SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED, verify, _vc(payload, *presented)
+        )
+    in_array = {"vct": VCT, "aka_vcts": [{"...": digest(disclosure("salt-salt-salt", "x"))}]}
+    assert_rejected(SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED, verify, _vc(in_array))
+
+
+def test_issuer_refuses_marks_nested_inside_registered_claims() -> None:
+    assert_rejected(
+        SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED,
+        issue_sd_jwt_vc,
+        {"status": {"status_list": Disclosable({"idx": 1, "uri": "https://s.example/1"})}},
+        vct=VCT,
+        issuer_key=ISSUER,
+        random_bytes=os.urandom,
+    )
+
+
+def test_an_empty_status_object_is_malformed() -> None:
+    assert_rejected(SdJwtVcReason.BAD_STATUS_CLAIM, verify, _vc({"vct": VCT, "status": {}}))

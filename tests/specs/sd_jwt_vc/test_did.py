@@ -47,8 +47,10 @@ def _method(fragment: str, key: PrivateJwk | None = None, did: str = WEB_DID) ->
 def _resolve(
     iss: object, header: dict[str, Any], documents: dict[str, DidDocument] | None = None
 ) -> PublicJwk:
+    """Resolve with ``iss`` trusted when it is a string (the registry's decision, later)."""
     payload = {} if iss is None else {"iss": iss}
-    return DidResolver(documents or {}).resolve_key(header, payload, now=0)
+    trusted = frozenset({iss}) if isinstance(iss, str) else frozenset()
+    return DidResolver(documents or {}, trusted).resolve_key(header, payload, now=0)
 
 
 # --- did:web URL (did:web §3.2) -------------------------------------------------------------
@@ -101,7 +103,7 @@ def test_did_jwk_key_verifies_a_token_with_each_kid_form() -> None:
     for header in ({"kid": f"{did}#0"}, {"kid": "#0"}, {}):
         token = sign_compact_jws({"iss": did}, key=signer, typ="dc+sd-jwt", extra_header=header)
         jws = parse_compact_jws(token)
-        key = DidResolver({}).resolve_key(jws.header, jws.payload, now=0)
+        key = DidResolver({}, frozenset({did})).resolve_key(jws.header, jws.payload, now=0)
         assert key.members == signer.public.members
         verify_jws(jws, key=key, algorithms={JwsAlg.ES256}, typ="dc+sd-jwt")
 
@@ -289,3 +291,16 @@ def test_a_document_filed_under_another_did_lends_no_keys() -> None:
     assert_rejected(
         SdJwtVcReason.DID_DOCUMENT_INVALID, _resolve, WEB_DID, {"kid": "#k"}, {WEB_DID: parsed}
     )
+
+
+def test_an_untrusted_did_jwk_resolves_to_nothing() -> None:
+    """Anyone can mint a did:jwk for their own key; it counts only when trusted by name."""
+    attacker = generate_private_key()
+    did = _did_jwk(attacker.public.to_jwk())
+    token = sign_compact_jws({"iss": did}, key=attacker, typ="dc+sd-jwt")
+    jws = parse_compact_jws(token)
+    someone_else = _did_jwk(generate_private_key().public.to_jwk())
+    for resolver in (DidResolver({}), DidResolver({}, frozenset({someone_else}))):
+        assert_rejected(
+            SdJwtVcReason.ISSUER_KEY_NOT_FOUND, resolver.resolve_key, jws.header, jws.payload, now=0
+        )

@@ -59,6 +59,7 @@ def _verify(token: str, key: PublicJwk | KeyResolver, now: int, **overrides: Any
         "now": now,
         "leeway": 0,
         "algorithms": ALGORITHMS,
+        "max_age": 7 * 24 * HOUR,
     }
     arguments.update(overrides)
     return verify_status_list_token(token, **arguments)
@@ -303,3 +304,12 @@ def test_builder_allows_http_subject_only_when_asked(issuer_key: PrivateJwk, now
     assert_rejected(StatusListReason.BAD_REFERENCE, _build, issuer_key, now, subject_uri=uri)
     token = _build(issuer_key, now, subject_uri=uri, allow_http=True)
     assert _verify(token, issuer_key.public, now, expected_uri=uri).subject == uri
+
+
+def test_a_token_without_exp_is_not_fresh_forever(issuer_key: PrivateJwk, now: int) -> None:
+    """T-07/T-08: an old list that still says VALID cannot be replayed past ``max_age``."""
+    token = _sign(issuer_key, _payload(now - 2 * HOUR, exp=None))
+    public = issuer_key.public
+    assert_rejected(StatusListReason.STALE, _verify, token, public, now, max_age=HOUR)
+    assert _verify(token, public, now, max_age=2 * HOUR).issued_at == now - 2 * HOUR
+    assert _verify(token, public, now, max_age=HOUR, leeway=HOUR).issued_at == now - 2 * HOUR
