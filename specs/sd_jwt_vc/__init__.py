@@ -7,6 +7,8 @@
     x5c.py              §2.5 issuer keys from x5c chains validated against configured roots
     did.py              issuer keys from did:jwk and (fetched) did:web documents
     type_metadata.py    §5   Type Metadata: parsing, extends (cycles, depth), merging
+    type_display.py     §5.5 display metadata (data to escape, never to evaluate)
+    metadata_fields.py       field readers shared by the two above
     integrity.py        §6   Subresource Integrity of referenced documents
 
 Fetching happens at the edges; every resolver here receives documents already fetched.

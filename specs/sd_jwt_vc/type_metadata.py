@@ -1,4 +1,4 @@
-"""SD-JWT VC Type Metadata (editor's copy §5) and the integrity of referenced documents (§6).
+"""SD-JWT VC Type Metadata (editor's copy §5): parsing, `extends`, integrity, merging.
 
 The edge fetches the documents (the ``vct`` and every ``extends`` target, §5.3) and passes
 their raw bytes in; ``resolve_type_metadata`` checks integrity on those bytes *before*
@@ -29,17 +29,19 @@ from typing import Any
 from specs.errors import Rejected, TypeMetadataReason
 from specs.jose import loads_strict
 from specs.sd_jwt.claim_path import ClaimPath
-from specs.sd_jwt_vc.integrity import check_integrity, parse_integrity
+from specs.sd_jwt_vc.integrity import check_integrity
+from specs.sd_jwt_vc.metadata_fields import (
+    as_objects,
+    integrity_of,
+    optional_text,
+    required_text,
+)
+from specs.sd_jwt_vc.type_display import TypeDisplay, parse_type_display
 
 DEFAULT_MAX_EXTENDS_DEPTH = 8
 DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024
 _INVALID = TypeMetadataReason.METADATA_INVALID
 _SVG_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # §5.6: alphanumerics and "_", no leading digit
-_SVG_PROPERTIES = {
-    "orientation": ("portrait", "landscape"),
-    "color_scheme": ("light", "dark"),
-    "contrast": ("normal", "high"),
-}
 
 
 class SdRule(StrEnum):
@@ -80,38 +82,6 @@ class ClaimMetadata:
 
 
 @dataclass(frozen=True, slots=True)
-class RenderingImage:
-    """§5.5.1.1.1 logo / §5.5.1.1.2 background image: an HTTPS or ``data:`` URI."""
-
-    uri: str
-    integrity: str | None
-    alt_text: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SvgTemplate:
-    """§5.5.1.2; ``properties`` holds orientation / color_scheme / contrast (§5.5.1.2.1)."""
-
-    uri: str
-    integrity: str | None
-    properties: Mapping[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class TypeDisplay:
-    """§5.5, one locale; ``simple`` and ``svg_templates`` are the §5.5.1 rendering methods."""
-
-    locale: str
-    name: str
-    description: str | None
-    logo: RenderingImage | None = None
-    background_image: RenderingImage | None = None
-    background_color: str | None = None
-    text_color: str | None = None
-    svg_templates: tuple[SvgTemplate, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class TypeMetadata:
     """One Type Metadata document (§5.2), as published."""
 
@@ -140,94 +110,6 @@ class ResolvedTypeMetadata:
         return tuple(metadata.vct for metadata in self.chain)
 
 
-def _text(obj: Mapping[str, Any], name: str) -> str | None:
-    """An optional string member: absent is ``None``, present is a non-empty string."""
-    if name not in obj:
-        return None
-    value = obj[name]
-    if not isinstance(value, str) or not value:
-        raise Rejected(_INVALID)
-    return value
-
-
-def _required_text(obj: Mapping[str, Any], name: str) -> str:
-    value = _text(obj, name)
-    if value is None:
-        raise Rejected(_INVALID)
-    return value
-
-
-def _object(value: object) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise Rejected(_INVALID)
-    return value
-
-
-def _objects(value: object) -> list[Mapping[str, Any]]:
-    if not isinstance(value, list):
-        raise Rejected(_INVALID)
-    return [_object(item) for item in value]
-
-
-def _integrity_of(obj: Mapping[str, Any], name: str) -> str | None:
-    """``extends#integrity``: its syntax is checked now, since resolving depends on it.
-
-    A rendering ``uri#integrity`` is only checked by ``check_integrity`` when that resource
-    is fetched: a bad value costs the one image, not the type (the spec's own example has
-    a ``uri#integrity`` that is not valid base64).
-    """
-    value = _text(obj, name)
-    if value is not None:
-        parse_integrity(value)
-    return value
-
-
-def _uri(obj: Mapping[str, Any]) -> str:
-    """§5.5.1: rendering ``uri``s are HTTPS URLs or ``data:`` URIs."""
-    uri = _required_text(obj, "uri")
-    if not uri.startswith(("https://", "data:")):
-        raise Rejected(_INVALID)
-    return uri
-
-
-def _image(obj: Mapping[str, Any], name: str) -> RenderingImage | None:
-    if name not in obj:
-        return None
-    image = _object(obj[name])
-    return RenderingImage(_uri(image), _text(image, "uri#integrity"), _text(image, "alt_text"))
-
-
-def _svg_templates(value: object) -> tuple[SvgTemplate, ...]:
-    items = _objects(value)
-    templates = []
-    for item in items:
-        raw = _object(item.get("properties", {}))
-        if len(items) > 1 and not raw:
-            raise Rejected(_INVALID)  # §5.5.1.2: properties REQUIRED with several templates
-        properties = {k: v for k, v in raw.items() if k in _SVG_PROPERTIES}
-        if raw and (
-            not properties or any(v not in _SVG_PROPERTIES[k] for k, v in properties.items())
-        ):
-            raise Rejected(_INVALID)  # §5.5.1.2.1: at least one, with a defined value
-        templates.append(SvgTemplate(_uri(item), _text(item, "uri#integrity"), properties))
-    return tuple(templates)
-
-
-def _type_display(obj: Mapping[str, Any]) -> TypeDisplay:
-    rendering = _object(obj.get("rendering", {}))
-    simple = _object(rendering.get("simple", {}))  # other rendering methods: ignored (§5.2)
-    return TypeDisplay(
-        locale=_required_text(obj, "locale"),
-        name=_required_text(obj, "name"),
-        description=_text(obj, "description"),
-        logo=_image(simple, "logo"),
-        background_image=_image(simple, "background_image"),
-        background_color=_text(simple, "background_color"),
-        text_color=_text(simple, "text_color"),
-        svg_templates=_svg_templates(rendering.get("svg_templates", [])),
-    )
-
-
 def _claim(obj: Mapping[str, Any]) -> ClaimMetadata:
     path = obj.get("path")
     if not isinstance(path, list) or not path:  # §5.6.1: a non-empty array of ...
@@ -239,17 +121,19 @@ def _claim(obj: Mapping[str, Any]) -> ClaimMetadata:
     if "display" in obj:
         display = tuple(
             ClaimDisplay(
-                _required_text(d, "locale"), _required_text(d, "label"), _text(d, "description")
+                required_text(d, "locale"),
+                required_text(d, "label"),
+                optional_text(d, "description"),
             )
-            for d in _objects(obj["display"])
+            for d in as_objects(obj["display"])
         )
     mandatory = obj.get("mandatory")
     if mandatory is not None and not isinstance(mandatory, bool):
         raise Rejected(_INVALID)
-    sd = _text(obj, "sd")
+    sd = optional_text(obj, "sd")
     if sd is not None and sd not in _SD_VALUES:
         raise Rejected(_INVALID)
-    svg_id = _text(obj, "svg_id")
+    svg_id = optional_text(obj, "svg_id")
     if svg_id is not None and not _SVG_ID.fullmatch(svg_id):
         raise Rejected(_INVALID)
     return ClaimMetadata(tuple(path), display, mandatory, SdRule(sd) if sd else None, svg_id)
@@ -283,19 +167,19 @@ def parse_type_metadata(
         raise Rejected(_INVALID) from exc
     if not isinstance(document, Mapping):
         raise Rejected(_INVALID)
-    if _required_text(document, "vct") != vct:
+    if required_text(document, "vct") != vct:
         raise Rejected(TypeMetadataReason.VCT_MISMATCH)
     display = None
     if "display" in document:
-        display = tuple(_type_display(item) for item in _objects(document["display"]))
-    claims = tuple(_claim(item) for item in _objects(document.get("claims", [])))
+        display = tuple(parse_type_display(item) for item in as_objects(document["display"]))
+    claims = tuple(_claim(item) for item in as_objects(document.get("claims", [])))
     _check_unique(claims)
     return TypeMetadata(
         vct=vct,
-        name=_text(document, "name"),
-        description=_text(document, "description"),
-        extends=_text(document, "extends"),
-        extends_integrity=_integrity_of(document, "extends#integrity"),
+        name=optional_text(document, "name"),
+        description=optional_text(document, "description"),
+        extends=optional_text(document, "extends"),
+        extends_integrity=integrity_of(document, "extends#integrity"),
         display=display,
         claims=claims,
     )
