@@ -72,8 +72,8 @@ def loads_strict(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise Rejected(JoseReason.INVALID_UNICODE) from exc
+        except UnicodeDecodeError:
+            raise Rejected(JoseReason.INVALID_UNICODE) from None
     else:
         text = data
     # The C scanner directly: ``JSONDecoder.decode`` adds two Python layers and two regex

@@ -153,13 +153,29 @@ PRESENTATION = _fixed_presentation()
 ALPHABET = string.ascii_letters + string.digits + "-_~.=+/ é\n"
 
 
+def _printed_chain(error: BaseException) -> list[BaseException]:
+    """The exceptions a traceback of ``error`` shows: causes, and unsuppressed contexts."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None:
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return chain
+
+
 def _mutation_is_rejected(position: int, replacement: str) -> None:
     original = PRESENTATION[position]
     if replacement == original:
         replacement = "A" if original != "A" else "B"
     mutated = PRESENTATION[:position] + replacement + PRESENTATION[position + 1 :]
-    with pytest.raises(Rejected):
+    with pytest.raises(Rejected) as info:
         verify_sd_jwt(mutated, issuer_keys=KEYS, typ=TYP, key_binding=POLICY, now=NOW)
+    # The message is the reason's slug, and nothing a logged traceback would print carries
+    # library exceptions that quote the input (V-17, INV-5).
+    assert str(info.value) == info.value.reason.value
+    assert all(isinstance(e, Rejected) for e in _printed_chain(info.value))
 
 
 def test_the_unmutated_presentation_verifies() -> None:
