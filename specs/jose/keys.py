@@ -36,6 +36,7 @@ class JwsAlg(StrEnum):
 
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _P256_COORDINATE_BYTES = 32
+_P256 = ec.SECP256R1()
 _ED25519_KEY_BYTES = 32
 
 PublicKeyObject = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
@@ -104,7 +105,7 @@ def _member(jwk: Mapping[str, Any], name: str, size: int) -> bytes:
 
 def _optional_str(jwk: Mapping[str, Any], name: str) -> str | None:
     value = jwk.get(name)
-    if value is not None and not isinstance(value, str):
+    if value is not None and type(value) is not str:
         raise Rejected(JoseReason.BAD_JWK)
     return value
 
@@ -113,24 +114,22 @@ def parse_public_jwk(jwk: object) -> PublicJwk:
     """Validate a public JWK; private or symmetric material is refused, never ignored."""
     if not isinstance(jwk, Mapping):
         raise Rejected(JoseReason.BAD_JWK)
-    if _PRIVATE_MEMBERS & jwk.keys():
+    if not _PRIVATE_MEMBERS.isdisjoint(jwk):
         raise Rejected(JoseReason.PRIVATE_KEY_MATERIAL)
     return _parse_public(jwk)
 
 
 def _parse_public(jwk: Mapping[str, Any]) -> PublicJwk:
     kty, crv = jwk.get("kty"), jwk.get("crv")
-    declared_alg = _optional_str(jwk, "alg")
-    kid = _optional_str(jwk, "kid")
-    use = _optional_str(jwk, "use")
-    if use not in (None, "sig"):
+    declared_alg, kid = _optional_str(jwk, "alg"), _optional_str(jwk, "kid")
+    if jwk.get("use", "sig") != "sig":
         raise Rejected(JoseReason.BAD_JWK)
     if kty == "EC" and crv == "P-256":
         x = _member(jwk, "x", _P256_COORDINATE_BYTES)
         y = _member(jwk, "y", _P256_COORDINATE_BYTES)
         try:
             key: PublicKeyObject = ec.EllipticCurvePublicKey.from_encoded_point(
-                ec.SECP256R1(), b"\x04" + x + y
+                _P256, b"\x04" + x + y
             )
         except ValueError:  # not on the curve
             raise Rejected(JoseReason.BAD_JWK) from None

@@ -47,10 +47,10 @@ class KeyBindingRequired:
 
     def __post_init__(self) -> None:
         # A programming error, not bad input: an empty expectation would match an empty claim.
-        for name in ("nonce", "audience"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value:
-                raise ValueError(f"KeyBindingRequired.{name} must be a non-empty string")
+        if not (isinstance(self.nonce, str) and self.nonce):
+            raise ValueError("KeyBindingRequired.nonce must be a non-empty string")
+        if not (isinstance(self.audience, str) and self.audience):
+            raise ValueError("KeyBindingRequired.audience must be a non-empty string")
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,9 @@ class ProcessedPayload(NamedTuple):
     claims: dict[str, Any]
     revealed_paths: dict[str, RevealedPath]
     """Digest -> claims path of the value that Disclosure revealed."""
+    digest_roots: frozenset[str | int]
+    """Top-level claims below which the signed payload or a Disclosure holds digests (``_sd``
+    or ``...``): the SD-JWT VC layer refuses them under registered claims."""
 
 
 class _Walk:
@@ -50,6 +53,7 @@ class _Walk:
         self.limits = limits
         self.seen: set[str] = set()
         self.revealed: dict[str, RevealedPath] = {}
+        self.digest_roots: set[str | int] = set()
 
     def see(self, digest: str) -> Disclosure | None:
         """Record a digest; each may occur once in the whole payload (§7.1 4.3.2)."""
@@ -83,6 +87,8 @@ class _Walk:
             else:
                 result[name] = child
         if "_sd" in node:
+            if path:
+                self.digest_roots.add(path[0])
             self.object_digests(node["_sd"], result, path, depth)
         return result
 
@@ -121,6 +127,8 @@ class _Walk:
                 digest = element["..."]
                 if len(element) != 1 or not isinstance(digest, str):
                     raise Rejected(SdJwtReason.BAD_ARRAY_ELEMENT_PLACEHOLDER)
+                if path:
+                    self.digest_roots.add(path[0])
                 if len(self.seen) >= self.limits.max_digests:
                     raise Rejected(SdJwtReason.TOO_MANY_DIGESTS)
                 disclosure = self.see(digest)
@@ -144,4 +152,4 @@ def process_payload(
     claims = walk.object(payload, (), 0)
     if len(walk.revealed) != len(walk.by_digest):
         raise Rejected(SdJwtReason.UNREFERENCED_DISCLOSURE)
-    return ProcessedPayload(claims, walk.revealed)
+    return ProcessedPayload(claims, walk.revealed, frozenset(walk.digest_roots))

@@ -116,12 +116,11 @@ def verify_sd_jwt_vc(
     )
     # Neither the claim itself nor anything inside it may be selectively disclosable: a
     # holder who drops a nested Disclosure of ``status`` would otherwise drop the status.
-    for path in verified.processed.revealed_paths.values():
-        if path[0] in NEVER_DISCLOSABLE:
-            raise Rejected(SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED)
-    signed = verified.issuer_payload
-    for name in NEVER_DISCLOSABLE & signed.keys():
-        if _has_digests(signed[name]):
+    processed = verified.processed
+    if NEVER_DISCLOSABLE & processed.digest_roots:
+        raise Rejected(SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED)
+    for path in processed.revealed_paths.values():
+        if len(path) == 1 and path[0] in NEVER_DISCLOSABLE:
             raise Rejected(SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED)
     claims = verified.claims
     status = _check_registered_claims(claims)
@@ -148,20 +147,6 @@ def _check_registered_claims(claims: Mapping[str, Any]) -> StatusReference | Non
         return parse_status_reference(status)
     except Rejected:
         raise Rejected(SdJwtVcReason.BAD_STATUS_CLAIM) from None
-
-
-def _has_digests(value: Any) -> bool:
-    """True when a signed value holds ``_sd`` digests or ``...`` placeholders anywhere."""
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Mapping):
-            if "_sd" in node or "..." in node:
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
 
 
 def _has_disclosable_mark(value: Any) -> bool:
