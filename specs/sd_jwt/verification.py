@@ -54,8 +54,6 @@ class VerifiedSdJwt:
     key_binding: VerifiedKeyBinding | None
     disclosures: tuple[Disclosure, ...] = field(repr=False)
     processed: ProcessedPayload = field(repr=False)
-    issuer_payload: dict[str, Any] = field(repr=False)
-    """The signed payload as issued (digests in place), for rules about its structure."""
 
 
 def hash_alg_of(payload: Mapping[str, Any]) -> str:
@@ -158,7 +156,7 @@ def verify_parts(
             algorithms=algorithms,
         )
     return VerifiedSdJwt(
-        header, processed.claims, issuer_key, verified_kb, tuple(disclosures), processed, payload
+        header, processed.claims, issuer_key, verified_kb, tuple(disclosures), processed
     )
 
 
