@@ -12,8 +12,10 @@
     │     SdJwtVcReason       SD-JWT VC: typ, vct, non-disclosable claims, issuer keys
     │     TypeMetadataReason  SD-JWT VC Type Metadata: extends, integrity (SRI)
     │     StatusListReason    Token Status List: encoding, bounds, Status List Token
-    └── Unsupported(feature)  valid per the standard, but not something we implement or
-                              have been configured to accept
+    ├── Unsupported(feature)  valid per the standard, but not something we implement or
+    │                         have been configured to accept
+    └── InvalidRegulation     a regulation file (our own data, not citizen input) breaks the
+                              format; the message names the file path and the node
 
 The core never raises anything else for bad input: no ``ValueError``, ``KeyError`` or
 ``TypeError`` escapes a parser. The edges (CLI, HTTP services) map a reason to the wire
@@ -274,3 +276,11 @@ class Unsupported(AanspraakError):
     def __init__(self, feature: str) -> None:
         super().__init__(feature)
         self.feature = feature
+
+
+class InvalidRegulation(AanspraakError):
+    """A regulation or credential-type file does not follow the format (specs/rules/model.py).
+
+    These files are ours, shipped with the code and validated at load, so the message may
+    name the offending node: it never contains citizen data.
+    """
