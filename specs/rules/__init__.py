@@ -9,6 +9,8 @@
     loader.py       YAML text -> validated, compiled regulation with its content hash
     dcql.py         regulation -> minimal DCQL query + purpose (transaction_data)
     predicates.py   derived predicate claims an issuer computes from regulation thresholds
+    explain.py      an outcome as JSON and as readable text
+    predicates.py   derived predicate claims an issuer computes from regulation thresholds
 """
 
 from specs.rules.dcql import DcqlRequest, compile_dcql
