@@ -8,6 +8,7 @@ Forms (every list is a JSON array, every node a one-key object):
 ``{input: x}``         a fact about the citizen; ``{param: p}`` a dated figure;
                        ``{def: d}`` a named definition of the same regulation
 ``{add|min|max: [...]}``, ``{sub|mul: [a, b]}``, ``{floor: e}`` (to an integer, e.g. cents)
+``{round: [e, unit]}``  to the nearest multiple of ``unit``, halves up ("rekenkundig")
 ``{lte|lt|gte|gt|eq: [a, b]}``, ``{and|or: [...]}``, ``{not: e}``, ``{if: [c, a, b]}``
 =====================  ===================================================================
 
@@ -208,6 +209,19 @@ def _floor(arg: Any, names: Names, path: str) -> Compiled:
     return run
 
 
+def _round(arg: Any, names: Names, path: str) -> Compiled:
+    value, unit = _children(arg, names, path, 2)
+
+    def run(env: Env) -> Value:
+        amount, step = value(env), unit(env)
+        if amount is UNKNOWN or step is UNKNOWN:
+            return UNKNOWN
+        quotient = Fraction(amount) / Fraction(step)  # type: ignore[arg-type]
+        return int((quotient + Fraction(1, 2)) // 1) * step  # type: ignore[operator]
+
+    return run
+
+
 def _comparison(op: str) -> Callable[[Any, Names, str], Compiled]:
     def build(arg: Any, names: Names, path: str) -> Compiled:
         if (
@@ -280,6 +294,7 @@ _BUILDERS: dict[str, Callable[[Any, Names, str], Compiled]] = {
     "cents": _literal("cents"),
     "ratio": _literal("ratio"),
     "floor": _floor,
+    "round": _round,
     "not": _negation,
     "if": _condition,
     "and": _conjunction(is_and=True),

@@ -161,3 +161,14 @@ def test_the_version_is_a_content_hash_independent_of_formatting() -> None:
     assert COMPILED.version.startswith("sha256:")
     changed = parse_regulation(TOY.replace("4000000", "4000001"), origin="toy.yaml")
     assert changed.version != COMPILED.version
+
+
+@pytest.mark.parametrize(
+    ("cents", "rounded"), [(2349, 2300), (2350, 2400), (2351, 2400), (-150, -100), (155045, 155000)]
+)
+def test_round_to_whole_euros_halves_up(cents: int, rounded: int) -> None:
+    from specs.rules.expressions import Env, Names, compile_expression
+
+    names = Names(frozenset(), frozenset(), frozenset())
+    compiled = compile_expression({"round": [{"cents": cents}, 100]}, names, "t")
+    assert compiled(Env({}, {}, {})) == rounded
