@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from aanspraak.cli_io import fail_usage, read_json_file
 from runtime.regulations import catalogue, find, load_file, regulation_files
@@ -33,20 +31,25 @@ def _find(regulation_id: str) -> CompiledRegulation:
 
 @app.command("list")
 def list_regulations() -> None:
-    """Every bundled regulation: id, name, authority, validity and content hash."""
-    table = Table("id", "name", "authority", "valid from", "until", "discoverable", "version")
+    """Every bundled regulation: id, validity, whether the wallet may show it, version, name."""
+    rows = [("id", "valid from", "until", "discoverable", "version", "name")]
     for compiled in catalogue():
         r = compiled.regulation
-        table.add_row(
-            r.id,
-            r.name.en,
-            r.authority,
-            str(r.valid_from),
-            str(r.valid_until or "-"),
-            "yes" if r.discoverable else "no",
-            compiled.version[:19],
+        rows.append(
+            (
+                r.id,
+                str(r.valid_from),
+                str(r.valid_until or "-"),
+                "yes" if r.discoverable else "no",
+                compiled.version[:19],
+                f"{r.name.en} ({r.authority})",
+            )
         )
-    Console().print(table)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:  # plain columns: never truncated, whatever the terminal width
+        typer.echo(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        )
 
 
 @app.command("show")
