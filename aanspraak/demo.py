@@ -26,7 +26,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aanspraak.demo_regulations import desk_decides, discover, issue_wallet, new_income_attestation
+from runtime.regulations import find
 from specs.jose import JwsAlg, PrivateJwk, StaticKeyResolver, generate_private_key
+from specs.rules import Outcome
+from specs.rules.explain import outcome_as_dict
 from specs.sd_jwt import (
     DecoyPolicy,
     IssuedSdJwt,
@@ -83,6 +87,19 @@ class DemoReport:
     steps: list[dict[str, Any]] = field(default_factory=list)
     disclosed: dict[str, Any] = field(default_factory=dict)
     hidden: list[str] = field(default_factory=list)
+    discoveries: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    decision: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "steps": self.steps,
+            "disclosed": self.disclosed,
+            "hidden": self.hidden,
+            "discoveries": self.discoveries,
+            "notices": self.notices,
+            "decision": self.decision,
+        }
 
     def step(self, actor: str, action: str, **details: Any) -> None:
         self.steps.append({"actor": actor, "action": action, **details})
@@ -216,7 +233,46 @@ def run_story(now: int) -> DemoReport:
             report.disclosed[".".join(map(str, path))] = values[0]
         else:
             report.hidden.append(".".join(map(str, path)))
+    _regulation_steps(report, now)
     return report
+
+
+def _regulation_steps(report: DemoReport, now: int) -> None:
+    wallet = issue_wallet(now)
+    report.step("Agencies", "issued the citizen's credentials", credentials=len(wallet.views))
+    before = discover(wallet, estimate=True)
+    report.discoveries = [_discovery(o) for o in before]
+    report.step("Wallet", "scanned every discoverable regulation offline", regulations=len(before))
+    for notice in new_income_attestation(wallet, before, now):
+        name = find(notice.regulation).regulation.name.en
+        report.notices.append(
+            {
+                "regulation": notice.regulation,
+                "name": name,
+                "before": notice.before.value,
+                "after": notice.after.value,
+            }
+        )
+    report.step("Belastingdienst", "attested this year's income", notices=len(report.notices))
+    decision = desk_decides(wallet, now)
+    report.decision = {
+        **outcome_as_dict(decision.outcome),
+        "disclosed": decision.disclosed,
+        "disclosures_withheld": decision.withheld,
+    }
+    report.step("Desk", "decided with the regulation's trace", status=decision.outcome.status.value)
+
+
+def _discovery(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "regulation": outcome.regulation_id,
+        "name": find(outcome.regulation_id).regulation.name.en,
+        "status": outcome.status.value,
+        "amount_cents": outcome.amount_cents,
+        "estimated": outcome.estimated,
+        "settle_with": list(outcome.settle_with),
+        "text": outcome.text.en,
+    }
 
 
 def _render(report: DemoReport, console: Console) -> None:
@@ -237,6 +293,40 @@ def _render(report: DemoReport, console: Console) -> None:
     for name in report.hidden:
         hidden.add_row(name)
     console.print(hidden)
+    _render_regulations(report, console)
+
+
+def _render_regulations(report: DemoReport, console: Console) -> None:
+    found = Table(title="Did you know? What the wallet found, offline")
+    for column in ("regulation", "outcome", "per year", "note"):
+        found.add_column(column)
+    for d in report.discoveries:
+        amount = "" if d["amount_cents"] is None else f"EUR {d['amount_cents'] / 100:,.2f}"
+        note = "; ".join(
+            part
+            for part in ("estimate" if d["estimated"] else "", ", ".join(d["settle_with"]))
+            if part
+        )
+        found.add_row(d["name"], d["status"], amount, note)
+    console.print(found)
+    for n in report.notices:
+        console.print(
+            f"[bold]Note:[/bold] the new income statement changes {n['name']}: "
+            f"{n['before']} -> {n['after']}"
+        )
+    decision = report.decision
+    console.rule(f"Desk decision: {decision['regulation']} -> {decision['status']}")
+    console.print(decision["text"]["en"])
+    for node in decision["trace"]:
+        basis = node["legal_basis"]
+        console.print(
+            f"  {node['kind']:<11} {node['id']:<36} {node['result']!s:<8} "
+            f"[dim]{basis['title']}, art. {basis['article']}[/dim]"
+        )
+    console.print(
+        f"  disclosed: {decision['disclosed']}; "
+        f"{decision['disclosures_withheld']} disclosures stayed in the wallet"
+    )
 
 
 def run(
@@ -249,12 +339,6 @@ def run(
         typer.echo(f"demo failed: {exc}", err=True)
         raise typer.Exit(1) from None
     if json_output:
-        typer.echo(
-            json.dumps(
-                {"steps": report.steps, "disclosed": report.disclosed, "hidden": report.hidden},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
         return
     _render(report, Console())

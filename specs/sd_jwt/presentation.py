@@ -8,8 +8,9 @@ for ``address`` means the whole address). Nothing else is sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from specs.errors import Rejected, SdJwtReason
 from specs.jose import PrivateJwk, parse_compact_jws
@@ -69,11 +70,13 @@ def present_sd_jwt(
     nonce: str | None,
     audience: str | None,
     now: int,
+    kb_claims: Mapping[str, Any] | None = None,
 ) -> str:
     """Build ``<JWT>~<chosen Disclosures>~<KB-JWT>`` (or without KB-JWT if no key is given).
 
     ``nonce`` and ``audience`` are required with a holder key: a KB-JWT without them would
-    be replayable anywhere.
+    be replayable anywhere. ``kb_claims`` adds claims to the KB-JWT, e.g. OpenID4VP's
+    ``transaction_data_hashes`` (OpenID4VP 1.0 §B.3.3).
     """
     chosen = select_disclosures(view, disclose)
     sd_jwt = "~".join([view.issuer_jwt, *chosen]) + "~"
@@ -88,4 +91,5 @@ def present_sd_jwt(
         nonce=nonce,
         audience=audience,
         now=now,
+        extra_claims=kb_claims,
     )

@@ -1,0 +1,227 @@
+"""The demo's regulation steps: the wallet's offline scan and a desk decision with its trace.
+
+The citizen holds SD-JWT VCs from four issuers (municipal records, the tax office, the health
+insurer, the landlord). The wallet evaluates every discoverable regulation on the device:
+"Did you know you are entitled to ...?". When the tax office later attests this year's
+income, a second scan shows what changed: "Note: ...". Then the municipal desk asks for
+exactly the claims the kwijtschelding rules need (the DCQL compiled from the regulation),
+the wallet presents them bound to the purpose (``transaction_data_hashes`` in each KB-JWT),
+the desk verifies and decides, and the decision cites the law for every step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.regulations import catalogue, find
+from specs.jose import PrivateJwk, StaticKeyResolver, b64url_encode, generate_private_key
+from specs.rules import HeldCredential, Outcome, compile_dcql, evaluate, facts_from_credentials
+from specs.rules.discovery import Notice, notices, scan
+from specs.rules.predicates import derive_predicate_claims
+from specs.sd_jwt import (
+    HolderView,
+    KeyBindingRequired,
+    claim_path,
+    mark_all_disclosable,
+    open_sd_jwt,
+    present_sd_jwt,
+)
+from specs.sd_jwt_vc import PLAIN_BY_DEFAULT, issue_sd_jwt_vc, verify_sd_jwt_vc
+
+SCAN_DATE = dt.date(2026, 3, 1)
+DESK = "https://gemeente-utrecht.example/kwijtschelding"
+DECIDED_REGULATION = "kwijtschelding"
+ESTIMATED_INCOME_CENTS = 2_400_000
+ATTESTED_INCOME_CENTS = 4_150_000
+INCOME_INPUTS = ("joint_income", "income", "household_income", "rekeninkomen")
+"""Names the toeslagen use for this year's joint income: the estimate fills whichever applies."""
+
+ISSUERS = {
+    "https://brp.utrecht.example": "gemeente Utrecht (BRP)",
+    "https://belastingdienst.example": "Belastingdienst",
+    "https://zorgverzekeraar.example": "zorgverzekeraar",
+    "https://verhuurder.example": "verhuurder",
+    "https://sociaal.utrecht.example": "gemeente Utrecht (sociaal domein)",
+}
+
+
+def _citizen_claims(year: int) -> list[tuple[str, str, dict[str, Any]]]:
+    reference = f"{year}-01-01"
+    return [
+        (
+            "https://brp.utrecht.example",
+            "urn:nl:brp:person:1",
+            {
+                "birthdate": "1987-03-14",
+                "age_years": 38,
+                "reference_date": reference,
+                "municipality": "Utrecht",
+                "resident_in_nl": True,
+            },
+        ),
+        (
+            "https://brp.utrecht.example",
+            "urn:nl:brp:household:1",
+            {
+                "reference_date": reference,
+                "has_partner": False,
+                "single_parent": True,
+                "children_under_12": 1,
+                "children_12_to_15": 0,
+                "children_16_to_17": 0,
+                "household_members": 2,
+            },
+        ),
+        (
+            "https://belastingdienst.example",
+            "urn:nl:belastingdienst:household-assets:1",
+            {"reference_date": reference, "joint_assets_cents": 100_000},
+        ),
+        (
+            "https://zorgverzekeraar.example",
+            "urn:nl:zorgverzekeraar:health-insurance:1",
+            {"year": year, "insured": True},
+        ),
+        (
+            "https://verhuurder.example",
+            "urn:nl:huur:rent-statement:1",
+            {
+                "reference_date": reference,
+                "basic_rent_cents": 75_000,
+                "service_costs_cents": 4_000,
+                "independent_dwelling": True,
+            },
+        ),
+        (
+            "https://sociaal.utrecht.example",
+            "urn:nl:gemeente:social-assistance:1",
+            {
+                "reference_date": reference,
+                "receives_social_assistance": False,
+                "net_monthly_income_cents": 138_000,
+                "income_36_months_at_most_110_percent_norm": False,
+                "prospect_of_income_improvement": True,
+            },
+        ),
+    ]
+
+
+@dataclass
+class Wallet:
+    """The citizen's credentials as the holder library keeps them (keys stay here)."""
+
+    key: PrivateJwk
+    issuer_keys: dict[str, PrivateJwk] = field(default_factory=dict)
+    views: list[HolderView] = field(default_factory=list)
+
+    def held(self) -> list[HeldCredential]:
+        return [
+            HeldCredential(v.processed.claims["iss"], v.processed.claims["vct"], v.processed.claims)
+            for v in self.views
+        ]
+
+    def receive(self, issuer: str, vct: str, claims: Mapping[str, Any], now: int) -> None:
+        key = self.issuer_keys.setdefault(issuer, generate_private_key())
+        derived = derive_predicate_claims(vct, claims, catalogue())
+        body = {"iss": issuer, "iat": now, **claims}
+        body.update({str(path[0]): value for path, value in derived.items()})
+        issued = issue_sd_jwt_vc(
+            mark_all_disclosable(body, keep_plain=PLAIN_BY_DEFAULT),
+            vct=vct,
+            issuer_key=key,
+            holder_key=self.key.public,
+            random_bytes=os.urandom,
+        )
+        self.views.append(open_sd_jwt(issued.token))
+
+
+def issue_wallet(now: int) -> Wallet:
+    wallet = Wallet(generate_private_key())
+    for issuer, vct, claims in _citizen_claims(SCAN_DATE.year):
+        wallet.receive(issuer, vct, claims, now)
+    return wallet
+
+
+def discover(wallet: Wallet, *, estimate: bool) -> list[Outcome]:
+    self_declared = dict.fromkeys(INCOME_INPUTS, ESTIMATED_INCOME_CENTS) if estimate else None
+    return scan(catalogue(), wallet.held(), on=SCAN_DATE, self_declared=self_declared)
+
+
+def new_income_attestation(wallet: Wallet, before: list[Outcome], now: int) -> list[Notice]:
+    """The tax office attests this year's joint income; the wallet scans again."""
+    wallet.receive(
+        "https://belastingdienst.example",
+        "urn:nl:belastingdienst:household-income:1",
+        {
+            "year": SCAN_DATE.year,
+            "joint_assessed_income_cents": ATTESTED_INCOME_CENTS,
+            "has_allowance_partner": False,
+        },
+        now,
+    )
+    return notices(before, discover(wallet, estimate=False))
+
+
+@dataclass(frozen=True)
+class DeskDecision:
+    outcome: Outcome
+    disclosed: dict[str, list[list[str | int]]]
+    withheld: int
+
+
+def desk_decides(wallet: Wallet, now: int) -> DeskDecision:
+    """The desk compiles its request; the wallet presents exactly that; the desk decides."""
+    compiled = find(DECIDED_REGULATION, SCAN_DATE)
+    request = compile_dcql(compiled)
+    nonce = os.urandom(16).hex()
+
+    purpose_hash = b64url_encode(hashlib.sha256(request.transaction_data[0].encode()).digest())
+    verified: list[HeldCredential] = []
+    disclosed: dict[str, list[list[str | int]]] = {}
+    withheld = 0
+    for query in request.query["credentials"]:
+        vct = query["meta"]["vct_values"][0]
+        view = next((v for v in wallet.views if v.processed.claims["vct"] == vct), None)
+        if view is None:
+            continue
+        paths = [
+            claim["path"] for claim in query["claims"] if _has(view.processed.claims, claim["path"])
+        ]
+        presentation = present_sd_jwt(
+            view,
+            disclose=[claim_path(p) for p in paths],
+            holder_key=wallet.key,
+            nonce=nonce,
+            audience=DESK,
+            now=now,
+            kb_claims={"transaction_data_hashes": [purpose_hash]},
+        )
+        issuer = view.processed.claims["iss"]
+        result = verify_sd_jwt_vc(
+            presentation,
+            issuer_keys=StaticKeyResolver(wallet.issuer_keys[issuer].public),
+            key_binding=KeyBindingRequired(nonce=nonce, audience=DESK),
+            now=now,
+        )
+        binding = result.sd_jwt.key_binding
+        if binding is None or binding.claims.get("transaction_data_hashes") != [purpose_hash]:
+            raise ValueError("the presentation is not bound to the desk's purpose")
+        verified.append(HeldCredential(issuer, vct, result.claims))
+        disclosed[vct] = paths
+        withheld += len(view.disclosures) - (presentation.count("~") - 1)
+    facts = facts_from_credentials(compiled.regulation, verified)
+    return DeskDecision(evaluate(compiled, facts.facts), disclosed, withheld)
+
+
+def _has(claims: Mapping[str, Any], path: list[str | int]) -> bool:
+    node: Any = claims
+    for element in path:
+        if not isinstance(node, dict) or element not in node:
+            return False
+        node = node[element]
+    return True
