@@ -38,8 +38,8 @@ DESK = "https://gemeente-utrecht.example/kwijtschelding"
 DECIDED_REGULATION = "kwijtschelding"
 ESTIMATED_INCOME_CENTS = 2_400_000
 ATTESTED_INCOME_CENTS = 4_150_000
-INCOME_INPUTS = ("joint_income", "income", "household_income", "rekeninkomen")
-"""Names the toeslagen use for this year's joint income: the estimate fills whichever applies."""
+ESTIMATES = {"income": ESTIMATED_INCOME_CENTS, "net_monthly_income": 138_000, "partner": False}
+"""What the citizen declares in the app: this year's joint income, and no allowance partner."""
 
 ISSUERS = {
     "https://brp.utrecht.example": "gemeente Utrecht (BRP)",
@@ -148,7 +148,7 @@ def issue_wallet(now: int) -> Wallet:
 
 
 def discover(wallet: Wallet, *, estimate: bool) -> list[Outcome]:
-    self_declared = dict.fromkeys(INCOME_INPUTS, ESTIMATED_INCOME_CENTS) if estimate else None
+    self_declared = dict(ESTIMATES) if estimate else None
     return scan(catalogue(), wallet.held(), on=SCAN_DATE, self_declared=self_declared)
 
 
