@@ -52,18 +52,19 @@ def load_yaml(text: str, *, origin: str) -> Any:
         raise InvalidRegulation(f"{origin}: not valid YAML ({exc.__class__.__name__})") from None
 
 
-def _canonical(value: Any) -> Any:
+def plain_json(value: Any) -> Any:
+    """YAML values as JSON ones (dates as ISO text), for hashing and schema validation."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
+        return {str(k): plain_json(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_canonical(v) for v in value]
+        return [plain_json(v) for v in value]
     return value
 
 
 def content_hash(document: Any) -> str:
-    canonical = json.dumps(_canonical(document), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(plain_json(document), sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

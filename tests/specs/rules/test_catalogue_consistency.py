@@ -52,3 +52,19 @@ def test_a_figure_from_an_earlier_year_says_so(compiled) -> None:  # type: ignor
         if parameter.year != regulation.year:
             note = parameter.source.note or ""
             assert str(parameter.year) in note, f"{name}: a {parameter.year} figure, unexplained"
+
+
+@pytest.mark.parametrize("compiled", catalogue(), ids=lambda c: c.regulation.id)
+def test_the_published_schema_accepts_every_bundled_file(compiled) -> None:  # type: ignore[no-untyped-def]
+    """An independent validator reads the published schema: it describes the real files."""
+    jsonschema = pytest.importorskip("jsonschema")
+    from runtime.regulations import regulation_files
+    from specs.rules.loader import plain_json, load_yaml
+
+    schema = json.loads((TYPES.parent / "rules" / "regulation.schema.json").read_text())
+    (path,) = [p for p in regulation_files() if p.parent.name == compiled.regulation.id]
+    document = plain_json(load_yaml(path.read_text(encoding="utf-8"), origin=path.name))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    broken = {**document, "discoverable": "sometimes"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(broken)
