@@ -59,7 +59,7 @@ def test_the_published_schema_accepts_every_bundled_file(compiled) -> None:  # t
     """An independent validator reads the published schema: it describes the real files."""
     jsonschema = pytest.importorskip("jsonschema")
     from runtime.regulations import regulation_files
-    from specs.rules.loader import plain_json, load_yaml
+    from specs.rules.loader import load_yaml, plain_json
 
     schema = json.loads((TYPES.parent / "rules" / "regulation.schema.json").read_text())
     (path,) = [p for p in regulation_files() if p.parent.name == compiled.regulation.id]
