@@ -33,6 +33,7 @@ from specs.rules.expressions import (
     Value,
     compile_expression,
 )
+from specs.errors import InvalidRegulation
 from specs.rules.model import LegalBasis, Regulation, Requirement, Text
 
 
@@ -127,6 +128,7 @@ def compile_regulation(regulation: Regulation, *, version: str) -> CompiledRegul
     amount = (
         compile_expression(regulation.amount.expr, names, "amount") if regulation.amount else None
     )
+    _check_references(regulation)
     margins = tuple(
         (
             m.requirement,
@@ -145,6 +147,36 @@ def compile_regulation(regulation: Regulation, *, version: str) -> CompiledRegul
         amount,
         margins,
     )
+
+
+def _check_references(regulation: Regulation) -> None:
+    """Requirement ids are unique; the hardship block names real requirements and inputs."""
+    ids: list[str] = []
+    leaves: set[str] = set()
+    stack = [regulation.requirements]
+    while stack:
+        node = stack.pop()
+        ids.append(node.id)
+        if node.test is not None:
+            leaves.add(node.id)
+        stack.extend(node.all or node.any or [])
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise InvalidRegulation(f"requirements: duplicate id {sorted(duplicates)[0]!r}")
+    hardship = regulation.hardship
+    if hardship is None:
+        return
+    for margin in hardship.margins:
+        if margin.requirement not in leaves:
+            raise InvalidRegulation(f"hardship.margins: unknown requirement {margin.requirement!r}")
+        if margin.input not in regulation.inputs:
+            raise InvalidRegulation(f"hardship.margins: unknown input {margin.input!r}")
+    for circumstance in hardship.circumstances:
+        if circumstance.input not in regulation.inputs:
+            raise InvalidRegulation(f"hardship.{circumstance.id}: unknown input {circumstance.input!r}")
+        unknown = set(circumstance.sets_aside) - set(ids)
+        if unknown:
+            raise InvalidRegulation(f"hardship.{circumstance.id}: unknown requirement {sorted(unknown)[0]!r}")
 
 
 def _compile_node(requirement: Requirement, names: Names, path: str) -> _Node:
@@ -192,44 +224,56 @@ def evaluate(compiled: CompiledRegulation, facts: Mapping[str, SourcedFact]) -> 
             status = Status.UNKNOWN
         else:
             amount_cents = max(0, int(amount // 1))  # type: ignore[operator]
-    if status is Status.NOT_ELIGIBLE and _hardship_applies(compiled, env, facts, trace):
+    if status is Status.NOT_ELIGIBLE and _hardship_applies(compiled, env, trace):
         status = Status.REFER_HARDSHIP
     for name, value in env.values.items():
         trace.append(TraceNode("definition", name, regulation.definitions[name].legal_basis, value))
     return _outcome(compiled, status, amount_cents, env, facts, trace)
 
 
-def _hardship_applies(
-    compiled: CompiledRegulation, env: Env, facts: Mapping[str, SourcedFact], trace: list[TraceNode]
-) -> bool:
+def _hardship_applies(compiled: CompiledRegulation, env: Env, trace: list[TraceNode]) -> bool:
+    """Refer when setting aside what the hardship rules allow makes the requirements pass.
+
+    Near misses (a failed requirement within its margin) and the requirements a present
+    circumstance may set aside are treated as passed, and the requirement tree is decided
+    again; everything else still has to hold.
+    """
     hardship = compiled.regulation.hardship
     if hardship is None:
         return False
+    results = {n.id: n.result for n in trace if n.kind == "requirement"}
+    set_aside: set[str] = set()
+    reasons: list[str] = []
     for circumstance in hardship.circumstances:
-        if env.input(circumstance.input) == circumstance.equals:
-            trace.append(TraceNode("hardship", circumstance.id, hardship.legal_basis, True))
-            return True
-    failed = {n.id for n in trace if n.kind == "requirement" and n.result is False}
-    leaves = {r.id for r in _leaves(compiled.requirements)}
-    failed_leaves = failed & leaves
-    near_misses = set()
+        value = env.input(circumstance.input)
+        wanted = circumstance.equals
+        if value is not UNKNOWN and type(value) is type(wanted) and value == wanted:
+            set_aside.update(circumstance.sets_aside)
+            reasons.append(circumstance.id)
     for requirement_id, input_name, limit, within in compiled.margins:
         value, bound = env.input(input_name), limit(env)
-        if value is UNKNOWN or bound is UNKNOWN:
+        if value is UNKNOWN or bound is UNKNOWN or results.get(requirement_id) is not False:
             continue
         if 0 < value - bound <= within:  # type: ignore[operator]
-            near_misses.add(requirement_id)
-    if failed_leaves and failed_leaves <= near_misses:
-        for requirement_id in sorted(failed_leaves):
-            trace.append(TraceNode("hardship", requirement_id, hardship.legal_basis, True))
+            set_aside.add(requirement_id)
+            reasons.append(requirement_id)
+    if not reasons or _decide(compiled.requirements, results, set_aside) is not True:
+        return False
+    trace.extend(TraceNode("hardship", reason, hardship.legal_basis, True) for reason in reasons)
+    return True
+
+
+def _decide(node: _Node, results: Mapping[str, Value], set_aside: set[str]) -> Value:
+    """The tree's verdict from leaf results, with ``set_aside`` leaves counted as passed."""
+    if node.requirement.id in set_aside:
         return True
-    return False
-
-
-def _leaves(node: _Node) -> list[Requirement]:
     if node.test is not None:
-        return [node.requirement]
-    return [leaf for child in node.children for leaf in _leaves(child)]
+        return results[node.requirement.id]
+    verdicts = [_decide(child, results, set_aside) for child in node.children]
+    decisive = node.requirement.any is not None
+    if any(v is not UNKNOWN and bool(v) is decisive for v in verdicts):
+        return decisive
+    return UNKNOWN if any(v is UNKNOWN for v in verdicts) else not decisive
 
 
 def _outcome(  # noqa: PLR0917 - one private step of evaluate()

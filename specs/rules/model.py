@@ -187,11 +187,17 @@ class Margin(_Frozen):
 
 
 class Circumstance(_Frozen):
-    """A circumstance under which the authority must weigh a tailored solution."""
+    """A circumstance under which the authority must weigh a tailored solution.
+
+    ``sets_aside`` names the requirements a tailored assessment may set aside in this
+    circumstance; the others still apply (a hardship clause cannot create a child or an
+    insurance), so a case is referred only if it passes once those are set aside.
+    """
 
     id: str = Field(pattern=IDENTIFIER)
     input: str = Field(pattern=IDENTIFIER)
     equals: bool | int | str
+    sets_aside: list[str] = Field(min_length=1)
 
 
 class Hardship(_Frozen):

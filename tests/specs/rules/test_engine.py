@@ -172,3 +172,72 @@ def test_round_to_whole_euros_halves_up(cents: int, rounded: int) -> None:
     names = Names(frozenset(), frozenset(), frozenset())
     compiled = compile_expression({"round": [{"cents": cents}, 100]}, names, "t")
     assert compiled(Env({}, {}, {})) == rounded
+
+
+def test_a_circumstance_sets_aside_only_what_it_names() -> None:
+    debt = {
+        "issuer": "https://gemeente.example",
+        "vct": "urn:test:debt",
+        "claims": {"in_programme": True},
+    }
+    outcome, _ = run(person(age=17), household(), income(9_000_000), debt)
+    assert outcome.status is Status.NOT_ELIGIBLE  # the age rule is not set aside
+
+
+def test_a_circumstance_must_match_in_type_too() -> None:
+    numeric = TOY.replace("equals: true, sets_aside", "equals: 1, sets_aside")
+    compiled = parse_regulation(numeric, origin="toy.yaml")
+    debt = HeldCredential("https://gemeente.example", "urn:test:debt", {"in_programme": True})
+    held = [
+        HeldCredential(c["issuer"], c["vct"], c["claims"])  # type: ignore[arg-type]
+        for c in (person(), household(), income(9_000_000))
+    ]
+    facts = facts_from_credentials(compiled.regulation, [*held, debt])
+    assert evaluate(compiled, facts.facts).status is Status.NOT_ELIGIBLE  # True is not 1
+
+
+def test_a_near_miss_is_decided_on_the_tree_not_on_every_failed_leaf() -> None:
+    """A failed leaf under an ``any`` that still passes does not block a referral."""
+    with_any = TOY.replace(
+        """    - id: asset_limit
+""",
+        """    - id: either
+      legal_basis: {title: Testwet, id: BWBR0000001, article: "2d", url: "https://wetten.overheid.nl/BWBR0000001"}
+      any:
+        - id: is_partner
+          legal_basis: {title: Testwet, id: BWBR0000001, article: "2e", url: "https://wetten.overheid.nl/BWBR0000001"}
+          test: {input: partner}
+        - id: is_adult_again
+          legal_basis: {title: Testwet, id: BWBR0000001, article: "2f", url: "https://wetten.overheid.nl/BWBR0000001"}
+          test: {gte: [{input: age}, {param: min_age}]}
+    - id: asset_limit
+""",
+    )
+    compiled = parse_regulation(with_any, origin="toy.yaml")
+    held = [
+        HeldCredential(c["issuer"], c["vct"], c["claims"])  # type: ignore[arg-type]
+        for c in (person(), household(partner=False), income(4_000_001))
+    ]
+    facts = facts_from_credentials(compiled.regulation, held)
+    assert evaluate(compiled, facts.facts).status is Status.REFER_HARDSHIP
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("requirement: income_limit", "requirement: income_limitt"), "unknown requirement"),
+        (
+            (
+                "    - requirement: income_limit\n      input: income",
+                "    - requirement: income_limit\n      input: incomee",
+            ),
+            "unknown input 'incomee'",
+        ),
+        (("input: debt_help, equals", "input: debt_helpp, equals"), "unknown input 'debt_helpp'"),
+        (("sets_aside: [income_limit]", "sets_aside: [nothing]"), "unknown requirement 'nothing'"),
+        (("    - id: asset_limit\n", "    - id: adult\n"), "duplicate id 'adult'"),
+    ],
+)
+def test_hardship_references_are_checked_at_load(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(InvalidRegulation, match=message):
+        parse_regulation(TOY.replace(*change, 1), origin="toy.yaml")

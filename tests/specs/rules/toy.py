@@ -87,7 +87,7 @@ hardship:
       limit: {if: [{input: partner}, {param: limit_partner}, {param: limit_single}]}
       within_cents: 50000
   circumstances:
-    - {id: in_debt_programme, input: debt_help, equals: true}
+    - {id: in_debt_programme, input: debt_help, equals: true, sets_aside: [income_limit]}
 """
 
 
