@@ -135,7 +135,10 @@ def dcql(
     unknown = set(known or []) - set(compiled.regulation.inputs)
     if unknown:
         fail_usage(f"not an input of {regulation_id}: {', '.join(sorted(unknown))}")
-    request = compile_dcql(compiled, known=frozenset(known or []))
+    try:
+        request = compile_dcql(compiled, known=frozenset(known or []))
+    except ValueError as exc:
+        fail_usage(str(exc))
     typer.echo(
         json.dumps(
             {

@@ -19,7 +19,6 @@ agreed to) and is shown to the citizen through ``verifier_info``.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Set
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +53,8 @@ class DcqlRequest:
     needs: tuple[ClaimNeed, ...]
 
 
-def _expressions(regulation: Regulation) -> list[Any]:
+def _rule_expressions(regulation: Regulation) -> list[Any]:
+    """The requirement tests and the amount, and every definition they reach."""
     found: list[Any] = []
     stack = [regulation.requirements]
     while stack:
@@ -64,15 +64,23 @@ def _expressions(regulation: Regulation) -> list[Any]:
         stack.extend(node.all or node.any or [])
     if regulation.amount is not None:
         found.append(regulation.amount.expr)
-    if regulation.hardship is not None:
-        found.extend(m.limit for m in regulation.hardship.margins)
-        found.extend({"input": m.input} for m in regulation.hardship.margins)
-        found.extend({"input": c.input} for c in regulation.hardship.circumstances)
+    return _with_definitions(regulation, found)
+
+
+def _hardship_expressions(regulation: Regulation) -> list[Any]:
+    if regulation.hardship is None:
+        return []
+    found: list[Any] = [m.limit for m in regulation.hardship.margins]
+    found += [{"input": m.input} for m in regulation.hardship.margins]
+    found += [{"input": c.input} for c in regulation.hardship.circumstances]
+    return _with_definitions(regulation, found)
+
+
+def _with_definitions(regulation: Regulation, expressions: list[Any]) -> list[Any]:
+    found, pending = list(expressions), list(expressions)
     seen: set[str] = set()
-    pending = list(found)
-    while pending:  # follow {def: name} into the definitions it reaches
-        expr = pending.pop()
-        for name in _definitions_in(expr) - seen:
+    while pending:
+        for name in _definitions_in(pending.pop()) - seen:
             seen.add(name)
             found.append(regulation.definitions[name].expr)
             pending.append(regulation.definitions[name].expr)
@@ -80,31 +88,65 @@ def _expressions(regulation: Regulation) -> list[Any]:
 
 
 def _definitions_in(tree: Any) -> set[str]:
-    text = dumps_compact(tree)
-    return set(re.findall(r'\{"def":"([a-z][a-z0-9_]*)"\}', text))
+    names: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if len(node) == 1 and isinstance(node.get("def"), str):
+                names.add(node["def"])
+            else:
+                stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names
 
 
-def needed_claims(
-    compiled: CompiledRegulation, *, known: Set[str] = frozenset()
-) -> list[list[list[ClaimNeed]]]:
-    """Per needed input: its alternatives, each a group of claims that settles it."""
-    regulation = compiled.regulation
+@dataclass(frozen=True)
+class InputNeed:
+    """An input the request must settle: its alternatives, and whether it is required.
+
+    Optional: inputs only the hardship check reads (asked so a referral can be considered,
+    never needed to decide by the rule) and inputs the citizen may declare instead.
+    """
+
+    input: str
+    groups: list[list[ClaimNeed]]
+    required: bool
+
+
+def _uses(expressions: list[Any]) -> tuple[dict[str, set[tuple[str, str]]], set[str]]:
     comparisons: dict[str, set[tuple[str, str]]] = {}
     raw: set[str] = set()
-    for expr in _expressions(regulation):
+    for expr in expressions:
         found, plain = threshold_comparisons(expr)
         raw |= plain
         for name, op, param in found:
             comparisons.setdefault(name, set()).add((op, param))
-    needed = sorted((raw | set(comparisons)) - set(known))
+    return comparisons, raw
+
+
+def needed_claims(
+    compiled: CompiledRegulation, *, known: Set[str] = frozenset()
+) -> list[InputNeed]:
+    """Per needed input: its alternatives, each a group of claims that settles it."""
+    regulation = compiled.regulation
+    rule_comparisons, rule_raw = _uses(_rule_expressions(regulation))
+    hardship_comparisons, hardship_raw = _uses(_hardship_expressions(regulation))
+    raw = rule_raw | hardship_raw
+    comparisons = {
+        name: rule_comparisons.get(name, set()) | hardship_comparisons.get(name, set())
+        for name in set(rule_comparisons) | set(hardship_comparisons)
+    }
+    in_rules = rule_raw | set(rule_comparisons)
     result = []
-    for name in needed:
+    for name in sorted((raw | set(comparisons)) - set(known)):
         spec = regulation.inputs[name]
         use_predicates = name not in raw and _predicates_cover(spec, comparisons[name])
         groups = _predicate_groups(name, spec, comparisons[name]) if use_predicates else []
         groups = groups or _value_groups(name, spec)
         if groups:
-            result.append(groups)
+            result.append(InputNeed(name, groups, name in in_rules and not spec.self_declared))
     return result
 
 
@@ -138,13 +180,19 @@ def _value_groups(name: str, spec: Input) -> list[list[ClaimNeed]]:
 
 def compile_dcql(compiled: CompiledRegulation, *, known: Set[str] = frozenset()) -> DcqlRequest:
     """The minimal query for ``compiled``, given the inputs the desk already ``known``s."""
-    per_input = needed_claims(compiled, known=known)
+    inputs = needed_claims(compiled, known=known)
+    if not inputs:
+        raise ValueError("nothing to ask: the desk already holds every input")
+    per_input = [need.groups for need in inputs]
     vcts = list(dict.fromkeys(n.vct for groups in per_input for g in groups for n in g))
     ids = {vct: f"c{i}" for i, vct in enumerate(vcts)}
     credentials = [_credential_query(vct, ids[vct], per_input) for vct in vcts]
-    query: dict[str, Any] = {"credentials": credentials}
-    if any(len({g[0].vct for g in groups}) > 1 for groups in per_input):
-        query["credential_sets"] = _credential_sets(per_input, ids)
+    # Always explicit (§6.2): without credential_sets every credential would be required,
+    # including the hardship-only ones and those the citizen may replace by a declaration.
+    query: dict[str, Any] = {
+        "credentials": credentials,
+        "credential_sets": _credential_sets(inputs, ids),
+    }
     purpose = _purpose(compiled, list(ids.values()))
     needs = tuple(dict.fromkeys(n for groups in per_input for g in groups for n in g))
     return DcqlRequest(
@@ -182,14 +230,16 @@ def _credential_query(vct: str, cid: str, per_input: list[list[list[ClaimNeed]]]
     return query
 
 
-def _credential_sets(per_input: list[list[list[ClaimNeed]]], ids: dict[str, str]) -> list[Any]:
-    sets = []
-    for groups in per_input:
-        options = sorted({ids[g[0].vct] for g in groups})
-        entry = {"options": [[cid] for cid in options], "required": True}
-        if entry not in sets:
-            sets.append(entry)
-    return sets
+def _credential_sets(inputs: list[InputNeed], ids: dict[str, str]) -> list[Any]:
+    """One set per distinct choice of credentials; required if any input needing it is."""
+    sets: dict[tuple[str, ...], bool] = {}
+    for need in inputs:
+        options = tuple(sorted({ids[g[0].vct] for g in need.groups}))
+        sets[options] = sets.get(options, False) or need.required
+    return [
+        {"options": [[cid] for cid in options], "required": required}
+        for options, required in sets.items()
+    ]
 
 
 def _purpose(compiled: CompiledRegulation, credential_ids: list[str]) -> dict[str, Any]:

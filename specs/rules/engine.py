@@ -24,6 +24,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Literal
 
+from specs.errors import InvalidRegulation
 from specs.rules.expressions import (
     UNKNOWN,
     Compiled,
@@ -33,7 +34,6 @@ from specs.rules.expressions import (
     Value,
     compile_expression,
 )
-from specs.errors import InvalidRegulation
 from specs.rules.model import LegalBasis, Regulation, Requirement, Text
 
 
@@ -173,10 +173,14 @@ def _check_references(regulation: Regulation) -> None:
             raise InvalidRegulation(f"hardship.margins: unknown input {margin.input!r}")
     for circumstance in hardship.circumstances:
         if circumstance.input not in regulation.inputs:
-            raise InvalidRegulation(f"hardship.{circumstance.id}: unknown input {circumstance.input!r}")
+            raise InvalidRegulation(
+                f"hardship.{circumstance.id}: unknown input {circumstance.input!r}"
+            )
         unknown = set(circumstance.sets_aside) - set(ids)
         if unknown:
-            raise InvalidRegulation(f"hardship.{circumstance.id}: unknown requirement {sorted(unknown)[0]!r}")
+            raise InvalidRegulation(
+                f"hardship.{circumstance.id}: unknown requirement {sorted(unknown)[0]!r}"
+            )
 
 
 def _compile_node(requirement: Requirement, names: Names, path: str) -> _Node:

@@ -39,7 +39,6 @@ def test_alternative_credentials_become_credential_sets() -> None:
     ids = {c["meta"]["vct_values"][0]: c["id"] for c in query["credentials"]}
     options = [s["options"] for s in query["credential_sets"]]
     assert sorted([[ids["urn:test:income"]], [ids["urn:test:other-income"]]]) in options
-    assert all(s["required"] for s in query["credential_sets"])
     referenced = {cid for s in query["credential_sets"] for o in s["options"] for cid in o}
     assert referenced == set(ids.values())  # every credential query is in some set
 
@@ -90,3 +89,24 @@ def test_claim_sets_when_one_credential_offers_alternatives() -> None:
             sorted([by_path[("total",)], by_path[("year",)]]),
         ]
     )
+
+
+def test_hardship_only_and_declarable_inputs_are_optional() -> None:
+    """A wallet without a debt-programme credential or this year's income can still answer."""
+    query = compile_dcql(COMPILED).query
+    ids = {c["meta"]["vct_values"][0]: c["id"] for c in query["credentials"]}
+    required = {
+        tuple(cid for option in s["options"] for cid in option): s["required"]
+        for s in query["credential_sets"]
+    }
+    assert required[(ids["urn:test:person"],)] is True
+    assert required[(ids["urn:test:household"],)] is True
+    assert required[(ids["urn:test:debt"],)] is False  # read only by the hardship check
+    assert required[tuple(sorted([ids["urn:test:income"], ids["urn:test:other-income"]]))] is False
+
+
+def test_nothing_to_ask_is_an_error_not_an_empty_query() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="nothing to ask"):
+        compile_dcql(COMPILED, known=set(COMPILED.regulation.inputs))
