@@ -10,8 +10,10 @@ counts only when:
 
 Evidence that fails either rule is reported in ``rejected`` with the reason and does not
 become a fact, so the outcome becomes "unknown" rather than resting on the wrong year.
-Derived predicate claims become answers to one comparison; self-declared values are used
-only where the regulation allows an estimate.
+Derived predicate claims become answers to one comparison. Self-declared values are used
+only where the regulation allows an estimate, and never where a credential that could settle
+the input was presented with the value withheld (``withheld``). Two attestations of the same
+input that disagree settle nothing (``conflict``): which one is right is not ours to guess.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ class HeldCredential:
 class RejectedEvidence:
     input: str
     vct: str
-    reason: Literal["wrong_period", "wrong_type", "not_allowed"]
+    reason: Literal[
+        "wrong_period", "wrong_type", "out_of_range", "conflict", "not_allowed", "withheld"
+    ]
 
 
 @dataclass(frozen=True)
@@ -60,14 +64,19 @@ def expected_period(reference: Reference, year: int) -> int | str:
     return f"{year}{reference.date[1:]}"
 
 
-def _typed(kind: str, value: Any) -> bool:
+def _typed(spec: Input, value: Any) -> bool:
+    kind = spec.type
     if kind in ("cents", "integer"):
-        return type(value) is int
+        return type(value) is int and (spec.minimum is None or value >= spec.minimum)
     if kind == "boolean":
         return type(value) is bool
     if kind == "date":
         return isinstance(value, str) and bool(_ISO_DATE.match(value))
     return isinstance(value, str)
+
+
+def _typed_loosely(spec: Input, value: Any) -> bool:
+    return type(value) is int if spec.type in ("cents", "integer") else True
 
 
 def _one(claims: Mapping[str, Any], path: Sequence[str | int]) -> Any:
@@ -96,37 +105,76 @@ def facts_from_credentials(
     result = Facts()
     for name, spec in regulation.inputs.items():
         sourced = _attested(name, spec, credentials, regulation.year, result)
-        if sourced is None and desk and name in desk and _typed(spec.type, desk[name]):
+        if sourced is None and desk and name in desk and _typed(spec, desk[name]):
             sourced = SourcedFact(Fact(desk[name]), FactSource("desk"))
         if sourced is None and self_declared and name in self_declared:
             if not spec.self_declared:
                 result.rejected.append(RejectedEvidence(name, "self-declared", "not_allowed"))
-            elif _typed(spec.type, self_declared[name]):
+            elif _presented_without_value(spec, credentials, regulation.year):
+                result.rejected.append(RejectedEvidence(name, "self-declared", "withheld"))
+            elif _typed(spec, self_declared[name]):
                 sourced = SourcedFact(Fact(self_declared[name]), SELF_DECLARED)
         if sourced is not None:
             result.facts[name] = sourced
     return result
 
 
+def _presented_without_value(spec: Input, credentials: Sequence[HeldCredential], year: int) -> bool:
+    """A credential that could settle the input, for its period, is here but says nothing."""
+    sources = [(e.vct, e.period_claim) for e in spec.evidence]
+    sources += [(p.vct, p.period_claim) for p in spec.predicates]
+    return any(
+        credential.vct == vct and _covers(spec, credential, period, year)
+        for vct, period in sources
+        for credential in credentials
+    )
+
+
 def _attested(
     name: str, spec: Input, credentials: Sequence[HeldCredential], year: int, result: Facts
 ) -> SourcedFact | None:
+    return _attested_value(name, spec, credentials, year, result) or _attested_predicates(
+        name, spec, credentials, year, result
+    )
+
+
+def _attested_value(
+    name: str, spec: Input, credentials: Sequence[HeldCredential], year: int, result: Facts
+) -> SourcedFact | None:
     for evidence in spec.evidence:
+        accepted: list[SourcedFact] = []
         for credential in credentials:
             if credential.vct != evidence.vct:
                 continue
             value = _one(credential.claims, evidence.claim)
             if value is UNKNOWN:
                 continue
-            if not _typed(spec.type, value):
-                result.rejected.append(RejectedEvidence(name, credential.vct, "wrong_type"))
+            if not _typed(spec, value):
+                result.rejected.append(
+                    RejectedEvidence(
+                        name,
+                        credential.vct,
+                        "out_of_range" if _typed_loosely(spec, value) else "wrong_type",
+                    )
+                )
             elif not _covers(spec, credential, evidence.period_claim, year):
                 result.rejected.append(RejectedEvidence(name, credential.vct, "wrong_period"))
             else:
                 origin = FactSource(
                     "credential", credential.issuer, credential.vct, tuple(evidence.claim)
                 )
-                return SourcedFact(Fact(value), origin)
+                accepted.append(SourcedFact(Fact(value), origin))
+        if len({fact.fact.value for fact in accepted}) > 1:
+            result.rejected.append(RejectedEvidence(name, evidence.vct, "conflict"))
+            return None
+        if accepted:
+            return accepted[0]
+    return None
+
+
+def _attested_predicates(
+    name: str, spec: Input, credentials: Sequence[HeldCredential], year: int, result: Facts
+) -> SourcedFact | None:
     answers: dict[tuple[str, str], bool] = {}
     source: FactSource | None = None
     for predicate in spec.predicates:

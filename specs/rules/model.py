@@ -137,6 +137,9 @@ class Input(_Frozen):
     self_declared: bool = False
     """The law uses a figure no agency attests yet (this year's income): the citizen may
     declare an estimate, and the outcome says it rests on one."""
+    minimum: int | None = None
+    """For ``cents`` and ``integer`` inputs: values below it are refused (a count of children
+    is never negative)."""
 
     @model_validator(mode="after")
     def _has_a_source(self) -> Input:

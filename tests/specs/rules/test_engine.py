@@ -241,3 +241,35 @@ def test_a_near_miss_is_decided_on_the_tree_not_on_every_failed_leaf() -> None:
 def test_hardship_references_are_checked_at_load(change: tuple[str, str], message: str) -> None:
     with pytest.raises(InvalidRegulation, match=message):
         parse_regulation(TOY.replace(*change, 1), origin="toy.yaml")
+
+
+def test_an_estimate_never_replaces_a_value_withheld_from_a_presented_credential() -> None:
+    """Presenting this period's income credential without its amount, then declaring a lower
+    one, must not work: the estimate is only for facts no credential could settle."""
+    partial = income(2_000_000)
+    partial["claims"] = {"year": 2024}
+    outcome, rejected = run(person(), household(), partial, self_declared={"income": 1})
+    assert outcome.status is Status.UNKNOWN
+    assert ("income", "withheld") in [(r.input, r.reason) for r in rejected]
+
+
+def test_disagreeing_attestations_settle_nothing() -> None:
+    outcome, rejected = run(person(), household(), income(1_000_000), income(9_000_000))
+    assert outcome.status is Status.UNKNOWN
+    assert ("income", "conflict") in [(r.input, r.reason) for r in rejected]
+    same, _ = run(person(), household(), income(1_000_000), income(1_000_000))
+    assert same.status is Status.ELIGIBLE
+
+
+def test_values_below_an_inputs_minimum_are_refused() -> None:
+    bounded = parse_regulation(
+        TOY.replace("  age:\n    type: integer\n", "  age:\n    type: integer\n    minimum: 0\n"),
+        origin="toy.yaml",
+    )
+    held = [
+        HeldCredential(c["issuer"], c["vct"], c["claims"])  # type: ignore[arg-type]
+        for c in (person(age=-3), household(), income(1))
+    ]
+    facts = facts_from_credentials(bounded.regulation, held)
+    assert ("age", "out_of_range") in [(r.input, r.reason) for r in facts.rejected]
+    assert evaluate(bounded, facts.facts).status is Status.UNKNOWN
