@@ -26,7 +26,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aanspraak.demo_regulations import desk_decides, discover, issue_wallet, new_income_attestation
+from aanspraak.demo_regulations import (
+    DemoFailed,
+    desk_decides,
+    discover,
+    issue_wallet,
+    new_income_attestation,
+)
 from runtime.regulations import find
 from specs.jose import JwsAlg, PrivateJwk, StaticKeyResolver, generate_private_key
 from specs.rules import Outcome
@@ -74,10 +80,6 @@ CITIZEN_CLAIMS: dict[str, Any] = {
 REQUESTED_CLAIMS = (("address", "locality"), ("income", "below_zorgtoeslag_limit_2026"))
 STATUS_INDEX = 7
 STATUS_LIST_SIZE = 64
-
-
-class DemoFailed(Exception):
-    """A step of the story did not verify; the demo stops and says which."""
 
 
 @dataclass
@@ -251,6 +253,8 @@ def _regulation_steps(report: DemoReport, now: int) -> None:
                 "name": name,
                 "before": notice.before.value,
                 "after": notice.after.value,
+                "amount_before": notice.amount_before,
+                "amount_after": notice.amount_after,
             }
         )
     report.step("Belastingdienst", "attested this year's income", notices=len(report.notices))
@@ -296,6 +300,14 @@ def _render(report: DemoReport, console: Console) -> None:
     _render_regulations(report, console)
 
 
+def _amounts(notice: dict[str, Any]) -> str:
+    before, after = notice["amount_before"], notice["amount_after"]
+    if before == after:
+        return ""
+    shown = ["-" if a is None else f"EUR {a / 100:,.2f}" for a in (before, after)]
+    return f" ({shown[0]} -> {shown[1]} per year)"
+
+
 def _render_regulations(report: DemoReport, console: Console) -> None:
     found = Table(title="Did you know? What the wallet found, offline")
     for column in ("regulation", "outcome", "per year", "note"):
@@ -312,7 +324,7 @@ def _render_regulations(report: DemoReport, console: Console) -> None:
     for n in report.notices:
         console.print(
             f"[bold]Note:[/bold] the new income statement changes {n['name']}: "
-            f"{n['before']} -> {n['after']}"
+            f"{n['before']} -> {n['after']}{_amounts(n)}"
         )
     decision = report.decision
     console.rule(f"Desk decision: {decision['regulation']} -> {decision['status']}")

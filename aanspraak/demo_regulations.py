@@ -41,6 +41,11 @@ ATTESTED_INCOME_CENTS = 4_150_000
 ESTIMATES = {"income": ESTIMATED_INCOME_CENTS, "net_monthly_income": 138_000, "partner": False}
 """What the citizen declares in the app: this year's joint income, and no allowance partner."""
 
+
+class DemoFailed(Exception):
+    """A step of the story did not verify; the demo stops and says which."""
+
+
 ISSUERS = {
     "https://brp.utrecht.example": "gemeente Utrecht (BRP)",
     "https://belastingdienst.example": "Belastingdienst",
@@ -210,7 +215,7 @@ def desk_decides(wallet: Wallet, now: int) -> DeskDecision:
         )
         binding = result.sd_jwt.key_binding
         if binding is None or binding.claims.get("transaction_data_hashes") != [purpose_hash]:
-            raise ValueError("the presentation is not bound to the desk's purpose")
+            raise DemoFailed("the presentation is not bound to the desk's purpose")
         verified.append(HeldCredential(issuer, vct, result.claims))
         disclosed[vct] = paths
         withheld += len(view.disclosures) - (presentation.count("~") - 1)

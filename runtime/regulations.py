@@ -18,6 +18,7 @@ from pathlib import Path
 
 from specs.errors import InvalidRegulation
 from specs.rules import CompiledRegulation, parse_regulation
+from specs.rules.discovery import in_force
 
 _FILE_NAME = re.compile(r"^([A-Z][A-Z0-9]*)-(\d{4}-\d{2}-\d{2})\.yaml$")
 
@@ -61,12 +62,7 @@ def find(regulation_id: str, on: dt.date | None = None) -> CompiledRegulation:
     """The version of ``regulation_id`` in force ``on`` a date (default: the newest)."""
     versions = [c for c in catalogue() if c.regulation.id == regulation_id]
     if on is not None:
-        versions = [
-            c
-            for c in versions
-            if c.regulation.valid_from <= on
-            and (c.regulation.valid_until is None or on <= c.regulation.valid_until)
-        ]
+        versions = in_force(versions, on)
     if not versions:
         raise KeyError(regulation_id)
     return max(versions, key=lambda c: c.regulation.valid_from)

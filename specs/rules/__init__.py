@@ -10,7 +10,7 @@
     dcql.py         regulation -> minimal DCQL query + purpose (transaction_data)
     predicates.py   derived predicate claims an issuer computes from regulation thresholds
     explain.py      an outcome as JSON and as readable text
-    predicates.py   derived predicate claims an issuer computes from regulation thresholds
+    discovery.py    the wallet's offline scan and the notices between two scans
 """
 
 from specs.rules.dcql import DcqlRequest, compile_dcql

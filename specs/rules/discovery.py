@@ -20,9 +20,13 @@ from specs.rules.evidence import HeldCredential, facts_from_credentials
 
 @dataclass(frozen=True)
 class Notice:
+    """An outcome or amount that changed between two scans."""
+
     regulation: str
     before: Status
     after: Status
+    amount_before: int | None = None
+    amount_after: int | None = None
 
 
 def in_force(regulations: Iterable[CompiledRegulation], on: dt.date) -> list[CompiledRegulation]:
@@ -55,9 +59,10 @@ def scan(
 
 def notices(before: Iterable[Outcome], after: Iterable[Outcome]) -> list[Notice]:
     """Outcomes that changed between two scans (e.g. after a new credential arrived)."""
-    previous = {o.regulation_id: o.status for o in before}
+    previous = {o.regulation_id: o for o in before}
     return [
-        Notice(o.regulation_id, previous[o.regulation_id], o.status)
+        Notice(o.regulation_id, old.status, o.status, old.amount_cents, o.amount_cents)
         for o in after
-        if o.regulation_id in previous and previous[o.regulation_id] is not o.status
+        if (old := previous.get(o.regulation_id)) is not None
+        and (old.status is not o.status or old.amount_cents != o.amount_cents)
     ]

@@ -304,22 +304,6 @@ _BUILDERS: dict[str, Callable[[Any, Names, str], Compiled]] = {
 }
 
 
-def referenced_inputs(tree: Any) -> set[str]:
-    """Every input an expression can read (static: for DCQL and minimality)."""
-    found: set[str] = set()
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if "input" in node and len(node) == 1:
-                found.add(node["input"])
-            else:
-                stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
-
-
 def threshold_comparisons(tree: Any) -> tuple[list[tuple[str, str, str]], set[str]]:
     """(input, op, param) comparisons a predicate could answer, and inputs read otherwise."""
     comparisons: list[tuple[str, str, str]] = []
