@@ -189,11 +189,13 @@ def desk_decides(wallet: Wallet, now: int) -> DeskDecision:
     verified: list[HeldCredential] = []
     disclosed: dict[str, list[list[str | int]]] = {}
     withheld = 0
+    presented: set[str] = set()
     for query in request.query["credentials"]:
         vct = query["meta"]["vct_values"][0]
         view = next((v for v in wallet.views if v.processed.claims["vct"] == vct), None)
         if view is None:
-            continue
+            continue  # checked against the credential sets below
+        presented.add(query["id"])
         paths = [
             claim["path"] for claim in query["claims"] if _has(view.processed.claims, claim["path"])
         ]
@@ -219,6 +221,10 @@ def desk_decides(wallet: Wallet, now: int) -> DeskDecision:
         verified.append(HeldCredential(issuer, vct, result.claims))
         disclosed[vct] = paths
         withheld += len(view.disclosures) - (presentation.count("~") - 1)
+    for credential_set in request.query["credential_sets"]:
+        options = credential_set["options"]
+        if credential_set["required"] and not any(set(o) <= presented for o in options):
+            raise DemoFailed("the wallet cannot satisfy a required credential set")
     facts = facts_from_credentials(compiled.regulation, verified)
     return DeskDecision(evaluate(compiled, facts.facts), disclosed, withheld)
 
