@@ -12,6 +12,7 @@
     │     SdJwtVcReason       SD-JWT VC: typ, vct, non-disclosable claims, issuer keys
     │     TypeMetadataReason  SD-JWT VC Type Metadata: extends, integrity (SRI)
     │     StatusListReason    Token Status List: encoding, bounds, Status List Token
+    │     TrustReason         the trust registry: issuers, verifiers, regulation anchors
     ├── Unsupported(feature)  valid per the standard, but not something we implement or
     │                         have been configured to accept
     └── InvalidRegulation     a regulation file (our own data, not citizen input) breaks the
@@ -45,6 +46,7 @@ class Family(StrEnum):
     TIME_INVALID = "TIME_INVALID"
     STATUS_UNAVAILABLE = "STATUS_UNAVAILABLE"
     POLICY_UNSATISFIED = "POLICY_UNSATISFIED"
+    TRUST_UNAVAILABLE = "TRUST_UNAVAILABLE"
 
 
 class JoseReason(StrEnum):
@@ -152,7 +154,29 @@ class StatusListReason(StrEnum):
     STALE = "status-list-stale"
 
 
-Reason = JoseReason | SdJwtReason | SdJwtVcReason | TypeMetadataReason | StatusListReason
+class TrustReason(StrEnum):
+    """Trust registry decisions (DESIGN §1 trust/; THREATS R-01..R-08, C-01..C-07)."""
+
+    ISSUER_NOT_REGISTERED = "issuer-not-registered"
+    VCT_NOT_AUTHORISED = "vct-not-authorised"
+    KEY_NOT_REGISTERED = "key-not-registered"
+    VERIFIER_NOT_REGISTERED = "verifier-not-registered"
+    REGULATION_NOT_AUTHORISED = "regulation-not-authorised"
+    CLAIM_NOT_AUTHORISED = "claim-not-authorised"
+    NOT_YET_EFFECTIVE = "registry-entry-not-yet-effective"
+    OUTSIDE_VALIDITY = "registry-entry-outside-validity"
+    REGULATION_NOT_ANCHORED = "regulation-not-anchored"
+    REGULATION_HASH_MISMATCH = "regulation-hash-mismatch"
+    MALFORMED_ENTRY = "registry-entry-malformed"
+    REGISTRY_UNAVAILABLE = "registry-unavailable"
+    REGISTRY_STALE = "registry-stale"
+    WRONG_CHAIN = "registry-wrong-chain"
+    WRONG_CODE = "registry-wrong-code"
+
+
+Reason = (
+    JoseReason | SdJwtReason | SdJwtVcReason | TypeMetadataReason | StatusListReason | TrustReason
+)
 
 REASON_ENUMS: tuple[type[StrEnum], ...] = (
     JoseReason,
@@ -160,6 +184,7 @@ REASON_ENUMS: tuple[type[StrEnum], ...] = (
     SdJwtVcReason,
     TypeMetadataReason,
     StatusListReason,
+    TrustReason,
 )
 
 _F = Family
@@ -244,6 +269,21 @@ FAMILY_OF: dict[Reason, Family] = {
     StatusListReason.BAD_TTL: _F.MALFORMED,
     StatusListReason.TOKEN_CLAIM_MISSING: _F.MALFORMED,
     StatusListReason.STALE: _F.STATUS_UNAVAILABLE,
+    TrustReason.ISSUER_NOT_REGISTERED: _F.ISSUER_UNTRUSTED,
+    TrustReason.VCT_NOT_AUTHORISED: _F.ISSUER_UNTRUSTED,
+    TrustReason.KEY_NOT_REGISTERED: _F.ISSUER_UNTRUSTED,
+    TrustReason.VERIFIER_NOT_REGISTERED: _F.POLICY_UNSATISFIED,
+    TrustReason.REGULATION_NOT_AUTHORISED: _F.POLICY_UNSATISFIED,
+    TrustReason.CLAIM_NOT_AUTHORISED: _F.POLICY_UNSATISFIED,
+    TrustReason.NOT_YET_EFFECTIVE: _F.ISSUER_UNTRUSTED,
+    TrustReason.OUTSIDE_VALIDITY: _F.ISSUER_UNTRUSTED,
+    TrustReason.REGULATION_NOT_ANCHORED: _F.POLICY_UNSATISFIED,
+    TrustReason.REGULATION_HASH_MISMATCH: _F.POLICY_UNSATISFIED,
+    TrustReason.MALFORMED_ENTRY: _F.ISSUER_UNTRUSTED,
+    TrustReason.REGISTRY_UNAVAILABLE: _F.TRUST_UNAVAILABLE,
+    TrustReason.REGISTRY_STALE: _F.TRUST_UNAVAILABLE,
+    TrustReason.WRONG_CHAIN: _F.TRUST_UNAVAILABLE,
+    TrustReason.WRONG_CODE: _F.TRUST_UNAVAILABLE,
 }
 
 
