@@ -27,13 +27,22 @@ from rich.console import Console
 from rich.table import Table
 
 from aanspraak.demo_regulations import (
+    DESK as REGULATION_DESK,
+)
+from aanspraak.demo_regulations import (
     DemoFailed,
     desk_decides,
     discover,
     issue_wallet,
     new_income_attestation,
 )
-from runtime.regulations import find
+from aanspraak.demo_trust import (
+    SeededRegistry,
+    build_seed,
+    refuses_unanchored,
+    tampered_regulation,
+)
+from runtime.regulations import catalogue, find
 from specs.jose import JwsAlg, PrivateJwk, StaticKeyResolver, generate_private_key
 from specs.rules import Outcome
 from specs.rules.explain import outcome_as_dict
@@ -92,6 +101,7 @@ class DemoReport:
     discoveries: list[dict[str, Any]] = field(default_factory=list)
     notices: list[dict[str, Any]] = field(default_factory=list)
     decision: dict[str, Any] = field(default_factory=dict)
+    trust: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +111,7 @@ class DemoReport:
             "discoveries": self.discoveries,
             "notices": self.notices,
             "decision": self.decision,
+            "trust": self.trust,
         }
 
     def step(self, actor: str, action: str, **details: Any) -> None:
@@ -258,7 +269,26 @@ def _regulation_steps(report: DemoReport, now: int) -> None:
             }
         )
     report.step("Belastingdienst", "attested this year's income", notices=len(report.notices))
-    decision = desk_decides(wallet, now)
+    seed = build_seed(
+        wallet.issuer_keys,
+        wallet.issued_types(),
+        REGULATION_DESK,
+        [find("kwijtschelding")],
+        catalogue(),
+    )
+    registry = SeededRegistry(seed)
+    report.step(
+        "Governance",
+        "registered issuers, the desk and the regulation versions",
+        issuers=len(seed.issuers),
+        anchors=len(seed.anchors),
+    )
+    tampered = tampered_regulation("kwijtschelding")
+    report.trust = {
+        "tampered_regulation": refuses_unanchored(registry.snapshot(now=now), tampered, now),
+        "registry": registry.describe(),
+    }
+    decision = desk_decides(wallet, now, registry)
     report.decision = {
         **outcome_as_dict(decision.outcome),
         "disclosed": decision.disclosed,
@@ -326,6 +356,10 @@ def _render_regulations(report: DemoReport, console: Console) -> None:
             f"[bold]Note:[/bold] the new income statement changes {n['name']}: "
             f"{n['before']} -> {n['after']}{_amounts(n)}"
         )
+    console.print(
+        f"[bold]Governance[/bold]: a tampered copy of the kwijtschelding file is refused: "
+        f"{report.trust['tampered_regulation']}"
+    )
     decision = report.decision
     console.rule(f"Desk decision: {decision['regulation']} -> {decision['status']}")
     console.print(decision["text"]["en"])

@@ -32,6 +32,8 @@ from specs.sd_jwt import (
     present_sd_jwt,
 )
 from specs.sd_jwt_vc import PLAIN_BY_DEFAULT, issue_sd_jwt_vc, verify_sd_jwt_vc
+from specs.trust import check_anchor, check_issuer, check_verifier
+from trust.registry import TrustRegistry
 
 SCAN_DATE = dt.date(2026, 3, 1)
 DESK = "https://gemeente-utrecht.example/kwijtschelding"
@@ -130,6 +132,13 @@ class Wallet:
             for v in self.views
         ]
 
+    def issued_types(self) -> dict[str, set[str]]:
+        """Which credential types each issuer gave this wallet (what governance registers)."""
+        types: dict[str, set[str]] = {}
+        for view in self.views:
+            types.setdefault(view.processed.claims["iss"], set()).add(view.processed.claims["vct"])
+        return types
+
     def receive(self, issuer: str, vct: str, claims: Mapping[str, Any], now: int) -> None:
         key = self.issuer_keys.setdefault(issuer, generate_private_key())
         derived = derive_predicate_claims(vct, claims, catalogue())
@@ -179,10 +188,31 @@ class DeskDecision:
     withheld: int
 
 
-def desk_decides(wallet: Wallet, now: int) -> DeskDecision:
-    """The desk compiles its request; the wallet presents exactly that; the desk decides."""
+def desk_decides(wallet: Wallet, now: int, registry: TrustRegistry) -> DeskDecision:
+    """The desk compiles its request; the wallet presents exactly that; the desk decides.
+
+    Both consult the trust registry: the desk runs only the anchored version of the law, the
+    wallet answers only a desk registered for these claims, the desk accepts credentials only
+    from keys registered for their type.
+    """
     compiled = find(DECIDED_REGULATION, SCAN_DATE)
     request = compile_dcql(compiled)
+    trust = registry.snapshot(now=now)
+    regulation = compiled.regulation
+    check_anchor(
+        trust,
+        regulation=regulation.id,
+        valid_from=regulation.valid_from.isoformat(),
+        version=compiled.version,
+        now=now,
+    )
+    check_verifier(
+        trust,
+        client_id=DESK,
+        regulation=regulation.id,
+        claims=[need.path for need in request.needs],
+        now=now,
+    )
     nonce = os.urandom(16).hex()
 
     purpose_hash = b64url_encode(hashlib.sha256(request.transaction_data[0].encode()).digest())
@@ -214,6 +244,9 @@ def desk_decides(wallet: Wallet, now: int) -> DeskDecision:
             issuer_keys=StaticKeyResolver(wallet.issuer_keys[issuer].public),
             key_binding=KeyBindingRequired(nonce=nonce, audience=DESK),
             now=now,
+        )
+        check_issuer(
+            trust, issuer=issuer, vct=vct, key_refs=[result.sd_jwt.issuer_key.thumbprint()], now=now
         )
         binding = result.sd_jwt.key_binding
         if binding is None or binding.claims.get("transaction_data_hashes") != [purpose_hash]:

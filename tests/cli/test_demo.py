@@ -50,3 +50,9 @@ def test_demo_scans_offline_and_the_desk_decides_with_the_law() -> None:
     asked = {tuple(p) for paths in decision["disclosed"].values() for p in paths}
     assert ("joint_assets_cents",) not in asked  # a yes/no claim instead of the amount
     assert decision["disclosures_withheld"] > 0
+
+
+def test_demo_consults_the_trust_registry() -> None:
+    report = run_story(1_790_000_000)
+    assert report.trust["tampered_regulation"] == "regulation-hash-mismatch"
+    assert any(step["actor"] == "Governance" for step in report.steps)
