@@ -48,6 +48,7 @@ check: lint typecheck imports test  ## every gate: ruff, mypy --strict, import-l
 bench: $(STAMP_DEV)  ## printed figures, ratios against same-run baselines
 	$(PY) -m bench.sd_jwt
 	$(PY) -m bench.rules
+	$(PY) -m bench.trust
 
 interop-js:  ## the pinned @sd-jwt/* packages for the interop tests (needs node + npm)
 	cd interop/js && npm ci --no-audit --no-fund
