@@ -1,4 +1,4 @@
-"""The trust registry's data model and its pure decisions (DESIGN §1 trust/)."""
+"""The trust registry's data model, its pure decisions, and the signed trust list (DESIGN §1)."""
 
 from specs.trust.decisions import (
     check_anchor,
@@ -8,15 +8,18 @@ from specs.trust.decisions import (
     claim_key,
 )
 from specs.trust.model import IssuerEntry, RegulationAnchor, TrustSnapshot, VerifierEntry
+from specs.trust.trust_list import build_trust_list, verify_trust_list
 
 __all__ = [
     "IssuerEntry",
     "RegulationAnchor",
     "TrustSnapshot",
     "VerifierEntry",
+    "build_trust_list",
     "check_anchor",
     "check_fresh",
     "check_issuer",
     "check_verifier",
     "claim_key",
+    "verify_trust_list",
 ]
