@@ -9,6 +9,7 @@ anchor is refused.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from specs.trust import (
     check_anchor,
     claim_key,
 )
+from trust.embedded import start_in_process
+from trust.settings import TrustSettings
 
 YEAR_START = 1_767_225_600  # 2026-01-01T00:00:00Z
 YEAR_END = 1_798_761_600  # 2027-01-01T00:00:00Z
@@ -90,7 +93,7 @@ def refuses_unanchored(snapshot: TrustSnapshot, tampered: CompiledRegulation, no
             regulation=tampered.regulation.id,
             valid_from=tampered.regulation.valid_from.isoformat(),
             version=tampered.version,
-            now=now,
+            now=max(now, snapshot.as_of),  # see desk_decides: block time may lead our clock
         )
     except Rejected as exc:
         return exc.reason.value
@@ -98,17 +101,26 @@ def refuses_unanchored(snapshot: TrustSnapshot, tampered: CompiledRegulation, no
 
 
 class SeededRegistry:
-    """The registry as governance seeded it, held in memory (the embedded trust backend)."""
+    """The registry contract deployed on the in-process EVM and seeded by governance.
+
+    The desk and the wallet read it through the chain reader (pinned chain id and code hash,
+    confirmed state, event-driven cache): the same path as against a real node.
+    """
 
     def __init__(self, seed: Seed) -> None:
         self._seed = seed
+        settings = TrustSettings(poll_interval_seconds=0, max_staleness_seconds=3600)
+        self._reader, writer = start_in_process(settings, admin_key=os.urandom(32))
+        writer.seed(issuers=seed.issuers, verifiers=seed.verifiers, anchors=seed.anchors)
+        self._address = writer.address
 
     def snapshot(self, *, now: int) -> TrustSnapshot:
-        return self._seed.snapshot(as_of=now)
+        return self._reader.snapshot(now=now)
 
     def describe(self) -> dict[str, object]:
         return {
-            "backend": "seed",
+            "backend": "chain (in-process EVM)",
+            "contract": self._address,
             "issuers": len(self._seed.issuers),
             "verifiers": len(self._seed.verifiers),
             "anchors": len(self._seed.anchors),

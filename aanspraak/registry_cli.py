@@ -1,0 +1,211 @@
+"""``aanspraak registry``: deploy the trust registry and govern it on a chain node.
+
+Writes are signed locally with an admin key from a file (``--admin-key-file`` or
+``AANSPRAAK_TRUST_ADMIN_KEY_FILE``); the node is an operator-configured JSON-RPC endpoint
+(``--rpc-url`` or ``AANSPRAAK_TRUST_RPC_URL``). The embedded in-process chain lives inside one
+process (``aanspraak demo``), so these commands always talk to a node.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from web3 import Web3
+
+from aanspraak.cli_io import fail_usage, read_public_key
+from runtime.regulations import find
+from specs.rules import compile_dcql
+from specs.trust import IssuerEntry, RegulationAnchor, VerifierEntry, claim_key
+from trust.chain import ChainTrustRegistry
+from trust.contract import TrustRegistryContract, deploy, load_admin_account, load_artifact
+from trust.rpc import BoundedHTTPProvider
+from trust.settings import TrustSettings
+
+app = typer.Typer(
+    help="The trust registry on an Ethereum-compatible chain: deploy, govern, show.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+RpcOption = Annotated[str, typer.Option(envvar="AANSPRAAK_TRUST_RPC_URL", help="JSON-RPC URL.")]
+AddressOption = Annotated[
+    str, typer.Option(envvar="AANSPRAAK_TRUST_CONTRACT_ADDRESS", help="Registry address.")
+]
+KeyFileOption = Annotated[
+    Path, typer.Option(envvar="AANSPRAAK_TRUST_ADMIN_KEY_FILE", help="Admin private key (hex).")
+]
+DateOption = Annotated[str, typer.Option(help="ISO date (UTC midnight).")]
+
+
+def _w3(rpc_url: str) -> Web3:
+    return Web3(BoundedHTTPProvider(rpc_url, timeout=10.0))
+
+
+def _epoch(date: str) -> int:
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        fail_usage(f"not an ISO date: {date!r}")
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+
+
+def _registry(rpc_url: str, address: str, key_file: Path) -> TrustRegistryContract:
+    w3 = _w3(rpc_url)
+    return TrustRegistryContract(
+        w3, Web3.to_checksum_address(address), signer=load_admin_account(key_file)
+    )
+
+
+def _done(**shown: Any) -> None:
+    typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+
+
+@app.command("deploy")
+def deploy_command(rpc_url: RpcOption, admin_key_file: KeyFileOption) -> None:
+    """Deploy the committed contract; prints the address, chain id and runtime code hash."""
+    w3 = _w3(rpc_url)
+    registry = deploy(w3, signer=load_admin_account(admin_key_file))
+    _done(
+        address=registry.address,
+        chain_id=w3.eth.chain_id,
+        code_hash=load_artifact().runtime_code_hash,
+        owner=registry.signer.address if registry.signer else None,
+    )
+
+
+@app.command("add-issuer")
+def add_issuer(
+    rpc_url: RpcOption,
+    address: AddressOption,
+    admin_key_file: KeyFileOption,
+    issuer: Annotated[str, typer.Option(help="The exact iss (HTTPS URL or DID).")],
+    vct: Annotated[list[str], typer.Option(help="An authorised credential type (repeat).")],
+    valid_from: DateOption,
+    valid_until: DateOption,
+    key_file: Annotated[
+        list[Path] | None, typer.Option(help="A public JWK of the issuer (repeat).")
+    ] = None,
+    key_ref: Annotated[
+        list[str] | None, typer.Option(help="A key reference: JWK thumbprint or x5c root hash.")
+    ] = None,
+) -> None:
+    """Authorise an issuer for credential types with its keys, in a validity window."""
+    refs = [read_public_key(p, "issuer key").thumbprint() for p in key_file or []]
+    refs += key_ref or []
+    if not refs:
+        fail_usage("give --key-file or --key-ref")
+    entry = IssuerEntry(
+        issuer, frozenset(vct), frozenset(refs), _epoch(valid_from), _epoch(valid_until), 0
+    )
+    receipt = _registry(rpc_url, address, admin_key_file).add_issuer(entry)
+    _done(added=issuer, block=receipt["blockNumber"])
+
+
+@app.command("remove-issuer")
+def remove_issuer(
+    rpc_url: RpcOption,
+    address: AddressOption,
+    admin_key_file: KeyFileOption,
+    issuer: Annotated[str, typer.Option()],
+) -> None:
+    """Remove an issuer at once (no delay): its credentials are no longer trusted."""
+    receipt = _registry(rpc_url, address, admin_key_file).remove_issuer(issuer)
+    _done(removed=issuer, block=receipt["blockNumber"])
+
+
+@app.command("add-verifier")
+def add_verifier(
+    rpc_url: RpcOption,
+    address: AddressOption,
+    admin_key_file: KeyFileOption,
+    client_id: Annotated[str, typer.Option(help="The verifier's client identifier.")],
+    regulation: Annotated[str, typer.Option(help="A bundled regulation id.")],
+    legal_basis: Annotated[str, typer.Option(help="Why this desk may ask (law, article).")],
+    valid_from: DateOption,
+    valid_until: DateOption,
+) -> None:
+    """Register a desk for one regulation: exactly the claims its compiled DCQL query asks."""
+    try:
+        compiled = find(regulation)
+    except KeyError:
+        fail_usage(f"no regulation {regulation!r}")
+    claims = frozenset(claim_key(need.path) for need in compile_dcql(compiled).needs)
+    entry = VerifierEntry(
+        client_id, {regulation: claims}, legal_basis, _epoch(valid_from), _epoch(valid_until), 0
+    )
+    receipt = _registry(rpc_url, address, admin_key_file).add_verifier(entry)
+    _done(
+        added=client_id, regulation=regulation, claims=sorted(claims), block=receipt["blockNumber"]
+    )
+
+
+@app.command("remove-verifier")
+def remove_verifier(
+    rpc_url: RpcOption,
+    address: AddressOption,
+    admin_key_file: KeyFileOption,
+    client_id: Annotated[str, typer.Option()],
+) -> None:
+    """Remove a desk at once."""
+    receipt = _registry(rpc_url, address, admin_key_file).remove_verifier(client_id)
+    _done(removed=client_id, block=receipt["blockNumber"])
+
+
+@app.command("anchor-regulation")
+def anchor_regulation(
+    rpc_url: RpcOption,
+    address: AddressOption,
+    admin_key_file: KeyFileOption,
+    regulation: Annotated[str, typer.Argument(help="A bundled regulation id.")],
+) -> None:
+    """Anchor the bundled version of a regulation (its content hash) for its valid_from."""
+    try:
+        compiled = find(regulation)
+    except KeyError:
+        fail_usage(f"no regulation {regulation!r}")
+    anchor = RegulationAnchor(
+        regulation, compiled.version, compiled.regulation.valid_from.isoformat(), 0
+    )
+    receipt = _registry(rpc_url, address, admin_key_file).anchor_regulation(anchor)
+    _done(anchored=regulation, version=compiled.version, block=receipt["blockNumber"])
+
+
+@app.command("show")
+def show(
+    rpc_url: RpcOption,
+    address: AddressOption,
+    chain_id: Annotated[
+        int, typer.Option(envvar="AANSPRAAK_TRUST_CHAIN_ID", help="The chain id to insist on.")
+    ],
+    confirmations: Annotated[
+        int, typer.Option(envvar="AANSPRAAK_TRUST_CONFIRMATIONS", help="Blocks to wait.")
+    ] = 0,
+) -> None:
+    """Everything the registry says now, read from confirmed state (JSON)."""
+    settings = TrustSettings(
+        rpc_url=rpc_url, contract_address=address, chain_id=chain_id, confirmations=confirmations
+    )
+    registry = ChainTrustRegistry.from_settings(settings)
+    snapshot = registry.snapshot(now=int(time.time()))
+    _done(
+        as_of=snapshot.as_of,
+        issuers={
+            k: {
+                "vcts": sorted(v.vcts),
+                "key_refs": sorted(v.key_refs),
+                "valid_from": v.valid_from,
+                "valid_until": v.valid_until,
+            }
+            for k, v in snapshot.issuers.items()
+        },
+        verifiers={
+            k: {r: sorted(c) for r, c in v.permissions.items()}
+            for k, v in snapshot.verifiers.items()
+        },
+        anchors={f"{r}@{d}": a.version for (r, d), a in snapshot.anchors.items()},
+    )
