@@ -51,7 +51,7 @@ class TrustSettings(BaseSettings):
       leave it unset on every verifier and wallet host.
     """
 
-    model_config = SettingsConfigDict(env_prefix="AANSPRAAK_TRUST_", frozen=True, extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="AANSPRAAK_TRUST_", frozen=True, extra="ignore")
 
     backend: Literal["chain", "file"] = "chain"
     rpc_url: str | None = None

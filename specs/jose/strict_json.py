@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from specs.errors import JoseReason, Rejected
@@ -26,6 +25,8 @@ from specs.errors import JoseReason, Rejected
 MAX_DEPTH = 32
 MAX_INTEGER_DIGITS = 20
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 class _StrictJsonError(Exception):
@@ -76,6 +77,12 @@ def loads_strict(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
             raise Rejected(JoseReason.INVALID_UNICODE) from None
     else:
         text = data
+    # Depth is measured on the text BEFORE decoding: the C scanner recurses on the C stack,
+    # and with a raised recursion limit (some libraries raise it) deep nesting would crash
+    # the process instead of raising. Depth cannot exceed the number of brackets, so most
+    # inputs skip the scan.
+    if text.count("{") + text.count("[") > max_depth:
+        _check_text_depth(text, max_depth)
     # The C scanner directly: ``JSONDecoder.decode`` adds two Python layers and two regex
     # matches per call, a third of the cost on the small objects of a token.
     stripped = text.strip(_JSON_WHITESPACE)
@@ -91,28 +98,22 @@ def loads_strict(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise Rejected(JoseReason.BAD_JSON) from None
     if end != len(stripped):
         raise Rejected(JoseReason.BAD_JSON)
-    # Depth cannot exceed the number of containers, so most inputs skip the walk.
-    if text.count("{") + text.count("[") > max_depth:
-        _check_depth(value, max_depth)
     if "\\u" in text and _ESCAPED_SURROGATE.search(text):
         _check_surrogates(value)
     return value
 
 
-def _check_depth(value: Any, max_depth: int) -> None:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children: Iterable[Any]
-        if isinstance(node, dict):
-            children = node.values()
-        elif isinstance(node, list):
-            children = node
+def _check_text_depth(text: str, max_depth: int) -> None:
+    """Nesting depth of the text's brackets outside strings, without decoding anything."""
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    depth = 0
+    for bracket in brackets:
+        if bracket in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise Rejected(JoseReason.JSON_TOO_DEEP)
         else:
-            continue
-        if depth > max_depth:
-            raise Rejected(JoseReason.JSON_TOO_DEEP)
-        stack.extend((child, depth + 1) for child in children)
+            depth -= 1
 
 
 def _check_surrogates(value: Any) -> None:

@@ -77,3 +77,25 @@ def test_surrounding_whitespace_is_allowed_by_rfc_8259() -> None:
 def test_compact_dump_refuses_nan() -> None:
     with pytest.raises(ValueError, match="Out of range"):
         dumps_compact({"a": float("nan")})
+
+
+def test_deep_nesting_is_refused_even_with_a_raised_recursion_limit() -> None:
+    """py-evm raises the interpreter's recursion limit at import; the C JSON scanner would then
+    overflow the C stack and crash the process. Depth is measured before decoding, so it
+    cannot. Run in a subprocess: a regression must fail this test, not kill the test run."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys; sys.setrecursionlimit(10**6)\n"
+        "from specs.jose import loads_strict\n"
+        "from specs.errors import Rejected\n"
+        "try:\n"
+        "    loads_strict('[' * 1_000_000 + ']' * 1_000_000)\n"
+        "except Rejected as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "json-too-deep")
