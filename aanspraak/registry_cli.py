@@ -11,18 +11,30 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import requests
 import typer
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
+from web3.exceptions import Web3Exception
 
 from aanspraak.cli_io import fail_usage, read_public_key
 from runtime.regulations import find
+from specs.errors import Rejected
 from specs.rules import compile_dcql
 from specs.trust import IssuerEntry, RegulationAnchor, VerifierEntry, claim_key
 from trust.chain import ChainTrustRegistry
-from trust.contract import TrustRegistryContract, deploy, load_admin_account, load_artifact
+from trust.contract import (
+    RegistryWriteFailed,
+    TrustRegistryContract,
+    deploy,
+    load_admin_account,
+    load_artifact,
+)
 from trust.rpc import BoundedHTTPProvider
 from trust.settings import TrustSettings
 
@@ -54,11 +66,38 @@ def _epoch(date: str) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
+def _admin(key_file: Path) -> LocalAccount:
+    try:
+        return load_admin_account(key_file)
+    except PermissionError:
+        fail_usage("the admin key file must be readable by its owner only (chmod 600)")
+    except (OSError, ValueError):
+        fail_usage("cannot read a private key from the admin key file")
+
+
 def _registry(rpc_url: str, address: str, key_file: Path) -> TrustRegistryContract:
     w3 = _w3(rpc_url)
-    return TrustRegistryContract(
-        w3, Web3.to_checksum_address(address), signer=load_admin_account(key_file)
-    )
+    try:
+        checksummed = Web3.to_checksum_address(address)
+    except ValueError:
+        fail_usage(f"not an address: {address!r}")
+    return TrustRegistryContract(w3, checksummed, signer=_admin(key_file))
+
+
+@contextmanager
+def _node_errors() -> Iterator[None]:
+    """A node that does not answer, a reverted write, a registry we cannot vouch for: one line."""
+    try:
+        yield
+    except RegistryWriteFailed as exc:
+        typer.echo(f"error: the registry refused the change ({exc})", err=True)
+        raise typer.Exit(1) from None
+    except Rejected as exc:
+        typer.echo(f"rejected: {exc.reason.value}", err=True)
+        raise typer.Exit(1) from None
+    except (Web3Exception, OSError, requests.RequestException, TimeoutError):
+        typer.echo("error: the node did not answer as expected", err=True)
+        raise typer.Exit(1) from None
 
 
 def _done(**shown: Any) -> None:
@@ -69,7 +108,9 @@ def _done(**shown: Any) -> None:
 def deploy_command(rpc_url: RpcOption, admin_key_file: KeyFileOption) -> None:
     """Deploy the committed contract; prints the address, chain id and runtime code hash."""
     w3 = _w3(rpc_url)
-    registry = deploy(w3, signer=load_admin_account(admin_key_file))
+    admin = _admin(admin_key_file)
+    with _node_errors():
+        registry = deploy(w3, signer=admin)
     _done(
         address=registry.address,
         chain_id=w3.eth.chain_id,
@@ -102,7 +143,9 @@ def add_issuer(
     entry = IssuerEntry(
         issuer, frozenset(vct), frozenset(refs), _epoch(valid_from), _epoch(valid_until), 0
     )
-    receipt = _registry(rpc_url, address, admin_key_file).add_issuer(entry)
+    registry = _registry(rpc_url, address, admin_key_file)
+    with _node_errors():
+        receipt = registry.add_issuer(entry)
     _done(added=issuer, block=receipt["blockNumber"])
 
 
@@ -114,7 +157,9 @@ def remove_issuer(
     issuer: Annotated[str, typer.Option()],
 ) -> None:
     """Remove an issuer at once (no delay): its credentials are no longer trusted."""
-    receipt = _registry(rpc_url, address, admin_key_file).remove_issuer(issuer)
+    registry = _registry(rpc_url, address, admin_key_file)
+    with _node_errors():
+        receipt = registry.remove_issuer(issuer)
     _done(removed=issuer, block=receipt["blockNumber"])
 
 
@@ -138,7 +183,9 @@ def add_verifier(
     entry = VerifierEntry(
         client_id, {regulation: claims}, legal_basis, _epoch(valid_from), _epoch(valid_until), 0
     )
-    receipt = _registry(rpc_url, address, admin_key_file).add_verifier(entry)
+    registry = _registry(rpc_url, address, admin_key_file)
+    with _node_errors():
+        receipt = registry.add_verifier(entry)
     _done(
         added=client_id, regulation=regulation, claims=sorted(claims), block=receipt["blockNumber"]
     )
@@ -152,7 +199,9 @@ def remove_verifier(
     client_id: Annotated[str, typer.Option()],
 ) -> None:
     """Remove a desk at once."""
-    receipt = _registry(rpc_url, address, admin_key_file).remove_verifier(client_id)
+    registry = _registry(rpc_url, address, admin_key_file)
+    with _node_errors():
+        receipt = registry.remove_verifier(client_id)
     _done(removed=client_id, block=receipt["blockNumber"])
 
 
@@ -171,7 +220,9 @@ def anchor_regulation(
     anchor = RegulationAnchor(
         regulation, compiled.version, compiled.regulation.valid_from.isoformat(), 0
     )
-    receipt = _registry(rpc_url, address, admin_key_file).anchor_regulation(anchor)
+    registry = _registry(rpc_url, address, admin_key_file)
+    with _node_errors():
+        receipt = registry.anchor_regulation(anchor)
     _done(anchored=regulation, version=compiled.version, block=receipt["blockNumber"])
 
 
@@ -187,11 +238,18 @@ def show(
     ] = 0,
 ) -> None:
     """Everything the registry says now, read from confirmed state (JSON)."""
-    settings = TrustSettings(
-        rpc_url=rpc_url, contract_address=address, chain_id=chain_id, confirmations=confirmations
-    )
-    registry = ChainTrustRegistry.from_settings(settings)
-    snapshot = registry.snapshot(now=int(time.time()))
+    try:
+        settings = TrustSettings(
+            rpc_url=rpc_url,
+            contract_address=address,
+            chain_id=chain_id,
+            confirmations=confirmations,
+        )
+    except ValueError:
+        fail_usage("check --rpc-url, --address and --chain-id")
+    with _node_errors():
+        registry = ChainTrustRegistry.from_settings(settings)
+        snapshot = registry.snapshot(now=int(time.time()))
     _done(
         as_of=snapshot.as_of,
         issuers={
