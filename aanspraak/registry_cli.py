@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import requests
 import typer
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.exceptions import Web3Exception
@@ -49,7 +50,11 @@ AddressOption = Annotated[
     str, typer.Option(envvar="AANSPRAAK_TRUST_CONTRACT_ADDRESS", help="Registry address.")
 ]
 KeyFileOption = Annotated[
-    Path, typer.Option(envvar="AANSPRAAK_TRUST_ADMIN_KEY_FILE", help="Admin private key (hex).")
+    Path | None,
+    typer.Option(
+        envvar="AANSPRAAK_TRUST_ADMIN_KEY_FILE",
+        help="File with the admin private key (hex); or set AANSPRAAK_TRUST_ADMIN_KEY.",
+    ),
 ]
 DateOption = Annotated[str, typer.Option(help="ISO date (UTC midnight).")]
 
@@ -66,7 +71,16 @@ def _epoch(date: str) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
-def _admin(key_file: Path) -> LocalAccount:
+def _admin(key_file: Path | None) -> LocalAccount:
+    if key_file is None:
+        secret = TrustSettings().admin_key
+        if secret is None:
+            fail_usage("give --admin-key-file or set AANSPRAAK_TRUST_ADMIN_KEY")
+        try:
+            account: LocalAccount = Account.from_key(secret.get_secret_value().strip())
+        except (ValueError, TypeError):
+            fail_usage("AANSPRAAK_TRUST_ADMIN_KEY is not a private key")
+        return account
     try:
         return load_admin_account(key_file)
     except PermissionError:
@@ -75,7 +89,7 @@ def _admin(key_file: Path) -> LocalAccount:
         fail_usage("cannot read a private key from the admin key file")
 
 
-def _registry(rpc_url: str, address: str, key_file: Path) -> TrustRegistryContract:
+def _registry(rpc_url: str, address: str, key_file: Path | None) -> TrustRegistryContract:
     w3 = _w3(rpc_url)
     try:
         checksummed = Web3.to_checksum_address(address)
@@ -105,7 +119,7 @@ def _done(**shown: Any) -> None:
 
 
 @app.command("deploy")
-def deploy_command(rpc_url: RpcOption, admin_key_file: KeyFileOption) -> None:
+def deploy_command(rpc_url: RpcOption, admin_key_file: KeyFileOption = None) -> None:
     """Deploy the committed contract; prints the address, chain id and runtime code hash."""
     w3 = _w3(rpc_url)
     admin = _admin(admin_key_file)
@@ -123,7 +137,6 @@ def deploy_command(rpc_url: RpcOption, admin_key_file: KeyFileOption) -> None:
 def add_issuer(
     rpc_url: RpcOption,
     address: AddressOption,
-    admin_key_file: KeyFileOption,
     issuer: Annotated[str, typer.Option(help="The exact iss (HTTPS URL or DID).")],
     vct: Annotated[list[str], typer.Option(help="An authorised credential type (repeat).")],
     valid_from: DateOption,
@@ -134,6 +147,7 @@ def add_issuer(
     key_ref: Annotated[
         list[str] | None, typer.Option(help="A key reference: JWK thumbprint or x5c root hash.")
     ] = None,
+    admin_key_file: KeyFileOption = None,
 ) -> None:
     """Authorise an issuer for credential types with its keys, in a validity window."""
     refs = [read_public_key(p, "issuer key").thumbprint() for p in key_file or []]
@@ -153,8 +167,8 @@ def add_issuer(
 def remove_issuer(
     rpc_url: RpcOption,
     address: AddressOption,
-    admin_key_file: KeyFileOption,
     issuer: Annotated[str, typer.Option()],
+    admin_key_file: KeyFileOption = None,
 ) -> None:
     """Remove an issuer at once (no delay): its credentials are no longer trusted."""
     registry = _registry(rpc_url, address, admin_key_file)
@@ -167,12 +181,12 @@ def remove_issuer(
 def add_verifier(
     rpc_url: RpcOption,
     address: AddressOption,
-    admin_key_file: KeyFileOption,
     client_id: Annotated[str, typer.Option(help="The verifier's client identifier.")],
     regulation: Annotated[str, typer.Option(help="A bundled regulation id.")],
     legal_basis: Annotated[str, typer.Option(help="Why this desk may ask (law, article).")],
     valid_from: DateOption,
     valid_until: DateOption,
+    admin_key_file: KeyFileOption = None,
 ) -> None:
     """Register a desk for one regulation: exactly the claims its compiled DCQL query asks."""
     try:
@@ -195,8 +209,8 @@ def add_verifier(
 def remove_verifier(
     rpc_url: RpcOption,
     address: AddressOption,
-    admin_key_file: KeyFileOption,
     client_id: Annotated[str, typer.Option()],
+    admin_key_file: KeyFileOption = None,
 ) -> None:
     """Remove a desk at once."""
     registry = _registry(rpc_url, address, admin_key_file)
@@ -209,8 +223,8 @@ def remove_verifier(
 def anchor_regulation(
     rpc_url: RpcOption,
     address: AddressOption,
-    admin_key_file: KeyFileOption,
     regulation: Annotated[str, typer.Argument(help="A bundled regulation id.")],
+    admin_key_file: KeyFileOption = None,
 ) -> None:
     """Anchor the bundled version of a regulation (its content hash) for its valid_from."""
     try:

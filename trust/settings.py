@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,6 +49,9 @@ class TrustSettings(BaseSettings):
     * ``admin_key_file``: a file holding an admin's private key (hex), for governance writes
       (``trust.contract``); it must be readable by its owner only. Readers never need it:
       leave it unset on every verifier and wallet host.
+    * ``admin_key``: the same key given directly (hex), for hosts that inject secrets as
+      environment variables; used when ``admin_key_file`` is unset. Kept as a secret: it is
+      never printed or logged.
     """
 
     model_config = SettingsConfigDict(env_prefix="AANSPRAAK_TRUST_", frozen=True, extra="ignore")
@@ -63,6 +66,7 @@ class TrustSettings(BaseSettings):
     poll_interval_seconds: int = Field(default=15, ge=0)
     rpc_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     admin_key_file: Path | None = None
+    admin_key: SecretStr | None = None
 
     @field_validator("rpc_url")
     @classmethod

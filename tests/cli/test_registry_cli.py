@@ -139,3 +139,16 @@ def test_an_unreachable_node_is_one_line_not_a_traceback(run: Run, tmp_path: Pat
     key_file.chmod(0o600)
     deployed = run("registry", "deploy", "--rpc-url", CLOSED, "--admin-key-file", str(key_file))
     assert (deployed.code, deployed.stderr) == (1, "error: the node did not answer as expected\n")
+
+
+def test_the_admin_key_may_come_from_the_environment(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AANSPRAAK_TRUST_ADMIN_KEY_FILE", raising=False)
+    monkeypatch.delenv("AANSPRAAK_TRUST_ADMIN_KEY", raising=False)
+    missing = run("registry", "deploy", "--rpc-url", CLOSED)
+    assert missing.code == 2
+    assert "AANSPRAAK_TRUST_ADMIN_KEY" in missing.stderr
+    monkeypatch.setenv("AANSPRAAK_TRUST_ADMIN_KEY", Account.create().key.hex())
+    deployed = run("registry", "deploy", "--rpc-url", CLOSED)
+    assert deployed.stderr == "error: the node did not answer as expected\n"  # the key was read
