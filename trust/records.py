@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from specs.errors import Rejected, TrustReason
-from specs.jose import b64url_encode, loads_strict
-from specs.sd_jwt.claim_path import claim_path
-from specs.trust import IssuerEntry, RegulationAnchor, TrustSnapshot, VerifierEntry, claim_key
+from specs.jose import b64url_encode
+from specs.trust import IssuerEntry, RegulationAnchor, TrustSnapshot, VerifierEntry
+from specs.trust.decisions import canonical_claim_key
 
 _ZERO = bytes(32)
 _T = TypeVar("_T")
@@ -63,16 +63,7 @@ def _key_ref(value: object) -> str:
 
 
 def _claim(value: object) -> str:
-    """A claims path exactly as ``claim_key`` writes it; another spelling never matches."""
-    text = _text(value)
-    try:
-        elements = loads_strict(text)
-        path = claim_path(elements) if isinstance(elements, list) else None
-    except Rejected:
-        raise _malformed() from None
-    if path is None or claim_key(path) != text:
-        raise _malformed()
-    return text
+    return canonical_claim_key(_text(value))
 
 
 def _window(valid_from: int, valid_until: int) -> tuple[int, int]:

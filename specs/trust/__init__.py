@@ -1,6 +1,7 @@
 """The trust registry's data model, its pure decisions, and the signed trust list (DESIGN §1)."""
 
 from specs.trust.decisions import (
+    canonical_claim_key,
     check_anchor,
     check_fresh,
     check_issuer,
@@ -20,6 +21,7 @@ __all__ = [
     "check_fresh",
     "check_issuer",
     "check_verifier",
+    "canonical_claim_key",
     "claim_key",
     "verify_trust_list",
 ]

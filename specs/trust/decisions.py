@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable, Sequence
 
 from specs.errors import Rejected, TrustReason
+from specs.jose import loads_strict
+from specs.sd_jwt.claim_path import claim_path
 from specs.trust.model import IssuerEntry, RegulationAnchor, TrustSnapshot, VerifierEntry
 
 
@@ -71,6 +73,22 @@ def check_verifier(
 def claim_key(path: Sequence[str | int | None]) -> str:
     """A claims path as the registry stores it: compact JSON (``["address","locality"]``)."""
     return json.dumps(list(path), separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_claim_key(text: str) -> str:
+    """Accept a stored claims path only in exactly ``claim_key``'s spelling.
+
+    Any other spelling (spaces, escapes, a path that is not a claims path) could never match a
+    request, so a registry entry holding one is malformed rather than silently useless.
+    """
+    try:
+        elements = loads_strict(text)
+        path = claim_path(elements) if isinstance(elements, list) else None
+    except Rejected:
+        raise Rejected(TrustReason.MALFORMED_ENTRY) from None
+    if path is None or claim_key(path) != text:
+        raise Rejected(TrustReason.MALFORMED_ENTRY)
+    return text
 
 
 def check_anchor(

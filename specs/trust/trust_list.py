@@ -47,13 +47,11 @@ from specs.jose import (
     PublicJwk,
     b64url_decode,
     check_time_claims,
-    loads_strict,
     parse_compact_jws,
     sign_compact_jws,
     verify_jws,
 )
-from specs.sd_jwt.claim_path import claim_path
-from specs.trust.decisions import claim_key
+from specs.trust.decisions import canonical_claim_key
 from specs.trust.model import IssuerEntry, RegulationAnchor, TrustSnapshot, VerifierEntry
 
 TRUST_LIST_TYP = "aanspraak-trust-list+jwt"
@@ -126,16 +124,7 @@ def _key_ref(value: object) -> str:
 
 
 def _claim(value: object) -> str:
-    """A claims path as ``claim_key`` spells it; another spelling would never match."""
-    text = _text(value)
-    try:
-        elements = loads_strict(text)
-        path = claim_path(elements) if isinstance(elements, list) else None
-    except Rejected:
-        raise _malformed() from None
-    if path is None or claim_key(path) != text:
-        raise _malformed()
-    return text
+    return canonical_claim_key(_text(value))
 
 
 def _window(entry: Mapping[str, Any]) -> tuple[int, int, int]:
