@@ -17,11 +17,11 @@ __all__ = [
     "TrustSnapshot",
     "VerifierEntry",
     "build_trust_list",
+    "canonical_claim_key",
     "check_anchor",
     "check_fresh",
     "check_issuer",
     "check_verifier",
-    "canonical_claim_key",
     "claim_key",
     "verify_trust_list",
 ]
