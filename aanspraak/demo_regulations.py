@@ -30,6 +30,7 @@ from specs.sd_jwt import (
     mark_all_disclosable,
     open_sd_jwt,
     present_sd_jwt,
+    select_values,
 )
 from specs.sd_jwt_vc import PLAIN_BY_DEFAULT, issue_sd_jwt_vc, verify_sd_jwt_vc
 from specs.trust import check_anchor, check_issuer, check_verifier
@@ -230,7 +231,9 @@ def desk_decides(wallet: Wallet, now: int, registry: TrustRegistry) -> DeskDecis
             continue  # checked against the credential sets below
         presented.add(query["id"])
         paths = [
-            claim["path"] for claim in query["claims"] if _has(view.processed.claims, claim["path"])
+            claim["path"]
+            for claim in query["claims"]
+            if select_values(view.processed.claims, claim_path(claim["path"]))
         ]
         presentation = present_sd_jwt(
             view,
@@ -263,12 +266,3 @@ def desk_decides(wallet: Wallet, now: int, registry: TrustRegistry) -> DeskDecis
             raise DemoFailed("the wallet cannot satisfy a required credential set")
     facts = facts_from_credentials(compiled.regulation, verified)
     return DeskDecision(evaluate(compiled, facts.facts), disclosed, withheld)
-
-
-def _has(claims: Mapping[str, Any], path: list[str | int]) -> bool:
-    node: Any = claims
-    for element in path:
-        if not isinstance(node, dict) or element not in node:
-            return False
-        node = node[element]
-    return True

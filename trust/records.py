@@ -22,14 +22,13 @@ The dropped slots are reported so that operators see the governance error.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from specs.errors import Rejected, TrustReason
 from specs.jose import b64url_encode
 from specs.trust import IssuerEntry, RegulationAnchor, TrustSnapshot, VerifierEntry
-from specs.trust.decisions import canonical_claim_key
+from specs.trust.decisions import canonical_claim_key, canonical_iso_date
 
 _ZERO = bytes(32)
 _T = TypeVar("_T")
@@ -73,14 +72,7 @@ def _window(valid_from: int, valid_until: int) -> tuple[int, int]:
 
 
 def _iso_date(value: object) -> str:
-    text = _text(value)
-    try:
-        canonical = dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise _malformed() from None
-    if canonical != text:
-        raise _malformed()
-    return text
+    return canonical_iso_date(_text(value))
 
 
 def parse_issuer(record: Sequence[Any]) -> IssuerEntry:

@@ -2,6 +2,7 @@
 
 from specs.trust.decisions import (
     canonical_claim_key,
+    canonical_iso_date,
     check_anchor,
     check_fresh,
     check_issuer,
@@ -18,6 +19,7 @@ __all__ = [
     "VerifierEntry",
     "build_trust_list",
     "canonical_claim_key",
+    "canonical_iso_date",
     "check_anchor",
     "check_fresh",
     "check_issuer",

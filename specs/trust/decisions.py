@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 
@@ -87,6 +88,17 @@ def canonical_claim_key(text: str) -> str:
     except Rejected:
         raise Rejected(TrustReason.MALFORMED_ENTRY) from None
     if path is None or claim_key(path) != text:
+        raise Rejected(TrustReason.MALFORMED_ENTRY)
+    return text
+
+
+def canonical_iso_date(text: str) -> str:
+    """Accept a stored date only as ``date.isoformat`` writes it (the anchors' lookup key)."""
+    try:
+        canonical = dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise Rejected(TrustReason.MALFORMED_ENTRY) from None
+    if canonical != text:
         raise Rejected(TrustReason.MALFORMED_ENTRY)
     return text
 

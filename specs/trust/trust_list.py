@@ -33,7 +33,6 @@ governance error that must be seen, and the file backend fails closed on it.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -51,7 +50,7 @@ from specs.jose import (
     sign_compact_jws,
     verify_jws,
 )
-from specs.trust.decisions import canonical_claim_key
+from specs.trust.decisions import canonical_claim_key, canonical_iso_date
 from specs.trust.model import IssuerEntry, RegulationAnchor, TrustSnapshot, VerifierEntry
 
 TRUST_LIST_TYP = "aanspraak-trust-list+jwt"
@@ -154,15 +153,7 @@ def _verifier(value: object) -> VerifierEntry:
 
 
 def _iso_date(value: object) -> str:
-    """``YYYY-MM-DD`` exactly, as ``date.isoformat`` writes it: the anchor's lookup key."""
-    text = _text(value)
-    try:
-        canonical = dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise _malformed() from None
-    if canonical != text:
-        raise _malformed()
-    return text
+    return canonical_iso_date(_text(value))
 
 
 def _anchor(value: object) -> RegulationAnchor:
