@@ -20,6 +20,7 @@ from specs.jose.jws import (
 )
 from specs.jose.keys import (
     JwsAlg,
+    JwsSigner,
     PrivateJwk,
     PublicJwk,
     generate_private_key,
@@ -33,6 +34,7 @@ from specs.jose.strict_json import dumps_compact, loads_strict
 __all__ = [
     "DEFAULT_MAX_TOKEN_BYTES",
     "JwsAlg",
+    "JwsSigner",
     "KeyResolver",
     "PrivateJwk",
     "PublicJwk",

@@ -26,7 +26,7 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 from specs.errors import JoseReason, Rejected
 from specs.jose.encoding import b64url_decode, b64url_encode
-from specs.jose.keys import JwsAlg, PrivateJwk, PublicJwk
+from specs.jose.keys import JwsAlg, JwsSigner, PrivateJwk, PublicJwk
 from specs.jose.strict_json import dumps_compact, loads_strict
 
 DEFAULT_MAX_TOKEN_BYTES = 64 * 1024
@@ -143,22 +143,29 @@ def verify_jws(
 def sign_compact_jws(
     payload: Mapping[str, Any],
     *,
-    key: PrivateJwk,
+    key: JwsSigner,
     typ: str,
     extra_header: Mapping[str, Any] | None = None,
 ) -> str:
-    """Create a compact JWS with ``alg`` from the key and an explicit ``typ``."""
+    """Create a compact JWS with ``alg`` from the key and an explicit ``typ``.
+
+    ``key`` is any ``JwsSigner``: an in-memory ``PrivateJwk`` or a hardware-backed signer.
+    """
     header: dict[str, Any] = {"alg": key.alg.value, "typ": typ}
     if extra_header:
         header.update(extra_header)
     header_segment = b64url_encode(dumps_compact(header).encode("utf-8"))
     payload_segment = b64url_encode(dumps_compact(payload).encode("utf-8"))
     signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
-    if key.alg is JwsAlg.ES256:
-        signature = _ES256.sign(signing_input, key.key)  # type: ignore[arg-type]
-    else:
-        signature = _ED25519.sign(signing_input, key.key)  # type: ignore[arg-type]
+    signature = key.sign(signing_input)
     return f"{header_segment}.{payload_segment}.{b64url_encode(signature)}"
+
+
+def raw_signature(key: PrivateJwk, signing_input: bytes) -> bytes:
+    """Sign with an in-memory key; the JWS form of the signature (RFC 7518 §3.4, RFC 8037)."""
+    if key.alg is JwsAlg.ES256:
+        return _ES256.sign(signing_input, key.key)  # type: ignore[arg-type]
+    return _ED25519.sign(signing_input, key.key)  # type: ignore[arg-type]
 
 
 def constant_time_equals(left: str, right: str) -> bool:

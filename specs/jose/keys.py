@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -66,6 +66,23 @@ class PublicJwk:
         return jwk
 
 
+@runtime_checkable
+class JwsSigner(Protocol):
+    """Anything that can sign a JWS: a ``PrivateJwk`` in memory, or a key in an HSM or KMS.
+
+    The key never has to leave its store: callers hand over the JWS signing input and get
+    the signature back, in JWS form (RFC 7518 §3.4 for ES256: ``r || s``, 64 bytes).
+    """
+
+    @property
+    def alg(self) -> JwsAlg: ...
+
+    @property
+    def public(self) -> PublicJwk: ...
+
+    def sign(self, signing_input: bytes) -> bytes: ...
+
+
 @dataclass(frozen=True, slots=True)
 class PrivateJwk:
     """A private signing key with its public half."""
@@ -76,6 +93,12 @@ class PrivateJwk:
     @property
     def alg(self) -> JwsAlg:
         return self.public.alg
+
+    def sign(self, signing_input: bytes) -> bytes:
+        """The JWS signature over ``signing_input`` (RFC 7518 §3.4: raw ``r || s`` for ES256)."""
+        from specs.jose.jws import raw_signature  # noqa: PLC0415 - jws imports keys
+
+        return raw_signature(self, signing_input)
 
     def to_jwk(self) -> dict[str, str]:
         """The private JWK, ``d`` included: for files with restricted permissions only."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from specs.errors import JoseReason, Rejected, SdJwtReason
-from specs.jose import PrivateJwk, sign_compact_jws
+from specs.jose import JwsSigner, sign_compact_jws
 from specs.sd_jwt.disclosure import (
     DEFAULT_HASH_ALG,
     HASH_ALGORITHMS,
@@ -137,7 +137,7 @@ class _Builder:
 def issue_sd_jwt(
     claims: Mapping[str, Any],
     *,
-    issuer_key: PrivateJwk,
+    issuer_key: JwsSigner,
     typ: str,
     random_bytes: RandomBytes,
     hash_alg: str = DEFAULT_HASH_ALG,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from specs.errors import Rejected, SdJwtVcReason
-from specs.jose import JwsAlg, KeyResolver, PrivateJwk, PublicJwk
+from specs.jose import JwsAlg, JwsSigner, KeyResolver, PublicJwk
 from specs.sd_jwt import (
     DEFAULT_ALGORITHMS,
     DEFAULT_LIMITS,
@@ -67,7 +67,7 @@ def issue_sd_jwt_vc(
     claims: Mapping[str, Any],
     *,
     vct: str,
-    issuer_key: PrivateJwk,
+    issuer_key: JwsSigner,
     random_bytes: RandomBytes,
     holder_key: PublicJwk | None = None,
     decoys: DecoyPolicy = NO_DECOYS,

@@ -34,8 +34,8 @@ from typing import Any
 from specs.errors import JoseReason, Rejected, StatusListReason
 from specs.jose import (
     JwsAlg,
+    JwsSigner,
     KeyResolver,
-    PrivateJwk,
     PublicJwk,
     check_time_claims,
     numeric_date,
@@ -184,7 +184,7 @@ def verify_status_list_token(
 
 def build_status_list_token(
     *,
-    key: PrivateJwk,
+    key: JwsSigner,
     subject_uri: str,
     status_list: Mapping[str, Any],
     now: int,

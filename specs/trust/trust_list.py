@@ -41,8 +41,8 @@ from typing import Any, TypeVar
 from specs.errors import JoseReason, Rejected, TrustReason
 from specs.jose import (
     JwsAlg,
+    JwsSigner,
     KeyResolver,
-    PrivateJwk,
     PublicJwk,
     b64url_decode,
     check_time_claims,
@@ -296,7 +296,7 @@ def trust_list_claims(
 def build_trust_list(
     snapshot: TrustSnapshot,
     *,
-    key: PrivateJwk,
+    key: JwsSigner,
     governance_id: str,
     now: int,
     ttl: int,
