@@ -48,8 +48,11 @@ class IssuerMetadata:
         return replace(self, keys=parse_jwks(jwks))
 
 
-def _is_https_url(value: object) -> bool:
-    """§4: an HTTPS URL with a host and no query or fragment (RFC 3986 components)."""
+def _is_https_url(value: object, *, allow_http: bool = False) -> bool:
+    """§4: an HTTPS URL with a host and no query or fragment (RFC 3986 components).
+
+    ``allow_http`` is the development profile's exception (DESIGN §4): roles on loopback.
+    """
     if not isinstance(value, str) or not value.isascii() or any(c.isspace() for c in value):
         return False
     try:
@@ -57,7 +60,8 @@ def _is_https_url(value: object) -> bool:
         _ = parts.port  # raises ValueError on a malformed port
     except ValueError:
         return False
-    if parts.scheme != "https" or not parts.hostname or parts.username is not None:
+    schemes = ("https", "http") if allow_http else ("https",)
+    if parts.scheme not in schemes or not parts.hostname or parts.username is not None:
         return False
     return "?" not in value and "#" not in value
 
@@ -110,8 +114,12 @@ def _parse_member(member: object) -> PublicJwk | None:
         raise Rejected(SdJwtVcReason.ISSUER_METADATA_INVALID) from exc
 
 
-def parse_jwt_vc_issuer_metadata(document: object, *, expected_issuer: str) -> IssuerMetadata:
+def parse_jwt_vc_issuer_metadata(
+    document: object, *, expected_issuer: str, allow_http: bool = False
+) -> IssuerMetadata:
     """Check a fetched metadata document against the ``iss`` it was fetched for (§4.2, §4.3).
+
+    ``allow_http`` accepts ``http`` identifiers: only for the development profile.
 
     The caller parsed the HTTP body with ``jose.loads_strict``. With ``jwks_uri`` the
     result has no keys yet: fetch that URL and call ``IssuerMetadata.with_jwks``.
@@ -123,7 +131,7 @@ def parse_jwt_vc_issuer_metadata(document: object, *, expected_issuer: str) -> I
         raise Rejected(SdJwtVcReason.ISSUER_METADATA_INVALID)
     if issuer != expected_issuer:
         raise Rejected(SdJwtVcReason.ISSUER_METADATA_MISMATCH)
-    if not _is_https_url(issuer):
+    if not _is_https_url(issuer, allow_http=allow_http):
         raise Rejected(SdJwtVcReason.ISSUER_METADATA_INVALID)
     has_jwks, has_uri = "jwks" in document, "jwks_uri" in document
     if has_jwks == has_uri:  # §4.2: "either jwks_uri or jwks ..., but not both"
@@ -131,7 +139,7 @@ def parse_jwt_vc_issuer_metadata(document: object, *, expected_issuer: str) -> I
     if has_jwks:
         return IssuerMetadata(issuer, None, parse_jwks(document["jwks"]))
     jwks_uri = document["jwks_uri"]
-    if not _is_https_url(jwks_uri):
+    if not _is_https_url(jwks_uri, allow_http=allow_http):
         raise Rejected(SdJwtVcReason.ISSUER_METADATA_INVALID)
     return IssuerMetadata(issuer, jwks_uri, None)
 

@@ -180,6 +180,21 @@ def test_an_issuer_that_is_not_an_https_url_is_refused() -> None:
     )
 
 
+def test_http_issuers_only_in_the_development_profile() -> None:
+    """DESIGN §4: plain HTTP on loopback is the development profile's, never the default."""
+    issuer = "http://127.0.0.1:8001"
+    document = {"issuer": issuer, "jwks": {"keys": [_jwk()]}}
+    assert_rejected(
+        SdJwtVcReason.ISSUER_METADATA_INVALID,
+        parse_jwt_vc_issuer_metadata,
+        document,
+        expected_issuer=issuer,
+    )
+    parsed = parse_jwt_vc_issuer_metadata(document, expected_issuer=issuer, allow_http=True)
+    assert parsed.issuer == issuer
+    assert len(parsed.keys or ()) == 1
+
+
 def test_published_private_key_material_refuses_the_whole_set() -> None:
     private_jwk = generate_private_key(kid="leak").to_jwk()
     rejected = assert_rejected(

@@ -1,0 +1,84 @@
+"""The issuer as a web service: ``build_app(settings)`` and nothing else to wire by hand.
+
+At start the lifespan loads keys and configurations, migrates the database to the newest
+schema, sweeps expired offers, and starts the sweeper and (if configured) the webhook
+dispatcher; at stop it cancels them and closes the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+import issuer.routes_backoffice
+import issuer.routes_metadata
+import issuer.routes_protocol
+from issuer.context import IssuerContext, build_context
+from issuer.settings import IssuerSettings
+from issuer.status_lists import StatusListTokens
+from issuer.sweeper import run_sweeper, sweep
+from issuer.webhooks import run_dispatcher
+from runtime.app import create_app
+from runtime.database import ping
+from runtime.migrations import upgrade_to_head
+
+VERSION = "0.1.0"
+SCRIPT_LOCATION = "issuer:migrations"
+VERSION_TABLE = "issuer_alembic_version"
+
+DESCRIPTION = """\
+OpenID for Verifiable Credential Issuance 1.0 for an agency: the back office creates offers
+(API key), the citizen's wallet redeems them with the pre-authorized code and tx_code and
+receives SD-JWT VC credentials in batches of one-time instances. Revocation through Token
+Status Lists. No credential content is kept after delivery.
+"""
+
+
+async def prepare(context: IssuerContext) -> None:
+    """Migrate the schema and sweep once; what ``serve`` and the command line both need."""
+    await upgrade_to_head(
+        context.engine, script_location=SCRIPT_LOCATION, version_table=VERSION_TABLE
+    )
+    await sweep(context)
+
+
+def build_app(settings: IssuerSettings, *, context: IssuerContext | None = None) -> FastAPI:
+    """The issuer app; tests pass a ``context`` with their own clock."""
+    context = context or build_context(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await prepare(context)
+        tasks = [asyncio.create_task(run_sweeper(context))]
+        if settings.webhook_url is not None:
+            tasks.append(asyncio.create_task(run_dispatcher(context)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await context.engine.dispose()
+
+    async def database_ready() -> None:
+        await ping(context.engine)
+
+    app = create_app(
+        title="aanspraak issuer",
+        version=VERSION,
+        settings=settings,
+        routers=[
+            issuer.routes_metadata.router,
+            issuer.routes_protocol.router,
+            issuer.routes_backoffice.router,
+        ],
+        readiness=[("database", database_ready)],
+        lifespan=lifespan,
+        description=DESCRIPTION,
+    )
+    app.state.context = context
+    app.state.status_tokens = StatusListTokens()
+    return app

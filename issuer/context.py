@@ -1,0 +1,105 @@
+"""Everything a request handler needs, built once per process from ``IssuerSettings``."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from issuer.configurations import Configurations
+from issuer.keys import (
+    IssuerKeys,
+    KeyFileError,
+    create_signing_key,
+    load_public_key,
+    load_signing_key,
+)
+from issuer.settings import IssuerSettings
+from issuer.subjects import SubjectSource, subject_source_for
+from runtime.database import create_engine, is_sqlite
+from runtime.regulations import catalogue
+from runtime.sealing import Sealer, load_or_create_key
+from runtime.settings import Profile
+from specs.rules import CompiledRegulation
+
+Clock = Callable[[], int]
+
+
+def system_clock() -> int:
+    return int(time.time())
+
+
+@dataclass
+class IssuerContext:
+    settings: IssuerSettings
+    engine: AsyncEngine
+    keys: IssuerKeys
+    configurations: Configurations
+    sealer: Sealer
+    tx_code_key: bytes
+    regulations: tuple[CompiledRegulation, ...]
+    subjects: SubjectSource | None
+    clock: Clock = system_clock
+    random_bytes: Callable[[int], bytes] = os.urandom
+    _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def issuer_id(self) -> str:
+        """The Credential Issuer Identifier (OID4VCI 1.0 §12.2.1): the public base URL."""
+        return self.settings.public_url
+
+    def url(self, path: str) -> str:
+        return f"{self.settings.public_url}{path}"
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction for one protocol step; committed on success, rolled back on error.
+
+        SQLite has one writer at a time; taking an in-process lock first keeps concurrent
+        requests of this process from failing with ``database is locked`` mid-transaction.
+        PostgreSQL runs them concurrently: conditional UPDATEs and unique keys decide races.
+        """
+        if is_sqlite(self.engine):
+            async with self._write_lock, self.engine.begin() as connection:
+                yield connection
+        else:
+            async with self.engine.begin() as connection:
+                yield connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as connection:
+            yield connection
+
+
+def load_keys(settings: IssuerSettings) -> IssuerKeys:
+    """The signing key, created only in the development profile when none exists yet."""
+    path = settings.signing_key_path
+    if not path.exists():
+        if settings.profile is not Profile.DEVELOPMENT:
+            raise KeyFileError(f"{path}: no signing key (provision one; see docs/issuer.md)")
+        create_signing_key(path)
+    active = load_signing_key(path)
+    retired = tuple(load_public_key(p) for p in settings.retired_key_files)
+    return IssuerKeys(active, retired)
+
+
+def build_context(settings: IssuerSettings, *, clock: Clock = system_clock) -> IssuerContext:
+    storage_key = load_or_create_key(settings.storage_key_path)
+    return IssuerContext(
+        settings=settings,
+        engine=create_engine(settings.database_url),
+        keys=load_keys(settings),
+        configurations=Configurations.offered(settings.configurations),
+        sealer=Sealer(storage_key),
+        tx_code_key=hashlib.sha256(b"aanspraak tx_code\x00" + storage_key).digest(),
+        regulations=catalogue(),
+        subjects=subject_source_for(settings),
+        clock=clock,
+    )

@@ -1,0 +1,251 @@
+"""The credential, deferred credential and notification endpoints' work (OID4VCI 1.0 §8, §9, §11).
+
+One database transaction per protocol step: spend the c_nonce, check the offer still holds
+its claims, supersede an earlier response that may never have arrived, allocate the status
+indices, sign, and record the issuance (no content). The claims are deleted once the response
+has been written to the client, or when the wallet confirms with ``credential_accepted``; a
+retry that comes after a crash before that point is served from the sealed claims, with new
+status indices, and the lost response's indices are revoked. So no status index ever belongs
+to two credentials, and no offer is redeemed twice (THREATS: crash during issuance).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from issuer.codes import digest, new_bearer, new_id
+from issuer.configurations import UnknownConfiguration
+from issuer.context import IssuerContext
+from issuer.credentials import Validity, credential_payload, sign_batch
+from issuer.nonces import spend_nonce
+from issuer.offers import open_claims
+from issuer.status_lists import allocate, invalidate_issuance, status_list_uri
+from issuer.storage import for_update
+from issuer.tables import access_tokens, deferred, issuances, offers
+from issuer.webhooks import enqueue
+from issuer.wire_tables import PROOF_ERRORS
+from runtime.wire import (
+    CredentialRequestDenied,
+    InvalidNonce,
+    InvalidToken,
+    InvalidTransactionId,
+    IssuancePending,
+    UnknownCredentialConfiguration,
+    UnknownCredentialIdentifier,
+)
+from specs.errors import Rejected
+from specs.jose import JwsAlg, PublicJwk, parse_public_jwk
+from specs.oid4vci import CredentialRequest, VerifiedProof, check_proof_batch, verify_jwt_proof
+
+_LIVE = ("redeemed", "issued")
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    credentials: list[str]
+    notification_id: str
+    issuance_id: str
+    offer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    transaction_id: str
+    interval: int
+
+
+async def authenticate(context: IssuerContext, authorization: str | None) -> str:
+    """The offer an access token was granted for (RFC 6750 §2.1), else ``invalid_token``.
+
+    (The token endpoint stays open for DPoP-bound tokens: the HAIP mode adds that check here.)
+    """
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token or len(token) > 512:
+        raise InvalidToken("a valid Bearer access token is required")
+    async with context.read() as connection:
+        row = (
+            await connection.execute(
+                select(access_tokens.c.offer_id, access_tokens.c.expires_at).where(
+                    access_tokens.c.digest == digest(token.strip())
+                )
+            )
+        ).first()
+    if row is None or row.expires_at <= context.clock():
+        raise InvalidToken("a valid Bearer access token is required")
+    return str(row.offer_id)
+
+
+def verify_proofs(context: IssuerContext, jwt_proofs: Sequence[str]) -> list[VerifiedProof]:
+    """Appendix F.4: every proof, then the batch rules (one nonce, distinct keys)."""
+    settings = context.settings
+    now = context.clock()
+    try:
+        proofs = [
+            verify_jwt_proof(
+                token,
+                audience=context.issuer_id,
+                now=now,
+                max_age=settings.proof_max_age_seconds,
+                leeway=settings.clock_leeway_seconds,
+                algorithms={JwsAlg.ES256},
+                require_nonce=True,
+            )
+            for token in jwt_proofs
+        ]
+        check_proof_batch(proofs)
+    except Rejected as rejected:
+        raise PROOF_ERRORS(rejected) from None
+    return proofs
+
+
+async def _live_offer(connection: AsyncConnection, offer_id: str, now: int) -> object:
+    query = select(offers).where(offers.c.id == offer_id)
+    if for_update(connection):
+        query = query.with_for_update()
+    offer = (await connection.execute(query)).first()
+    if offer is None or offer.state not in _LIVE or offer.expires_at <= now:
+        raise CredentialRequestDenied("this offer has been issued, expired or withdrawn")
+    return offer
+
+
+async def request_credentials(
+    context: IssuerContext, offer_id: str, request: CredentialRequest
+) -> Issued | Deferred:
+    if request.credential_identifier is not None:
+        raise UnknownCredentialIdentifier("credential identifiers are not issued by this issuer")
+    assert request.configuration_id is not None  # parse_credential_request: exactly one of both
+    try:
+        context.configurations.get(request.configuration_id)
+    except UnknownConfiguration:
+        raise UnknownCredentialConfiguration("unknown credential configuration") from None
+    proofs = verify_proofs(context, request.jwt_proofs)
+    now = context.clock()
+    async with context.write() as connection:
+        nonce = proofs[0].nonce
+        if nonce is None or not await spend_nonce(
+            connection, nonce, key=context.tx_code_key, now=now
+        ):
+            raise InvalidNonce("the c_nonce is unknown, expired or already used")
+        offer = await _live_offer(connection, offer_id, now)
+        if offer.configuration_id != request.configuration_id:  # type: ignore[attr-defined]
+            raise CredentialRequestDenied("the access token does not cover this configuration")
+        keys = [proof.holder_key for proof in proofs][: offer.batch_size]  # type: ignore[attr-defined]
+        if offer.deferred and not offer.approved:  # type: ignore[attr-defined]
+            return await _defer(connection, context, offer_id, keys)
+        return await _issue(connection, context, offer, keys)
+
+
+async def _defer(
+    connection: AsyncConnection, context: IssuerContext, offer_id: str, keys: list[PublicJwk]
+) -> Deferred:
+    transaction_id = new_bearer()
+    await connection.execute(delete(deferred).where(deferred.c.offer_id == offer_id))
+    await connection.execute(
+        deferred.insert().values(
+            digest=digest(transaction_id),
+            offer_id=offer_id,
+            holder_keys=json.dumps([key.to_jwk() for key in keys]),
+            created_at=context.clock(),
+        )
+    )
+    return Deferred(transaction_id, context.settings.deferred_interval_seconds)
+
+
+async def _issue(
+    connection: AsyncConnection, context: IssuerContext, offer: object, keys: list[PublicJwk]
+) -> Issued:
+    offer_id: str = offer.id  # type: ignore[attr-defined]
+    sealed = offer.sealed_claims  # type: ignore[attr-defined]
+    if sealed is None:
+        raise CredentialRequestDenied("this offer has been issued, expired or withdrawn")
+    earlier = (
+        await connection.execute(
+            select(issuances.c.id).where(
+                issuances.c.offer_id == offer_id, issuances.c.superseded.is_(False)
+            )
+        )
+    ).scalars()
+    for issuance_id in list(earlier):
+        await invalidate_issuance(connection, issuance_id=issuance_id)
+        await connection.execute(
+            update(issuances).where(issuances.c.id == issuance_id).values(superseded=True)
+        )
+    configuration = context.configurations.get(offer.configuration_id)  # type: ignore[attr-defined]
+    issuance_id, notification_id = new_id(), new_bearer()
+    now = context.clock()
+    await connection.execute(
+        issuances.insert().values(
+            id=issuance_id,
+            offer_id=offer_id,
+            notification_id=notification_id,
+            count=len(keys),
+            issued_at=now,
+            superseded=False,
+        )
+    )
+    allocations = await allocate(
+        connection, context, issuance_id=issuance_id, offer_id=offer_id, count=len(keys)
+    )
+    settings = context.settings
+    credentials = sign_batch(
+        credential_payload(
+            configuration,
+            open_claims(context, offer_id, sealed),
+            regulations=context.regulations,
+        ),
+        vct=configuration.vct,
+        issuer_id=context.issuer_id,
+        signer=context.keys.active,
+        holder_keys=keys,
+        allocations=allocations,
+        status_uri=lambda list_id: status_list_uri(context, list_id),
+        validity=Validity.rounded(
+            now,
+            granularity=settings.timestamp_granularity_seconds,
+            days=settings.credential_validity_days,
+        ),
+        random_bytes=context.random_bytes,
+    )
+    await connection.execute(update(offers).where(offers.c.id == offer_id).values(state="issued"))
+    return Issued(credentials, notification_id, issuance_id, offer_id)
+
+
+async def fetch_deferred(context: IssuerContext, offer_id: str, transaction_id: str) -> Issued:
+    """§9: the credentials once the back office approved, else ``issuance_pending``."""
+    now = context.clock()
+    async with context.write() as connection:
+        row = (
+            await connection.execute(
+                select(deferred).where(
+                    deferred.c.digest == digest(transaction_id), deferred.c.offer_id == offer_id
+                )
+            )
+        ).first()
+        if row is None:
+            raise InvalidTransactionId("unknown transaction_id")
+        offer = await _live_offer(connection, offer_id, now)
+        if not offer.approved:  # type: ignore[attr-defined]
+            raise IssuancePending(
+                "the credential is not ready yet",
+                extra={"interval": context.settings.deferred_interval_seconds},
+            )
+        keys = [parse_public_jwk(jwk) for jwk in json.loads(row.holder_keys)]
+        issued = await _issue(connection, context, offer, keys)
+        await connection.execute(delete(deferred).where(deferred.c.digest == row.digest))
+        return issued
+
+
+async def mark_delivered(context: IssuerContext, issued: Issued) -> None:
+    """The response was written: forget the claims (they were held only for a retry)."""
+    async with context.write() as connection:
+        await connection.execute(
+            update(offers)
+            .where(offers.c.id == issued.offer_id, offers.c.state == "issued")
+            .values(state="delivered", sealed_claims=None)
+        )
+        await enqueue(connection, context, "offer.delivered", {"offer_id": issued.offer_id})

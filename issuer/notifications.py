@@ -1,0 +1,51 @@
+"""The notification endpoint's work (OID4VCI 1.0 §11).
+
+The wallet tells the issuer what became of a batch: ``credential_accepted``,
+``credential_failure`` or ``credential_deleted``. The call is idempotent (§11.1 allows the
+wallet to repeat it): the latest event is kept; a repeated one changes nothing. An accepted
+batch also ends the time the claims are held, if the response's own delivery mark was lost.
+The notification id must belong to the access token's offer (§11.3 ``invalid_notification_id``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from issuer.context import IssuerContext
+from issuer.tables import issuances, offers
+from issuer.webhooks import enqueue
+from runtime.wire import InvalidNotificationId
+from specs.oid4vci import NotificationRequest
+
+
+async def record_notification(
+    context: IssuerContext, offer_id: str, request: NotificationRequest
+) -> None:
+    async with context.write() as connection:
+        row = (
+            await connection.execute(
+                select(issuances.c.id, issuances.c.event).where(
+                    issuances.c.notification_id == request.notification_id,
+                    issuances.c.offer_id == offer_id,
+                )
+            )
+        ).first()
+        if row is None:
+            raise InvalidNotificationId("unknown notification_id")
+        if row.event == request.event:
+            return
+        await connection.execute(
+            update(issuances).where(issuances.c.id == row.id).values(event=request.event)
+        )
+        if request.event == "credential_accepted":
+            await connection.execute(
+                update(offers)
+                .where(offers.c.id == offer_id, offers.c.state == "issued")
+                .values(state="delivered", sealed_claims=None)
+            )
+        await enqueue(
+            connection,
+            context,
+            "notification.received",
+            {"offer_id": offer_id, "notification_event": request.event},
+        )

@@ -1,0 +1,140 @@
+"""The issuer's tables. What is kept, and for how long (DESIGN §1 issuer/, §5):
+
+* ``offers``: the offer's state machine and, sealed, its claims only until the credential
+  response has been delivered (or fetched, for deferred issuance) or the offer expired.
+  Codes are stored as SHA-256 digests; the tx_code as an HMAC under the storage key, so a
+  dump of the database does not give a 6-digit code away by brute force.
+* ``access_tokens``, ``nonces``: digests and expiry only; single use by conditional UPDATE.
+* ``status_lists``, ``status_entries``: which index belongs to which offer and its status;
+  the primary key (list, index) makes a double allocation impossible.
+* ``issuances``: one row per credential response (a batch), for notifications and audit;
+  no credential content.
+* ``deferred``: the holder public keys of a pending deferred request, deleted once fetched.
+* ``api_keys``: back-office keys as digests, with the configurations each may offer.
+* ``webhook_outbox``: events to deliver, written in the same transaction as the change.
+
+Times are integer seconds since the epoch (UTC), so SQLite and PostgreSQL agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_digest", String(64), nullable=False, unique=True),
+    Column("configurations", Text, nullable=False),  # JSON array of configuration ids
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),  # set on rotation: the overlap ends
+    Column("revoked_at", BigInteger, nullable=True),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("api_key_id", String(32), nullable=True),
+    Column("configuration_id", String(100), nullable=False),
+    Column("batch_size", Integer, nullable=False),
+    Column("code_digest", String(64), nullable=False, unique=True),
+    Column("tx_code_digest", String(64), nullable=True),
+    Column("tx_attempts", Integer, nullable=False, default=0),
+    # offered -> redeemed -> issued -> delivered; offered -> locked (tx_code brute force);
+    # any -> expired (claims swept)
+    Column("state", String(16), nullable=False),
+    Column("deferred", Boolean, nullable=False, default=False),
+    Column("approved", Boolean, nullable=False, default=True),
+    Column("sealed_claims", LargeBinary, nullable=True),
+    Column("sealed_offer", LargeBinary, nullable=True),  # for credential_offer_uri, until redeemed
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("redeemed_at", BigInteger, nullable=True),
+)
+
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("offer_id", String(32), ForeignKey("offers.id"), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used", Boolean, nullable=False, default=False),
+)
+
+status_lists = Table(
+    "status_lists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", Integer, nullable=False),
+    Column("allocated", Integer, nullable=False),
+    Column("version", Integer, nullable=False),  # bumped on every status change
+    Column("open", Boolean, nullable=False),
+)
+
+issuances = Table(
+    "issuances",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("offer_id", String(32), ForeignKey("offers.id"), nullable=False),
+    Column("notification_id", String(64), nullable=False, unique=True),
+    Column("count", Integer, nullable=False),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("superseded", Boolean, nullable=False, default=False),
+    Column("event", String(32), nullable=True),
+    Index("ix_issuances_offer", "offer_id"),
+)
+
+status_entries = Table(
+    "status_entries",
+    metadata,
+    Column("list_id", Integer, ForeignKey("status_lists.id"), primary_key=True),
+    Column("idx", Integer, primary_key=True, autoincrement=False),
+    Column("issuance_id", String(32), ForeignKey("issuances.id"), nullable=False),
+    Column("offer_id", String(32), nullable=False),
+    Column("status", Integer, nullable=False),
+    Index("ix_status_entries_offer", "offer_id"),
+)
+
+deferred = Table(
+    "deferred",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("offer_id", String(32), ForeignKey("offers.id"), nullable=False, unique=True),
+    Column("holder_keys", Text, nullable=False),  # JSON array of public JWKs
+    Column("created_at", BigInteger, nullable=False),
+)
+
+webhook_outbox = Table(
+    "webhook_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("delivered_at", BigInteger, nullable=True),
+)

@@ -1,0 +1,96 @@
+"""An issuer per test, on each database backend, reached over HTTP through its ASGI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from issuer.api_keys import create_api_key
+from issuer.app import build_app
+from issuer.context import IssuerContext, build_context
+from issuer.keys import create_signing_key
+from issuer.settings import IssuerSettings
+from tests.issuer.wallet import Wallet, offer_from_link
+
+ISSUER = "https://issuer.example"
+START = 1_795_000_000  # 2026-11-18, inside the 2026 regulation year
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: int = START) -> None:
+        self.now = now
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, seconds: int) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Issuer:
+    app: FastAPI
+    context: IssuerContext
+    client: httpx.AsyncClient
+    clock: Clock
+    api_key: str
+    wallet: Wallet
+
+    def backoffice(self, key: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key or self.api_key}"}
+
+    async def offer(self, **body: Any) -> dict[str, Any]:
+        body.setdefault("configuration_id", "household_income")
+        body.setdefault("claims", INCOME_CLAIMS)
+        response = await self.client.post(
+            "/backoffice/offers", json=body, headers=self.backoffice()
+        )
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        assert offer_from_link(created["link"]) == created["credential_offer"]
+        return created
+
+
+INCOME_CLAIMS = {
+    "year": 2024,
+    "joint_assessed_income_cents": 2_850_000,
+    "has_allowance_partner": False,
+}
+
+
+def issuer_settings(tmp_path: Path, database_url: str, **overrides: Any) -> IssuerSettings:
+    key = tmp_path / "signing-key.jwk"
+    if not key.exists():
+        create_signing_key(key)
+    values: dict[str, Any] = {
+        "public_url": ISSUER,
+        "database_url": database_url,
+        "data_dir": tmp_path,
+        "signing_key_file": key,
+        "status_list_size": 1024,
+        **overrides,
+    }
+    return IssuerSettings(**values)
+
+
+@pytest.fixture
+async def issuer(tmp_path: Path, database_url: str) -> AsyncIterator[Issuer]:
+    clock = Clock()
+    settings = issuer_settings(tmp_path, database_url)
+    context = build_context(settings, clock=clock)
+    app = build_app(settings, context=context)
+    async with app.router.lifespan_context(app):
+        created = await create_api_key(
+            context, name="back office", configurations=sorted(context.configurations.by_id)
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
+            yield Issuer(app, context, client, clock, created.secret, Wallet(client, clock))

@@ -1,0 +1,88 @@
+"""The whole pre-authorized code flow, as a wallet following OpenID4VCI 1.0 runs it."""
+
+from __future__ import annotations
+
+from specs.sd_jwt import DEFAULT_LIMITS, split_compact
+from specs.jose import JwsAlg
+from specs.status_list import StatusType, verify_status_list_token
+from tests.issuer.conftest import ISSUER, Issuer
+
+
+async def test_a_wallet_receives_a_batch_of_one_time_credentials(issuer: Issuer) -> None:
+    created = await issuer.offer(batch_size=3)
+    received = await issuer.wallet.receive(created["credential_offer"], created["tx_code"], batch=3)
+    assert len(received.credentials) == 3
+    for credential in received.credentials:
+        assert credential.issuer == ISSUER
+        assert credential.vct == "urn:nl:belastingdienst:household-income:1"
+        assert credential.claims["joint_assessed_income_cents"] == 2_850_000
+        assert credential.status is not None
+    # One-time instances are unlinkable: keys, status indices, salts and signatures differ;
+    # the timestamps are rounded to the day and therefore equal.
+    keys = {str(c.claims["cnf"]["jwk"]) for c in received.credentials}
+    indices = {c.status.idx for c in received.credentials if c.status}
+    disclosures = [set(split_compact(t, limits=DEFAULT_LIMITS).disclosures) for t in received.tokens]
+    signatures = {t.split("~")[0].rsplit(".", 1)[1] for t in received.tokens}
+    assert len(keys) == len(indices) == len(signatures) == 3
+    assert not disclosures[0] & disclosures[1] and not disclosures[1] & disclosures[2]
+    assert len({c.claims["iat"] for c in received.credentials}) == 1
+    assert received.credentials[0].claims["iat"] % 86_400 == 0
+
+
+async def test_claims_are_deleted_once_the_response_is_delivered(issuer: Issuer) -> None:
+    created = await issuer.offer()
+    await issuer.wallet.receive(created["credential_offer"], created["tx_code"])
+    state = await issuer.client.get(
+        f"/backoffice/offers/{created['offer_id']}", headers=issuer.backoffice()
+    )
+    assert state.json()["state"] == "delivered"
+    assert state.json()["claims_held"] is False
+    assert state.json()["credentials"] == {"valid": 1}
+
+
+async def test_revocation_suspension_and_reinstatement_show_in_the_status_list(
+    issuer: Issuer,
+) -> None:
+    created = await issuer.offer(batch_size=2)
+    received = await issuer.wallet.receive(created["credential_offer"], created["tx_code"], batch=2)
+    offer_id = created["offer_id"]
+
+    async def statuses() -> list[int]:
+        found = []
+        for credential in received.credentials:
+            assert credential.status is not None
+            response = await issuer.client.get(credential.status.uri)
+            assert response.headers["content-type"] == "application/statuslist+jwt"
+            verified = verify_status_list_token(
+                response.text,
+                key=issuer.context.keys.active.public,
+                expected_uri=credential.status.uri,
+                now=issuer.clock(),
+                leeway=0,
+                max_age=86_400,
+                algorithms={JwsAlg.ES256},
+            )
+            found.append(verified.status_of(credential.status))
+        return found
+
+    assert await statuses() == [StatusType.VALID] * 2
+    for status, expected in [
+        ("suspended", StatusType.SUSPENDED),
+        ("valid", StatusType.VALID),
+        ("revoked", StatusType.INVALID),
+    ]:
+        response = await issuer.client.post(
+            f"/backoffice/offers/{offer_id}/status",
+            json={"status": status},
+            headers=issuer.backoffice(),
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["changed"] == 2
+        assert await statuses() == [expected] * 2
+    again = await issuer.client.post(
+        f"/backoffice/offers/{offer_id}/status",
+        json={"status": "valid"},
+        headers=issuer.backoffice(),
+    )
+    assert again.status_code == 409
+    assert again.json()["error"] == "conflict"
