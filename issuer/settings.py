@@ -9,6 +9,7 @@ A production profile refuses to create keys: they must be provisioned by the ope
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -66,6 +67,15 @@ class IssuerSettings(ServiceSettings):
     def _known_configurations(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
             raise ValueError("configurations must not repeat")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _origin_only(cls, value: str) -> str:
+        """The Credential Issuer Identifier is served at the root of its host here, so the
+        well-known URLs of OID4VCI 1.0 §12.2.2 and SD-JWT VC §4.1 need no path insertion."""
+        if urlsplit(value).path not in ("", "/"):
+            raise ValueError("public_url must be an origin (scheme, host, port) without a path")
         return value
 
     @model_validator(mode="after")

@@ -106,9 +106,7 @@ class Wallet:
         access_token = token.json()["access_token"]
         nonce = await self.nonce(metadata)
         keys = [holder_key() for _ in range(batch)]
-        proofs = [
-            proof_jwt(key, audience=issuer, nonce=nonce, iat=self.clock()) for key in keys
-        ]
+        proofs = [proof_jwt(key, audience=issuer, nonce=nonce, iat=self.clock()) for key in keys]
         configuration_id = offer["credential_configuration_ids"][0]
         response = await self.credential_request(
             metadata,
