@@ -34,26 +34,32 @@ class NewApiKey:
     secret: str
 
 
-async def create_api_key(
+def _new_key(
     context: IssuerContext, *, name: str, configurations: list[str]
-) -> NewApiKey:
+) -> tuple[NewApiKey, dict[str, object]]:
     for configuration_id in configurations:
         context.configurations.get(configuration_id)  # UnknownConfiguration if not offered
     if not configurations:
         raise ValueError("an API key needs at least one configuration")
     key_id = new_id()
     secret = f"{PREFIX}{key_id}_{new_bearer()}"
+    row: dict[str, object] = {
+        "id": key_id,
+        "name": name,
+        "secret_digest": digest(secret),
+        "configurations": json.dumps(sorted(set(configurations))),
+        "created_at": context.clock(),
+    }
+    return NewApiKey(ApiKey(key_id, name, frozenset(configurations)), secret), row
+
+
+async def create_api_key(
+    context: IssuerContext, *, name: str, configurations: list[str]
+) -> NewApiKey:
+    created, row = _new_key(context, name=name, configurations=configurations)
     async with context.write() as connection:
-        await connection.execute(
-            api_keys.insert().values(
-                id=key_id,
-                name=name,
-                secret_digest=digest(secret),
-                configurations=json.dumps(sorted(set(configurations))),
-                created_at=context.clock(),
-            )
-        )
-    return NewApiKey(ApiKey(key_id, name, frozenset(configurations)), secret)
+        await connection.execute(api_keys.insert().values(**row))
+    return created
 
 
 async def authenticate_api_key(context: IssuerContext, authorization: str | None) -> ApiKey:
@@ -80,22 +86,26 @@ async def authenticate_api_key(context: IssuerContext, authorization: str | None
 async def rotate_api_key(
     context: IssuerContext, key_id: str, *, overlap_seconds: int = DEFAULT_OVERLAP_SECONDS
 ) -> NewApiKey:
-    """A fresh key with the same scope; the old one stops working after the overlap."""
+    """A fresh key with the same scope; the old one stops working after the overlap.
+
+    Both happen in one transaction: a crash leaves either the old key alone or both keys
+    with the overlap set, never two keys without an end.
+    """
     now = context.clock()
-    async with context.read() as connection:
+    async with context.write() as connection:
         row = (
             await connection.execute(
                 select(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
             )
         ).first()
-    if row is None:
-        raise NotFound("no such API key")
-    if row.expires_at is not None:
-        raise Forbidden("this API key was already rotated")
-    fresh = await create_api_key(
-        context, name=row.name, configurations=json.loads(row.configurations)
-    )
-    async with context.write() as connection:
+        if row is None:
+            raise NotFound("no such API key")
+        if row.expires_at is not None:
+            raise Forbidden("this API key was already rotated")
+        fresh, values = _new_key(
+            context, name=row.name, configurations=json.loads(row.configurations)
+        )
+        await connection.execute(api_keys.insert().values(**values))
         await connection.execute(
             update(api_keys)
             .where(api_keys.c.id == key_id)

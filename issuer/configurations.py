@@ -15,6 +15,8 @@ from typing import Any
 
 from runtime.credential_types import CredentialType, credential_types
 from specs.oid4vci import CredentialConfiguration
+from specs.rules import CompiledRegulation
+from specs.rules.predicates import predicates_for
 from specs.sd_jwt_vc import PLAIN_BY_DEFAULT
 from specs.sd_jwt_vc.type_metadata import SdRule
 
@@ -33,6 +35,8 @@ class Configuration:
     plain_claims: frozenset[str]
     """Top-level claims whose Type Metadata says ``sd: never``."""
     known_claims: frozenset[str]
+    derived_claims: frozenset[str] = frozenset()
+    """Predicate claims the issuer computes from the regulations; never sent by the back office."""
 
     @property
     def id(self) -> str:
@@ -56,7 +60,9 @@ class Configuration:
         return CredentialConfiguration(id=self.id, vct=self.vct, display=display, claims=claims)
 
 
-def _configuration(credential_type: CredentialType) -> Configuration:
+def _configuration(
+    credential_type: CredentialType, regulations: Sequence[CompiledRegulation]
+) -> Configuration:
     plain: set[str] = set()
     known: set[str] = set()
     for claim in credential_type.metadata.claims:
@@ -65,7 +71,10 @@ def _configuration(credential_type: CredentialType) -> Configuration:
             known.add(top)
             if len(claim.path) == 1 and claim.sd_rule is SdRule.NEVER:
                 plain.add(top)
-    return Configuration(credential_type, frozenset(plain), frozenset(known))
+    derived = {
+        str(predicate.claim[0]) for predicate in predicates_for(credential_type.vct, regulations)
+    }
+    return Configuration(credential_type, frozenset(plain), frozenset(known), frozenset(derived))
 
 
 @dataclass(frozen=True)
@@ -73,14 +82,16 @@ class Configurations:
     by_id: Mapping[str, Configuration]
 
     @classmethod
-    def offered(cls, ids: Sequence[str]) -> Configurations:
+    def offered(
+        cls, ids: Sequence[str], *, regulations: Sequence[CompiledRegulation]
+    ) -> Configurations:
         """The bundled types named in ``ids`` (all of them when ``ids`` is empty)."""
         bundled = credential_types()
         missing = [name for name in ids if name not in bundled]
         if missing:
             raise UnknownConfiguration(f"unknown credential configurations: {sorted(missing)}")
         chosen = ids or sorted(bundled)
-        return cls({name: _configuration(bundled[name]) for name in chosen})
+        return cls({name: _configuration(bundled[name], regulations) for name in chosen})
 
     def get(self, configuration_id: str) -> Configuration:
         try:
@@ -104,4 +115,6 @@ def check_claims(configuration: Configuration, claims: Mapping[str, Any]) -> str
         return "claims contain a registered claim the issuer sets itself"
     if not claims.keys() <= configuration.known_claims:
         return "claims contain a name the credential type does not declare"
+    if configuration.derived_claims & claims.keys():
+        return "claims contain a predicate claim the issuer derives itself"
     return None

@@ -92,14 +92,15 @@ def load_keys(settings: IssuerSettings) -> IssuerKeys:
 
 def build_context(settings: IssuerSettings, *, clock: Clock = system_clock) -> IssuerContext:
     storage_key = load_or_create_key(settings.storage_key_path)
+    regulations = catalogue()
     return IssuerContext(
         settings=settings,
         engine=create_engine(settings.database_url),
         keys=load_keys(settings),
-        configurations=Configurations.offered(settings.configurations),
+        configurations=Configurations.offered(settings.configurations, regulations=regulations),
         sealer=Sealer(storage_key),
         tx_code_key=hashlib.sha256(b"aanspraak tx_code\x00" + storage_key).digest(),
-        regulations=catalogue(),
+        regulations=regulations,
         subjects=subject_source_for(settings),
         clock=clock,
     )

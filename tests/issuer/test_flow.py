@@ -89,3 +89,33 @@ async def test_revocation_suspension_and_reinstatement_show_in_the_status_list(
     )
     assert again.status_code == 409
     assert again.json()["error"] == "conflict"
+
+
+async def test_derived_predicate_claims_are_computed_and_selectively_disclosable(
+    issuer: Issuer,
+) -> None:
+    assets = {"reference_date": "2026-01-01", "joint_assets_cents": 1_000_000}
+    created = await issuer.offer(configuration_id="household_assets", claims=assets)
+    received = await issuer.wallet.receive(created["credential_offer"], created["tx_code"])
+    (credential,) = received.credentials
+    claims = credential.claims
+    assert claims["joint_assets_within_zorgtoeslag_limit_single"] is True
+    assert claims["joint_assets_within_kwijtschelding_limit_single"] is False
+    revealed = {path[0] for path in credential.sd_jwt.processed.revealed_paths.values()}
+    assert "joint_assets_within_zorgtoeslag_limit_single" in revealed
+    assert "reference_date" not in revealed  # Type Metadata: sd never
+
+
+async def test_the_back_office_cannot_set_a_derived_predicate_claim(issuer: Issuer) -> None:
+    claims = {
+        "reference_date": "2026-01-01",
+        "joint_assets_cents": 99_000_000,
+        "joint_assets_within_zorgtoeslag_limit_single": True,
+    }
+    response = await issuer.client.post(
+        "/backoffice/offers",
+        json={"configuration_id": "household_assets", "claims": claims},
+        headers=issuer.backoffice(),
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
