@@ -113,7 +113,7 @@ class IssuerServer:
             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: ASYNC220 - returns at once
+            self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.environment(), stdout=log, stderr=log
             )
         self.starts += 1
@@ -207,7 +207,9 @@ async def issuer_keys(client: httpx.AsyncClient, issuer: str) -> JwtVcIssuerMeta
     """The issuer's keys from its JWT VC Issuer Metadata (SD-JWT VC §4), http allowed."""
     response = await client.get(f"{issuer}/.well-known/jwt-vc-issuer")
     response.raise_for_status()
-    metadata = parse_jwt_vc_issuer_metadata(response.json(), expected_issuer=issuer, allow_http=True)
+    metadata = parse_jwt_vc_issuer_metadata(
+        response.json(), expected_issuer=issuer, allow_http=True
+    )
     return JwtVcIssuerMetadataResolver({issuer: metadata})
 
 
