@@ -54,6 +54,11 @@ class IssuerContext:
         """The Credential Issuer Identifier (OID4VCI 1.0 §12.2.1): the public base URL."""
         return self.settings.public_url
 
+    @property
+    def development(self) -> bool:
+        """The development profile: plain-HTTP URLs on loopback are ours (DESIGN §4)."""
+        return self.settings.profile is Profile.DEVELOPMENT
+
     def url(self, path: str) -> str:
         return f"{self.settings.public_url}{path}"
 

@@ -61,6 +61,7 @@ def sign_batch(
     status_uri: Callable[[int], str],
     validity: Validity,
     random_bytes: Callable[[int], bytes],
+    allow_http: bool = False,
 ) -> list[str]:
     """One SD-JWT VC per holder key; ``allocations[i]`` is the status entry of credential i."""
     if len(holder_keys) != len(allocations):
@@ -84,6 +85,7 @@ def sign_batch(
             random_bytes=random_bytes,
             holder_key=holder_key,
             extra_header=header,
+            allow_http=allow_http,
         )
         issued.append(credential.token)
     return issued

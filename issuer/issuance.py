@@ -210,6 +210,7 @@ async def _issue(
             days=settings.credential_validity_days,
         ),
         random_bytes=context.random_bytes,
+        allow_http=context.development,
     )
     await connection.execute(update(offers).where(offers.c.id == offer_id).values(state="issued"))
     return Issued(credentials, notification_id, issuance_id, offer_id)

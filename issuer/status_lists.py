@@ -203,7 +203,7 @@ class StatusListTokens:
             exp=now + context.settings.status_list_validity_seconds,
             issuer=context.issuer_id,
             extra_header={"kid": context.keys.active.public.kid},
-            allow_http=context.settings.profile == "development",
+            allow_http=context.development,
         )
         self._cache[list_id] = _CachedToken(int(row.version), now, token)
         return token

@@ -13,6 +13,8 @@
     │     TypeMetadataReason  SD-JWT VC Type Metadata: extends, integrity (SRI)
     │     StatusListReason    Token Status List: encoding, bounds, Status List Token
     │     TrustReason         the trust registry: issuers, verifiers, regulation anchors
+    │     Oid4vciReason       OpenID4VCI 1.0: offers, token and credential requests, key
+    │                         proofs, notifications, issuer metadata, credential responses
     ├── Unsupported(feature)  valid per the standard, but not something we implement or
     │                         have been configured to accept
     └── InvalidRegulation     a regulation file (our own data, not citizen input) breaks the
@@ -174,8 +176,51 @@ class TrustReason(StrEnum):
     WRONG_CODE = "registry-wrong-code"
 
 
+class Oid4vciReason(StrEnum):
+    """OpenID4VCI 1.0 rules: §4.1 offers, §6.1 token, §8.2 credential, F.1 proofs, §11, §12."""
+
+    MALFORMED_OFFER = "malformed-credential-offer"
+    OFFER_TOO_LARGE = "credential-offer-too-large"
+    MALFORMED_TOKEN_REQUEST = "malformed-token-request"
+    DUPLICATE_PARAMETER = "duplicate-parameter"
+    UNSUPPORTED_GRANT_TYPE = "unsupported-grant-type"
+    MISSING_PRE_AUTHORIZED_CODE = "missing-pre-authorized-code"
+    MALFORMED_CREDENTIAL_REQUEST = "malformed-credential-request"
+    AMBIGUOUS_CREDENTIAL_REQUEST = "ambiguous-credential-request"
+    ENCRYPTION_UNSUPPORTED = "encryption-unsupported"
+    SINGULAR_PROOF = "singular-proof"
+    PROOF_MISSING = "proof-missing"
+    UNSUPPORTED_PROOF_TYPE = "unsupported-proof-type"
+    TOO_MANY_PROOFS = "too-many-proofs"
+    MALFORMED_PROOF = "malformed-proof"
+    PROOF_TYP = "proof-typ-mismatch"
+    PROOF_ALG = "proof-alg-not-allowed"
+    PROOF_KEY_REFERENCE = "proof-key-reference"
+    PROOF_KEY_UNSUPPORTED = "proof-key-unsupported"
+    PROOF_PRIVATE_KEY = "proof-private-key"
+    PROOF_AUDIENCE = "proof-audience-mismatch"
+    PROOF_IAT_MISSING = "proof-iat-missing"
+    PROOF_STALE = "proof-stale"
+    PROOF_FROM_FUTURE = "proof-from-future"
+    PROOF_NONCE_MISSING = "proof-nonce-missing"
+    PROOF_NONCES_DIFFER = "proof-nonces-differ"
+    PROOF_KEYS_REPEATED = "proof-keys-repeated"
+    MALFORMED_NOTIFICATION = "malformed-notification"
+    UNKNOWN_NOTIFICATION_EVENT = "unknown-notification-event"
+    MALFORMED_DEFERRED_REQUEST = "malformed-deferred-request"
+    MALFORMED_METADATA = "malformed-credential-issuer-metadata"
+    ISSUER_MISMATCH = "credential-issuer-mismatch"
+    MALFORMED_CREDENTIAL_RESPONSE = "malformed-credential-response"
+
+
 Reason = (
-    JoseReason | SdJwtReason | SdJwtVcReason | TypeMetadataReason | StatusListReason | TrustReason
+    JoseReason
+    | SdJwtReason
+    | SdJwtVcReason
+    | TypeMetadataReason
+    | StatusListReason
+    | TrustReason
+    | Oid4vciReason
 )
 
 REASON_ENUMS: tuple[type[StrEnum], ...] = (
@@ -185,6 +230,7 @@ REASON_ENUMS: tuple[type[StrEnum], ...] = (
     TypeMetadataReason,
     StatusListReason,
     TrustReason,
+    Oid4vciReason,
 )
 
 _F = Family
@@ -284,6 +330,38 @@ FAMILY_OF: dict[Reason, Family] = {
     TrustReason.REGISTRY_STALE: _F.TRUST_UNAVAILABLE,
     TrustReason.WRONG_CHAIN: _F.TRUST_UNAVAILABLE,
     TrustReason.WRONG_CODE: _F.TRUST_UNAVAILABLE,
+    Oid4vciReason.MALFORMED_OFFER: _F.MALFORMED,
+    Oid4vciReason.OFFER_TOO_LARGE: _F.TOO_LARGE,
+    Oid4vciReason.MALFORMED_TOKEN_REQUEST: _F.MALFORMED,
+    Oid4vciReason.DUPLICATE_PARAMETER: _F.MALFORMED,
+    Oid4vciReason.UNSUPPORTED_GRANT_TYPE: _F.POLICY_UNSATISFIED,
+    Oid4vciReason.MISSING_PRE_AUTHORIZED_CODE: _F.MALFORMED,
+    Oid4vciReason.MALFORMED_CREDENTIAL_REQUEST: _F.MALFORMED,
+    Oid4vciReason.AMBIGUOUS_CREDENTIAL_REQUEST: _F.MALFORMED,
+    Oid4vciReason.ENCRYPTION_UNSUPPORTED: _F.POLICY_UNSATISFIED,
+    Oid4vciReason.SINGULAR_PROOF: _F.MALFORMED,
+    Oid4vciReason.PROOF_MISSING: _F.KB_INVALID,
+    Oid4vciReason.UNSUPPORTED_PROOF_TYPE: _F.TYPE_INVALID,
+    Oid4vciReason.TOO_MANY_PROOFS: _F.TOO_LARGE,
+    Oid4vciReason.MALFORMED_PROOF: _F.MALFORMED,
+    Oid4vciReason.PROOF_TYP: _F.TYPE_INVALID,
+    Oid4vciReason.PROOF_ALG: _F.ALG_REJECTED,
+    Oid4vciReason.PROOF_KEY_REFERENCE: _F.KB_INVALID,
+    Oid4vciReason.PROOF_KEY_UNSUPPORTED: _F.KB_INVALID,
+    Oid4vciReason.PROOF_PRIVATE_KEY: _F.KB_INVALID,
+    Oid4vciReason.PROOF_AUDIENCE: _F.REPLAY,
+    Oid4vciReason.PROOF_IAT_MISSING: _F.MALFORMED,
+    Oid4vciReason.PROOF_STALE: _F.TIME_INVALID,
+    Oid4vciReason.PROOF_FROM_FUTURE: _F.TIME_INVALID,
+    Oid4vciReason.PROOF_NONCE_MISSING: _F.REPLAY,
+    Oid4vciReason.PROOF_NONCES_DIFFER: _F.REPLAY,
+    Oid4vciReason.PROOF_KEYS_REPEATED: _F.KB_INVALID,
+    Oid4vciReason.MALFORMED_NOTIFICATION: _F.MALFORMED,
+    Oid4vciReason.UNKNOWN_NOTIFICATION_EVENT: _F.MALFORMED,
+    Oid4vciReason.MALFORMED_DEFERRED_REQUEST: _F.MALFORMED,
+    Oid4vciReason.MALFORMED_METADATA: _F.MALFORMED,
+    Oid4vciReason.ISSUER_MISMATCH: _F.ISSUER_UNTRUSTED,
+    Oid4vciReason.MALFORMED_CREDENTIAL_RESPONSE: _F.MALFORMED,
 }
 
 

@@ -72,6 +72,7 @@ def issue_sd_jwt_vc(
     holder_key: PublicJwk | None = None,
     decoys: DecoyPolicy = NO_DECOYS,
     extra_header: Mapping[str, Any] | None = None,
+    allow_http: bool = False,
 ) -> IssuedSdJwt:
     """Issue an SD-JWT VC; ``claims`` may mark values ``Disclosable``, except registered ones."""
     for name in NEVER_DISCLOSABLE & claims.keys():
@@ -80,7 +81,7 @@ def issue_sd_jwt_vc(
     payload: dict[str, Any] = {**claims, "vct": vct}
     if holder_key is not None:
         payload["cnf"] = {"jwk": holder_key.to_jwk()}
-    _check_registered_claims(payload)
+    _check_registered_claims(payload, allow_http=allow_http)
     return issue_sd_jwt(
         payload,
         issuer_key=issuer_key,
@@ -101,8 +102,13 @@ def verify_sd_jwt_vc(
     accept_legacy_typ: bool = False,
     algorithms: frozenset[JwsAlg] = DEFAULT_ALGORITHMS,
     limits: SdJwtLimits = DEFAULT_LIMITS,
+    allow_http: bool = False,
 ) -> VerifiedSdJwtVc:
-    """Verify per RFC 9901 §7 and SD-JWT VC §3; raises ``Rejected`` with the broken rule."""
+    """Verify per RFC 9901 §7 and SD-JWT VC §3; raises ``Rejected`` with the broken rule.
+
+    ``allow_http`` accepts an ``http`` status list URI: the development profile only
+    (DESIGN §4), never a production default.
+    """
     typ = (VC_TYP, LEGACY_VC_TYP) if accept_legacy_typ else VC_TYP
     verified = verify_sd_jwt(
         token,
@@ -123,11 +129,13 @@ def verify_sd_jwt_vc(
         if len(path) == 1 and path[0] in NEVER_DISCLOSABLE:
             raise Rejected(SdJwtVcReason.NON_DISCLOSABLE_CLAIM_DISCLOSED)
     claims = verified.claims
-    status = _check_registered_claims(claims)
+    status = _check_registered_claims(claims, allow_http=allow_http)
     return VerifiedSdJwtVc(claims["vct"], claims.get("iss"), claims, status, verified)
 
 
-def _check_registered_claims(claims: Mapping[str, Any]) -> StatusReference | None:
+def _check_registered_claims(
+    claims: Mapping[str, Any], *, allow_http: bool = False
+) -> StatusReference | None:
     if not isinstance(claims.get("vct"), str) or not claims["vct"]:
         raise Rejected(SdJwtVcReason.VCT_MISSING)
     for name in _OPTIONAL_STRINGS:
@@ -144,7 +152,7 @@ def _check_registered_claims(claims: Mapping[str, Any]) -> StatusReference | Non
     if "status_list" not in status:
         return None  # another status mechanism: not ours to judge (§2.2.2)
     try:
-        return parse_status_reference(status)
+        return parse_status_reference(status, allow_http=allow_http)
     except Rejected:
         raise Rejected(SdJwtVcReason.BAD_STATUS_CLAIM) from None
 

@@ -174,6 +174,30 @@ def test_status_claim_shape(status: Any) -> None:
     assert_rejected(SdJwtVcReason.BAD_STATUS_CLAIM, verify, _vc({"vct": VCT, "status": status}))
 
 
+def test_http_status_lists_only_in_the_development_profile() -> None:
+    """DESIGN §4: ``allow_http`` is the development profile's, on both sides."""
+    status = {"status_list": {"idx": 1, "uri": "http://127.0.0.1:8001/status/1"}}
+    token = _vc({"vct": VCT, "status": status})
+    assert_rejected(SdJwtVcReason.BAD_STATUS_CLAIM, verify, token)
+    assert verify(token, allow_http=True).status.uri == "http://127.0.0.1:8001/status/1"
+    assert_rejected(
+        SdJwtVcReason.BAD_STATUS_CLAIM,
+        issue_sd_jwt_vc,
+        {"status": status},
+        vct=VCT,
+        issuer_key=generate_private_key(),
+        random_bytes=os.urandom,
+    )
+    issued = issue_sd_jwt_vc(
+        {"status": status},
+        vct=VCT,
+        issuer_key=generate_private_key(),
+        random_bytes=os.urandom,
+        allow_http=True,
+    )
+    assert issued.payload["status"] == status
+
+
 def test_other_status_mechanisms_are_carried_not_judged() -> None:
     verified = verify(_vc({"vct": VCT, "status": {"other_mechanism": {"x": 1}}}))
     assert verified.status is None
