@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from issuer.codes import digest, new_bearer, new_id
 from issuer.context import IssuerContext
 from issuer.tables import api_keys
-from runtime.wire import Forbidden, NotFound, Unauthorized
+from runtime.wire import Conflict, NotFound, Unauthorized
 
 PREFIX = "aak_"
 DEFAULT_OVERLAP_SECONDS = 86_400
@@ -101,7 +101,7 @@ async def rotate_api_key(
         if row is None:
             raise NotFound("no such API key")
         if row.expires_at is not None:
-            raise Forbidden("this API key was already rotated")
+            raise Conflict("this API key was already rotated")
         fresh, values = _new_key(
             context, name=row.name, configurations=json.loads(row.configurations)
         )

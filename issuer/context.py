@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,6 +20,7 @@ from issuer.keys import (
     load_public_key,
     load_signing_key,
 )
+from issuer.randomness import BufferedUrandom
 from issuer.settings import IssuerSettings
 from issuer.subjects import SubjectSource, subject_source_for
 from runtime.database import create_engine, is_sqlite
@@ -46,7 +47,7 @@ class IssuerContext:
     regulations: tuple[CompiledRegulation, ...]
     subjects: SubjectSource | None
     clock: Clock = system_clock
-    random_bytes: Callable[[int], bytes] = os.urandom
+    random_bytes: Callable[[int], bytes] = field(default_factory=BufferedUrandom)
     _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
@@ -89,14 +90,30 @@ def load_keys(settings: IssuerSettings) -> IssuerKeys:
     if not path.exists():
         if settings.profile is not Profile.DEVELOPMENT:
             raise KeyFileError(f"{path}: no signing key (provision one; see docs/issuer.md)")
-        create_signing_key(path)
+        with contextlib.suppress(FileExistsError):  # another worker created it first
+            create_signing_key(path)
     active = load_signing_key(path)
     retired = tuple(load_public_key(p) for p in settings.retired_key_files)
     return IssuerKeys(active, retired)
 
 
+def load_storage_key(settings: IssuerSettings) -> bytes:
+    """The key that seals offered claims; created only in the development profile.
+
+    In production every replica must use the same key (a replica that made its own could
+    not open the claims another one sealed), so the operator provisions it.
+    """
+    path = settings.storage_key_path
+    if settings.profile is not Profile.DEVELOPMENT and not path.exists():
+        raise KeyFileError(f"{path}: no storage key (provision one; see docs/issuer.md)")
+    try:
+        return load_or_create_key(path)
+    except (OSError, ValueError) as error:
+        raise KeyFileError(f"{path}: not a usable storage key") from error
+
+
 def build_context(settings: IssuerSettings, *, clock: Clock = system_clock) -> IssuerContext:
-    storage_key = load_or_create_key(settings.storage_key_path)
+    storage_key = load_storage_key(settings)
     regulations = catalogue()
     return IssuerContext(
         settings=settings,

@@ -2,11 +2,16 @@
 
 One database transaction per protocol step: spend the c_nonce, check the offer still holds
 its claims, supersede an earlier response that may never have arrived, allocate the status
-indices, sign, and record the issuance (no content). The claims are deleted once the response
-has been written to the client, or when the wallet confirms with ``credential_accepted``; a
-retry that comes after a crash before that point is served from the sealed claims, with new
-status indices, and the lost response's indices are revoked. So no status index ever belongs
-to two credentials, and no offer is redeemed twice (THREATS: crash during issuance).
+indices, sign, and record the issuance (no content).
+
+When is a response delivered? A server cannot know that its bytes reached the wallet: they
+can be written to the socket and still be lost with the connection. So the claims stay
+sealed for ``redelivery_window_seconds`` after issuance and are deleted as soon as the wallet
+sends a notification (§11: any event proves it has the response) or the window ends (the
+sweeper). A retry inside the window (same access token, fresh proofs) is served from the
+sealed claims with new status indices, and the lost response's indices are revoked. So no
+status index ever belongs to two credentials, no offer is redeemed twice, and a response
+lost in transit is not lost for good (THREATS I-11).
 """
 
 from __future__ import annotations
@@ -34,7 +39,6 @@ from runtime.wire import (
     InvalidNonce,
     InvalidToken,
     InvalidTransactionId,
-    IssuancePending,
     UnknownCredentialConfiguration,
     UnknownCredentialIdentifier,
 )
@@ -216,8 +220,11 @@ async def _issue(
     return Issued(credentials, notification_id, issuance_id, offer_id)
 
 
-async def fetch_deferred(context: IssuerContext, offer_id: str, transaction_id: str) -> Issued:
-    """§9: the credentials once the back office approved, else ``issuance_pending``."""
+async def fetch_deferred(
+    context: IssuerContext, offer_id: str, transaction_id: str
+) -> Issued | Deferred:
+    """§9.2: the credentials once the back office approved; until then the same
+    ``transaction_id`` again with the ``interval`` to wait (HTTP 202 at the edge)."""
     now = context.clock()
     async with context.write() as connection:
         row = (
@@ -231,22 +238,21 @@ async def fetch_deferred(context: IssuerContext, offer_id: str, transaction_id: 
             raise InvalidTransactionId("unknown transaction_id")
         offer = await _live_offer(connection, offer_id, now)
         if not offer.approved:  # type: ignore[attr-defined]
-            raise IssuancePending(
-                "the credential is not ready yet",
-                extra={"interval": context.settings.deferred_interval_seconds},
-            )
+            return Deferred(transaction_id, context.settings.deferred_interval_seconds)
         keys = [parse_public_jwk(jwk) for jwk in json.loads(row.holder_keys)]
         issued = await _issue(connection, context, offer, keys)
         await connection.execute(delete(deferred).where(deferred.c.digest == row.digest))
         return issued
 
 
-async def mark_delivered(context: IssuerContext, issued: Issued) -> None:
-    """The response was written: forget the claims (they were held only for a retry)."""
-    async with context.write() as connection:
-        await connection.execute(
-            update(offers)
-            .where(offers.c.id == issued.offer_id, offers.c.state == "issued")
-            .values(state="delivered", sealed_claims=None)
-        )
-        await enqueue(connection, context, "offer.delivered", {"offer_id": issued.offer_id})
+async def mark_delivered(
+    connection: AsyncConnection, context: IssuerContext, offer_id: str
+) -> None:
+    """The wallet confirmed (a notification): forget the claims and the offer's secrets."""
+    result = await connection.execute(
+        update(offers)
+        .where(offers.c.id == offer_id, offers.c.state == "issued")
+        .values(state="delivered", sealed_claims=None)
+    )
+    if result.rowcount == 1:
+        await enqueue(connection, context, "offer.delivered", {"offer_id": offer_id})

@@ -77,6 +77,15 @@ def load_signing_key(path: Path) -> PrivateJwk:
 
 def load_public_key(path: Path) -> PublicJwk:
     """A retired key: its public half from a JWK (private members are dropped) or PEM file."""
+    try:
+        return _load_public_key(path)
+    except KeyFileError:
+        raise
+    except (OSError, ValueError, Rejected) as error:
+        raise KeyFileError(f"{path}: not a usable key") from error
+
+
+def _load_public_key(path: Path) -> PublicJwk:
     raw = path.read_bytes()[: MAX_KEY_FILE_BYTES + 1]
     if len(raw) > MAX_KEY_FILE_BYTES:
         raise KeyFileError(f"{path}: too large for a key file")

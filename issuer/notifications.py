@@ -2,8 +2,8 @@
 
 The wallet tells the issuer what became of a batch: ``credential_accepted``,
 ``credential_failure`` or ``credential_deleted``. The call is idempotent (§11.1 allows the
-wallet to repeat it): the latest event is kept; a repeated one changes nothing. An accepted
-batch also ends the time the claims are held, if the response's own delivery mark was lost.
+wallet to repeat it): the latest event is kept; a repeated one changes nothing. Any event
+proves the wallet has the response, so it ends the time the claims are held for a retry.
 The notification id must belong to the access token's offer (§11.3 ``invalid_notification_id``).
 """
 
@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from issuer.context import IssuerContext
-from issuer.tables import issuances, offers
+from issuer.issuance import mark_delivered
+from issuer.tables import issuances
 from issuer.webhooks import enqueue
 from runtime.wire import InvalidNotificationId
 from specs.oid4vci import NotificationRequest
@@ -37,12 +38,7 @@ async def record_notification(
         await connection.execute(
             update(issuances).where(issuances.c.id == row.id).values(event=request.event)
         )
-        if request.event == "credential_accepted":
-            await connection.execute(
-                update(offers)
-                .where(offers.c.id == offer_id, offers.c.state == "issued")
-                .values(state="delivered", sealed_claims=None)
-            )
+        await mark_delivered(connection, context, offer_id)
         await enqueue(
             connection,
             context,

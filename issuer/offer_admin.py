@@ -103,6 +103,15 @@ async def approve_offer(
         await connection.execute(update(offers).where(offers.c.id == offer_id).values(**values))
 
 
+async def _withdraw(connection: Any, offer_id: str) -> None:
+    """Revoking an offer before anything was issued withdraws it: codes and claims die."""
+    await connection.execute(
+        update(offers)
+        .where(offers.c.id == offer_id, offers.c.state.not_in(("delivered", "expired")))
+        .values(state="withdrawn", sealed_claims=None, sealed_offer=None)
+    )
+
+
 async def change_status(
     context: IssuerContext,
     offer_id: str,
@@ -110,7 +119,10 @@ async def change_status(
     *,
     allowed: frozenset[str] | None,
 ) -> int:
-    """Revoke, suspend or reinstate all credentials of an offer; returns how many changed."""
+    """Revoke, suspend or reinstate all credentials of an offer; returns how many changed.
+
+    Revoking an offer whose credentials were not issued yet withdraws the offer instead.
+    """
     async with context.write() as connection:
         await _offer_row(connection, offer_id, allowed)
         revoked = (
@@ -132,5 +144,8 @@ async def change_status(
         if revoked and not live and status is not CredentialStatus.REVOKED:
             raise Conflict("revoked credentials cannot be reinstated or suspended")
         if not revoked and not live:
-            raise Conflict("no credential has been issued for this offer yet")
+            if status is not CredentialStatus.REVOKED:
+                raise Conflict("no credential has been issued for this offer yet")
+            await _withdraw(connection, offer_id)
+            return 0
         return await set_offer_status(connection, offer_id=offer_id, status=_STATUS_TYPE[status])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from issuer.context import IssuerContext
@@ -20,7 +20,6 @@ from issuer.issuance import (
     Deferred,
     authenticate,
     fetch_deferred,
-    mark_delivered,
     request_credentials,
 )
 from issuer.nonces import new_nonce
@@ -103,7 +102,6 @@ async def nonce(context: Context) -> JSONResponse:
 @router.post("/credential", summary="Credential endpoint (OID4VCI 1.0 §8)")
 async def credential(
     request: Request,
-    background: BackgroundTasks,
     context: Context,
     authorization: Authorization = None,
 ) -> JSONResponse:
@@ -122,18 +120,15 @@ async def credential(
             status_code=202,
             headers=NO_STORE,
         )
-    background.add_task(mark_delivered, context, outcome)
     return JSONResponse(
         build_credential_response(outcome.credentials, notification_id=outcome.notification_id),
         headers=NO_STORE,
-        background=background,
     )
 
 
 @router.post("/deferred_credential", summary="Deferred credential endpoint (OID4VCI 1.0 §9)")
 async def deferred_credential(
     request: Request,
-    background: BackgroundTasks,
     context: Context,
     authorization: Authorization = None,
 ) -> JSONResponse:
@@ -143,12 +138,18 @@ async def deferred_credential(
         transaction_id = parse_deferred_request(body)
     except Rejected as rejected:
         raise DEFERRED_ERRORS(rejected) from None
-    issued = await fetch_deferred(context, offer_id, transaction_id)
-    background.add_task(mark_delivered, context, issued)
+    outcome = await fetch_deferred(context, offer_id, transaction_id)
+    if isinstance(outcome, Deferred):  # §9.2: not ready yet, ask again after interval
+        return JSONResponse(
+            build_deferred_response(
+                transaction_id=outcome.transaction_id, interval=outcome.interval
+            ),
+            status_code=202,
+            headers=NO_STORE,
+        )
     return JSONResponse(
-        build_credential_response(issued.credentials, notification_id=issued.notification_id),
+        build_credential_response(outcome.credentials, notification_id=outcome.notification_id),
         headers=NO_STORE,
-        background=background,
     )
 
 

@@ -54,6 +54,9 @@ class IssuerSettings(ServiceSettings):
     """A list takes new indices until this share is allocated; then a new list starts."""
     status_list_ttl_seconds: int = Field(default=300, ge=30, le=86_400)
     status_list_validity_seconds: int = Field(default=86_400, ge=300, le=30 * 86_400)
+    redelivery_window_seconds: int = Field(default=120, ge=0, le=3_600)
+    """How long claims stay sealed after issuance for a retry of a lost response, unless the
+    wallet's notification confirms delivery first."""
     deferred_interval_seconds: int = Field(default=5, ge=1, le=3_600)
     webhook_url: str | None = None
     """Operator-configured destination told about redeemed offers and notifications."""

@@ -1,8 +1,10 @@
 """Housekeeping that keeps the promise "claims only until delivery or expiry" (DESIGN §1).
 
 Runs at start and then periodically: offers past their expiry lose their sealed claims and
-offer object and become ``expired``; expired access tokens, spent nonces and pending deferred
-requests of expired offers are deleted.
+offer object and become ``expired``; issued offers whose redelivery window has passed
+without a notification lose their claims and count as ``delivered``; expired access tokens,
+spent nonces, pending deferred requests of expired or withdrawn offers, and webhook events
+delivered a week ago are deleted.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import logging
 from sqlalchemy import delete, select, update
 
 from issuer.context import IssuerContext
-from issuer.tables import access_tokens, deferred, nonces, offers
+from issuer.tables import access_tokens, deferred, issuances, nonces, offers, webhook_outbox
+
+#: Delivered webhook events are kept this long for the operator's own audit, then deleted.
+OUTBOX_RETENTION_SECONDS = 7 * 86_400
 
 _log = logging.getLogger("aanspraak.issuer.sweeper")
 
@@ -24,17 +29,35 @@ async def sweep(context: IssuerContext) -> int:
     async with context.write() as connection:
         expired = await connection.execute(
             update(offers)
-            .where(offers.c.expires_at <= now, offers.c.state.not_in(("expired", "delivered")))
+            .where(
+                offers.c.expires_at <= now,
+                offers.c.state.not_in(("expired", "delivered", "withdrawn")),
+            )
             .values(state="expired", sealed_claims=None, sealed_offer=None)
+        )
+        window = context.settings.redelivery_window_seconds
+        unconfirmed = select(issuances.c.offer_id).where(
+            issuances.c.superseded.is_(False), issuances.c.issued_at <= now - window
+        )
+        await connection.execute(
+            update(offers)
+            .where(offers.c.state == "issued", offers.c.id.in_(unconfirmed))
+            .values(state="delivered", sealed_claims=None)
         )
         await connection.execute(delete(access_tokens).where(access_tokens.c.expires_at <= now))
         await connection.execute(delete(nonces).where(nonces.c.expires_at <= now))
-        gone = select(offers.c.id).where(offers.c.state == "expired")
+        await connection.execute(
+            delete(webhook_outbox).where(
+                webhook_outbox.c.delivered_at.is_not(None),
+                webhook_outbox.c.delivered_at <= now - OUTBOX_RETENTION_SECONDS,
+            )
+        )
+        gone = select(offers.c.id).where(offers.c.state.in_(("expired", "withdrawn")))
         await connection.execute(delete(deferred).where(deferred.c.offer_id.in_(gone)))
     return int(expired.rowcount)
 
 
-async def run_sweeper(context: IssuerContext, *, interval: float = 60.0) -> None:
+async def run_sweeper(context: IssuerContext, *, interval: float = 30.0) -> None:
     while True:
         try:
             await sweep(context)

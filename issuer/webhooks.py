@@ -4,8 +4,11 @@ Events are written to ``webhook_outbox`` in the same transaction as the change t
 so a crash can delay a call but never lose it (transactional outbox). A background task
 delivers them: POST of a small JSON body (event, offer id, configuration, time; never claims
 or codes), signed with HMAC-SHA256 under ``webhook_secret`` in ``X-Aanspraak-Signature``,
-retried with exponential backoff. The destination is configured by the operator, so it is
-trusted by configuration (DESIGN §4); redirects are still not followed.
+retried with exponential backoff. Each call carries the event id in
+``X-Aanspraak-Event-Id`` (a retry repeats it, so the receiver can deduplicate) and is
+leased first, so two workers never call for the same event at the same time. The
+destination is configured by the operator, so it is trusted by configuration (DESIGN §4);
+redirects are still not followed.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from issuer.context import IssuerContext
 from issuer.tables import webhook_outbox
 
 SIGNATURE_HEADER = "X-Aanspraak-Signature"
+EVENT_ID_HEADER = "X-Aanspraak-Event-Id"
+#: A worker claims an event for this long before calling; another worker skips it meanwhile.
+LEASE_SECONDS = 30
 MAX_ATTEMPTS = 12
 _BATCH = 20
 _log = logging.getLogger("aanspraak.issuer.webhooks")
@@ -73,10 +79,13 @@ async def deliver_due(context: IssuerContext, client: httpx.AsyncClient) -> int:
         ).all()
     delivered = 0
     for row in due:
+        if not await _claim(context, row.id, row.next_attempt_at):
+            continue  # another worker or replica took it
         body = row.payload.encode()
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: signature(secret.get_secret_value().encode(), body),
+            EVENT_ID_HEADER: str(row.id),  # the receiver deduplicates retries on this
         }
         try:
             response = await client.post(url, content=body, headers=headers)
@@ -98,6 +107,21 @@ async def deliver_due(context: IssuerContext, client: httpx.AsyncClient) -> int:
                 update(webhook_outbox).where(webhook_outbox.c.id == row.id).values(**values)
             )
     return delivered
+
+
+async def _claim(context: IssuerContext, event_id: int, seen_due_at: int) -> bool:
+    """Lease one event by moving its due time forward, if nobody did so since we read it."""
+    async with context.write() as connection:
+        result = await connection.execute(
+            update(webhook_outbox)
+            .where(
+                webhook_outbox.c.id == event_id,
+                webhook_outbox.c.next_attempt_at == seen_due_at,
+                webhook_outbox.c.delivered_at.is_(None),
+            )
+            .values(next_attempt_at=context.clock() + LEASE_SECONDS)
+        )
+    return int(result.rowcount) == 1
 
 
 async def run_dispatcher(context: IssuerContext, *, interval: float = 1.0) -> None:

@@ -91,6 +91,11 @@ class _Builder:
         ).digest
 
     def value(self, node: Any) -> Any:
+        kind = type(node)
+        if kind is str or kind is int or kind is bool or node is None:
+            return node  # the common leaves first: exact types, no ABC checks
+        if kind is dict:
+            return self.object(node)
         if isinstance(node, Disclosable):
             raise Rejected(JoseReason.BAD_JSON)  # a mark on a mark: not a JSON value
         if isinstance(node, Mapping):

@@ -16,6 +16,7 @@ from issuer.app import build_app
 from issuer.context import IssuerContext, build_context
 from issuer.keys import create_signing_key
 from issuer.settings import IssuerSettings
+from runtime.sealing import load_or_create_key
 from tests.issuer.wallet import Wallet, offer_from_link
 
 ISSUER = "https://issuer.example"
@@ -68,8 +69,9 @@ INCOME_CLAIMS = {
 
 def issuer_settings(tmp_path: Path, database_url: str, **overrides: Any) -> IssuerSettings:
     key = tmp_path / "signing-key.jwk"
-    if not key.exists():
+    if not key.exists():  # production profile: the operator provisions both keys
         create_signing_key(key)
+        load_or_create_key(tmp_path / "storage.key")
     values: dict[str, Any] = {
         "public_url": ISSUER,
         "database_url": database_url,

@@ -158,3 +158,27 @@ async def test_unknown_offers_are_not_found(issuer: Issuer) -> None:
         "/backoffice/offers/nope/status", json={"status": "revoked"}, headers=issuer.backoffice()
     )
     assert_error(response, 404, "not_found")
+
+
+async def test_revoking_an_unredeemed_offer_withdraws_it(issuer: Issuer) -> None:
+    created = await issuer.offer()
+    response = await issuer.client.post(
+        f"/backoffice/offers/{created['offer_id']}/status",
+        json={"status": "revoked"},
+        headers=issuer.backoffice(),
+    )
+    assert response.json()["changed"] == 0
+    state = await issuer.client.get(
+        f"/backoffice/offers/{created['offer_id']}", headers=issuer.backoffice()
+    )
+    assert state.json()["state"] == "withdrawn"
+    assert state.json()["claims_held"] is False
+    token = await issuer.wallet.token(created["credential_offer"], created["tx_code"])
+    assert_error(token, 400, "invalid_grant")
+    assert_error(await issuer.client.get(created["credential_offer_uri"]), 404, "not_found")
+    suspend = await issuer.client.post(
+        f"/backoffice/offers/{created['offer_id']}/status",
+        json={"status": "suspended"},
+        headers=issuer.backoffice(),
+    )
+    assert_error(suspend, 409, "conflict")

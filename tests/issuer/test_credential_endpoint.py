@@ -307,8 +307,27 @@ async def test_duplicate_members_and_non_json_are_invalid_credential_request(
         assert_error(response, 400, "invalid_credential_request")
 
 
-async def test_after_delivery_the_token_gets_no_second_batch(session: Session) -> None:
+async def test_once_the_wallet_confirms_the_token_gets_no_second_batch(session: Session) -> None:
+    first = await session.request(body_with(await session.proofs()))
+    assert first.status_code == 200
+    confirmed = await session.issuer.client.post(
+        "/notification",
+        json={"notification_id": first.json()["notification_id"], "event": "credential_accepted"},
+        headers={"Authorization": f"Bearer {session.access_token}"},
+    )
+    assert confirmed.status_code == 204
+    response = await session.request(body_with(await session.proofs()))
+    assert_error(response, 400, "credential_request_denied")
+
+
+async def test_after_the_redelivery_window_the_token_gets_no_second_batch(
+    session: Session,
+) -> None:
+    from issuer.sweeper import sweep
+
     assert (await session.request(body_with(await session.proofs()))).status_code == 200
+    session.issuer.clock.advance(session.issuer.context.settings.redelivery_window_seconds)
+    await sweep(session.issuer.context)
     response = await session.request(body_with(await session.proofs()))
     assert_error(response, 400, "credential_request_denied")
 

@@ -24,8 +24,11 @@ async def test_deferred_issuance_waits_for_the_back_office(issuer: Issuer) -> No
     waiting = await issuer.client.post(
         "/deferred_credential", json={"transaction_id": transaction_id}, headers=headers
     )
-    assert_error(waiting, 400, "issuance_pending", transaction_id)
-    assert waiting.json()["interval"] == issuer.context.settings.deferred_interval_seconds
+    assert waiting.status_code == 202  # OID4VCI 1.0 §9.2: the same transaction, wait interval
+    assert waiting.json() == {
+        "transaction_id": transaction_id,
+        "interval": issuer.context.settings.deferred_interval_seconds,
+    }
 
     approve = await issuer.client.post(
         f"/backoffice/offers/{session.offer_id}/approve",
@@ -94,7 +97,7 @@ async def test_a_retry_after_a_lost_response_is_served_under_new_status_indices(
         session.offer_id,
         CredentialRequest("household_income", None, tuple(await session.proofs(2))),
     )
-    assert isinstance(lost, Issued)  # mark_delivered never ran
+    assert isinstance(lost, Issued)  # the response never reached the wallet
     retry = await session.request(body_with(await session.proofs(2)))
     assert retry.status_code == 200, retry.text
     async with issuer.context.read() as connection:
@@ -112,7 +115,13 @@ async def test_a_retry_after_a_lost_response_is_served_under_new_status_indices(
     (current,) = set(by_issuance) - {lost.issuance_id}
     assert by_issuance[current] == {int(StatusType.VALID)}
     assert len({idx for _, idx, _ in rows}) == 4
-    # After that delivery the claims are gone: a third request is denied.
+    # Once the wallet confirms, the claims are gone: a third request is denied.
+    confirmed = await issuer.client.post(
+        "/notification",
+        json={"notification_id": retry.json()["notification_id"], "event": "credential_accepted"},
+        headers={"Authorization": f"Bearer {session.access_token}"},
+    )
+    assert confirmed.status_code == 204
     nonce = await session.nonce()
     proof = proof_jwt(holder_key(), audience=ISSUER, nonce=nonce, iat=issuer.clock())
     assert_error(await session.request(body_with([proof])), 400, "credential_request_denied")

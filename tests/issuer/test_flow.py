@@ -32,15 +32,39 @@ async def test_a_wallet_receives_a_batch_of_one_time_credentials(issuer: Issuer)
     assert received.credentials[0].claims["iat"] % 86_400 == 0
 
 
-async def test_claims_are_deleted_once_the_response_is_delivered(issuer: Issuer) -> None:
+async def test_claims_are_held_only_until_the_wallet_confirms(issuer: Issuer) -> None:
+    created = await issuer.offer()
+    received = await issuer.wallet.receive(created["credential_offer"], created["tx_code"])
+    path = f"/backoffice/offers/{created['offer_id']}"
+    state = (await issuer.client.get(path, headers=issuer.backoffice())).json()
+    assert state["state"] == "issued"
+    assert state["claims_held"] is True  # for a retry, should the response have been lost
+    notified = await issuer.client.post(
+        "/notification",
+        json={"notification_id": received.notification_id, "event": "credential_accepted"},
+        headers={"Authorization": f"Bearer {received.access_token}"},
+    )
+    assert notified.status_code == 204
+    state = (await issuer.client.get(path, headers=issuer.backoffice())).json()
+    assert state["state"] == "delivered"
+    assert state["claims_held"] is False
+    assert state["credentials"] == {"valid": 1}
+
+
+async def test_without_confirmation_the_claims_go_when_the_window_ends(issuer: Issuer) -> None:
+    from issuer.sweeper import sweep
+
     created = await issuer.offer()
     await issuer.wallet.receive(created["credential_offer"], created["tx_code"])
-    state = await issuer.client.get(
-        f"/backoffice/offers/{created['offer_id']}", headers=issuer.backoffice()
-    )
-    assert state.json()["state"] == "delivered"
-    assert state.json()["claims_held"] is False
-    assert state.json()["credentials"] == {"valid": 1}
+    issuer.clock.advance(issuer.context.settings.redelivery_window_seconds - 1)
+    await sweep(issuer.context)
+    path = f"/backoffice/offers/{created['offer_id']}"
+    assert (await issuer.client.get(path, headers=issuer.backoffice())).json()["claims_held"]
+    issuer.clock.advance(1)
+    await sweep(issuer.context)
+    state = (await issuer.client.get(path, headers=issuer.backoffice())).json()
+    assert state["state"] == "delivered"
+    assert state["claims_held"] is False
 
 
 async def test_revocation_suspension_and_reinstatement_show_in_the_status_list(
