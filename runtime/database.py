@@ -1,0 +1,81 @@
+"""Database engines for the services: SQLite for one machine, PostgreSQL for more (DESIGN §1).
+
+SQLite gets the settings a service needs on every connection, set when the connection opens:
+
+* ``journal_mode=WAL``: readers do not block the writer, so status-list reads keep flowing
+  while the issuer writes;
+* ``foreign_keys=ON``: SQLite ignores declared foreign keys unless told otherwise;
+* ``busy_timeout=5000``: a writer waits for the lock instead of failing at once;
+* ``synchronous=FULL``: a commit is on disk before it returns. Single-use nonces and codes
+  are consumed by a commit (DESIGN §4); with ``NORMAL`` a power cut could undo the
+  consumption and let a code be used twice.
+
+PostgreSQL connections are checked before use (``pool_pre_ping``), so a restarted database
+costs one reconnect, not one failed request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA synchronous=FULL",
+)
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for ``url`` with the per-backend settings above."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(parsed, pool_pre_ping=True)
+    _create_parent_directory(parsed)
+    engine = create_async_engine(parsed)
+    event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay readable after commit (no lazy reload on async I/O)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """A round trip to the database; raises when it is unreachable (for ``/readyz``)."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+def is_sqlite(engine_or_url: AsyncEngine | URL | str) -> bool:
+    if isinstance(engine_or_url, AsyncEngine):
+        return engine_or_url.dialect.name == "sqlite"
+    return make_url(engine_or_url).get_backend_name() == "sqlite"
+
+
+def _create_parent_directory(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    del connection_record
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()

@@ -1,0 +1,112 @@
+"""Engines on both backends: reachable, and SQLite configured the way the services need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DatabaseError, IntegrityError
+
+from runtime.database import create_engine, is_sqlite, ping, session_factory
+
+METADATA = sa.MetaData()
+PARENTS = sa.Table("parents", METADATA, sa.Column("id", sa.Integer, primary_key=True))
+CHILDREN = sa.Table(
+    "children",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("parent_id", sa.ForeignKey("parents.id"), nullable=False),
+)
+
+
+async def test_ping(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await ping(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_foreign_keys_are_enforced(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(METADATA.create_all)
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(CHILDREN.insert().values(id=1, parent_id=42))
+    finally:
+        await engine.dispose()
+
+
+async def test_sessions_keep_objects_readable_after_commit(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(METADATA.create_all)
+        sessions = session_factory(engine)
+        async with sessions() as session:
+            await session.execute(PARENTS.insert().values(id=7))
+            await session.commit()
+            assert (await session.execute(sa.select(PARENTS.c.id))).scalar_one() == 7
+        assert sessions.kw["expire_on_commit"] is False
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_pragmas(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/nested/dir/service.db")
+    try:
+        async with engine.connect() as connection:
+            pragmas = {
+                name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+            }
+    finally:
+        await engine.dispose()
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 5000,
+        "synchronous": 2,
+    }
+    assert (tmp_path / "nested" / "dir" / "service.db").is_file()
+
+
+async def test_in_memory_sqlite_needs_no_directory() -> None:
+    engine = create_engine("sqlite+aiosqlite://")
+    try:
+        await ping(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_ping_raises_when_unreachable() -> None:
+    engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nothing")  # port 1: closed
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            await ping(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_ping_raises_on_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    (tmp_path / "garbage.db").write_bytes(b"not a database file, just text" * 100)
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/garbage.db")
+    try:
+        with pytest.raises(DatabaseError):
+            await ping(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_is_sqlite(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        expected = database_url.startswith("sqlite")
+        assert is_sqlite(engine) is expected
+        assert is_sqlite(database_url) is expected
+        assert is_sqlite(sa.make_url(database_url)) is expected
+    finally:
+        await engine.dispose()
