@@ -10,8 +10,14 @@ Today's steps, all in one process with fresh keys:
 3. the desk verifies the presentation (issuer signature, digests, key binding) and the
    credential's status in the tax office's Token Status List.
 
-The report shows what the desk learned and what stayed with the citizen. Later issues add
-the trust registry, the regulations and real HTTP between the roles.
+Then the regulations: the wallet scans every regulation offline; the tax office runs its
+issuer as a real service on loopback and the wallet receives this year's income statement
+over OpenID4VCI 1.0 (pre-authorized code, tx_code out of band, a batch of one-time
+credentials, each verified before it is kept); the scan shows what changed; governance
+registers issuers, the desk and the regulation versions; and the desk decides with the law's
+trace.
+
+The report shows what the desk learned and what stayed with the citizen.
 """
 
 from __future__ import annotations
@@ -31,10 +37,10 @@ from aanspraak.demo_regulations import (
 )
 from aanspraak.demo_regulations import (
     DemoFailed,
+    Wallet,
     desk_decides,
     discover,
     issue_wallet,
-    new_income_attestation,
 )
 from aanspraak.demo_trust import (
     SeededRegistry,
@@ -45,6 +51,7 @@ from aanspraak.demo_trust import (
 from runtime.regulations import catalogue, find
 from specs.jose import JwsAlg, PrivateJwk, StaticKeyResolver, generate_private_key
 from specs.rules import Outcome
+from specs.rules.discovery import notices
 from specs.rules.explain import outcome_as_dict
 from specs.sd_jwt import (
     DecoyPolicy,
@@ -102,6 +109,7 @@ class DemoReport:
     notices: list[dict[str, Any]] = field(default_factory=list)
     decision: dict[str, Any] = field(default_factory=dict)
     trust: dict[str, Any] = field(default_factory=dict)
+    issuance: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +120,7 @@ class DemoReport:
             "notices": self.notices,
             "decision": self.decision,
             "trust": self.trust,
+            "issuance": self.issuance,
         }
 
     def step(self, actor: str, action: str, **details: Any) -> None:
@@ -256,19 +265,7 @@ def _regulation_steps(report: DemoReport, now: int) -> None:
     before = discover(wallet, estimate=True)
     report.discoveries = [_discovery(o) for o in before]
     report.step("Wallet", "scanned every discoverable regulation offline", regulations=len(before))
-    for notice in new_income_attestation(wallet, before, now):
-        name = find(notice.regulation).regulation.name.en
-        report.notices.append(
-            {
-                "regulation": notice.regulation,
-                "name": name,
-                "before": notice.before.value,
-                "after": notice.after.value,
-                "amount_before": notice.amount_before,
-                "amount_after": notice.amount_after,
-            }
-        )
-    report.step("Belastingdienst", "attested this year's income", notices=len(report.notices))
+    _attest_income_over_openid4vci(report, wallet, before, now)
     seed = build_seed(
         wallet.issuer_keys,
         wallet.issued_types(),
@@ -295,6 +292,48 @@ def _regulation_steps(report: DemoReport, now: int) -> None:
         "disclosures_withheld": decision.withheld,
     }
     report.step("Desk", "decided with the regulation's trace", status=decision.outcome.status.value)
+
+
+def _attest_income_over_openid4vci(
+    report: DemoReport, wallet: Wallet, before: list[Outcome], now: int
+) -> None:
+    """The tax office's issuer service offers this year's income; the wallet receives it
+    over OpenID4VCI and scans again: what changed becomes a "Note: ..." (demo_issuance)."""
+    # Imported here: the issuer service and its dependencies would otherwise load (seconds)
+    # on every ``aanspraak`` subcommand, since the command line imports this module.
+    from aanspraak.demo_issuance import (  # noqa: PLC0415
+        issuance_summary,
+        receive_income_statement,
+    )
+
+    received = receive_income_statement(now)
+    report.issuance = issuance_summary(received)
+    report.step(
+        "Belastingdienst",
+        "offered this year's income statement from its issuer service (OpenID4VCI)",
+        issuer=received.credential_issuer,
+        tx_code="sent out of band",
+    )
+    # One instance is enough for the scan; the others stay for one-time presentations.
+    wallet.views.append(received.credentials[0].view)
+    for notice in notices(before, discover(wallet, estimate=False)):
+        name = find(notice.regulation).regulation.name.en
+        report.notices.append(
+            {
+                "regulation": notice.regulation,
+                "name": name,
+                "before": notice.before.value,
+                "after": notice.after.value,
+                "amount_before": notice.amount_before,
+                "amount_after": notice.amount_after,
+            }
+        )
+    report.step(
+        "Wallet",
+        "received and verified a batch of one-time credentials, then scanned again",
+        credentials=len(received.credentials),
+        notices=len(report.notices),
+    )
 
 
 def _discovery(outcome: Outcome) -> dict[str, Any]:
@@ -351,6 +390,10 @@ def _render_regulations(report: DemoReport, console: Console) -> None:
         )
         found.add_row(d["name"], d["status"], amount, note)
     console.print(found)
+    if report.issuance:
+        from aanspraak.demo_issuance import render_issuance  # noqa: PLC0415 - see above
+
+        render_issuance(report.issuance, console)
     for n in report.notices:
         console.print(
             f"[bold]Note:[/bold] the new income statement changes {n['name']}: "

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 
-from aanspraak.demo import REQUESTED_CLAIMS, run_story
+import pytest
+
+from aanspraak.demo import REQUESTED_CLAIMS, DemoReport, run_story
 from tests.cli.conftest import Run
 
 
-def test_demo_discloses_exactly_the_requested_claims() -> None:
-    report = run_story(1_790_000_000)
-    assert set(report.disclosed) == {".".join(map(str, p)) for p in REQUESTED_CLAIMS}
-    assert report.disclosed["income.below_zorgtoeslag_limit_2026"] is True
-    assert "income.assessed_income_cents" in report.hidden
-    assert "birthdate" in report.hidden
-    assert report.steps[3]["status"] == "VALID"
+@pytest.fixture(scope="module")
+def story() -> DemoReport:
+    """One run of the story for the module: it starts a real issuer service on loopback."""
+    return run_story(1_790_000_000)
+
+
+def test_demo_discloses_exactly_the_requested_claims(story: DemoReport) -> None:
+    assert set(story.disclosed) == {".".join(map(str, p)) for p in REQUESTED_CLAIMS}
+    assert story.disclosed["income.below_zorgtoeslag_limit_2026"] is True
+    assert "income.assessed_income_cents" in story.hidden
+    assert "birthdate" in story.hidden
+    assert story.steps[3]["status"] == "VALID"
 
 
 def test_demo_command_prints_json_for_machines(run: Run) -> None:
@@ -28,6 +35,11 @@ def test_demo_command_prints_json_for_machines(run: Run) -> None:
         "Desk",
     ]
     assert "Fatima" not in json.dumps(report["disclosed"])
+    issuance = report["issuance"]
+    assert issuance["credentials_received"] == issuance["batch_size"] == 3
+    assert issuance["tx_code"] == "sent out of band"
+    for secret in ("pre-authorized_code", "access_token", "transaction_id", "c_nonce"):
+        assert secret not in result.stdout
 
 
 def test_demo_command_tells_the_story(run: Run) -> None:
@@ -35,15 +47,15 @@ def test_demo_command_tells_the_story(run: Run) -> None:
     assert result.code == 0, result.stderr
     assert "What the desk learned" in result.stdout
     assert "What stayed in the wallet" in result.stdout
+    assert "OpenID4VCI" in result.stdout
 
 
-def test_demo_scans_offline_and_the_desk_decides_with_the_law() -> None:
-    report = run_story(1_790_000_000)
-    found = {d["regulation"]: d for d in report.discoveries}
+def test_demo_scans_offline_and_the_desk_decides_with_the_law(story: DemoReport) -> None:
+    found = {d["regulation"]: d for d in story.discoveries}
     assert "kwijtschelding" in found
-    assert any(d["status"] == "eligible" for d in report.discoveries)
-    assert any(d["estimated"] for d in report.discoveries)
-    decision = report.decision
+    assert any(d["status"] == "eligible" for d in story.discoveries)
+    assert any(d["estimated"] for d in story.discoveries)
+    decision = story.decision
     assert decision["regulation"] == "kwijtschelding"
     assert decision["status"] == "refer_hardship"  # the narrow miss goes to a person
     assert all(n["legal_basis"]["url"].startswith("https://") for n in decision["trace"])
@@ -52,7 +64,28 @@ def test_demo_scans_offline_and_the_desk_decides_with_the_law() -> None:
     assert decision["disclosures_withheld"] > 0
 
 
-def test_demo_consults_the_trust_registry() -> None:
-    report = run_story(1_790_000_000)
-    assert report.trust["tampered_regulation"] == "regulation-hash-mismatch"
-    assert any(step["actor"] == "Governance" for step in report.steps)
+def test_demo_consults_the_trust_registry(story: DemoReport) -> None:
+    assert story.trust["tampered_regulation"] == "regulation-hash-mismatch"
+    assert any(step["actor"] == "Governance" for step in story.steps)
+
+
+def test_the_wallet_receives_the_income_statement_over_openid4vci(story: DemoReport) -> None:
+    issuance = story.issuance
+    assert issuance["issuer"].startswith("http://127.0.0.1:")
+    assert issuance["configuration"] == "household_income"
+    assert issuance["offer"] == "by reference (credential_offer_uri)"
+    assert issuance["credentials_received"] == issuance["distinct_holder_keys"] == 3
+    assert issuance["notification"] == "credential_accepted"
+    checks = issuance["checks"]
+    assert {"issuer-metadata", "authorization-server", "same-origin", "signature", "cnf"} <= set(
+        checks
+    )
+    assert checks.index("trust") < checks.index("tx-code-last") < checks.index("signature")
+    actions = [step["action"] for step in story.steps]
+    assert any("OpenID4VCI" in action for action in actions)
+
+
+def test_the_income_statement_received_over_http_changes_the_outcomes(story: DemoReport) -> None:
+    changed = {n["regulation"]: n for n in story.notices}
+    assert changed["zorgtoeslag"]["before"] == "eligible"
+    assert changed["zorgtoeslag"]["after"] == "not_eligible"  # income above the limit now
