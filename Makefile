@@ -49,6 +49,7 @@ bench: $(STAMP_DEV)  ## printed figures, ratios against same-run baselines
 	$(PY) -m bench.sd_jwt
 	$(PY) -m bench.rules
 	$(PY) -m bench.trust
+	$(PY) -m bench.issuer
 
 interop-js:  ## the pinned @sd-jwt/* packages for the interop tests (needs node + npm)
 	cd interop/js && npm ci --no-audit --no-fund
