@@ -1,4 +1,5 @@
 """Benchmarks: one command each, printed figures next to baselines measured in the same run.
 
-Not timed tests: nothing here runs under pytest. See ``bench/README.md``.
+Not timed tests: pytest only runs them with tiny counts to see that every figure prints
+(``tests/bench``), never to judge a speed. See ``bench/README.md``.
 """
