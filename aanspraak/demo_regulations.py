@@ -21,7 +21,7 @@ from typing import Any
 from runtime.regulations import catalogue, find
 from specs.jose import PrivateJwk, StaticKeyResolver, b64url_encode, generate_private_key
 from specs.rules import HeldCredential, Outcome, compile_dcql, evaluate, facts_from_credentials
-from specs.rules.discovery import Notice, notices, scan
+from specs.rules.discovery import scan
 from specs.rules.predicates import derive_predicate_claims
 from specs.sd_jwt import (
     HolderView,
@@ -165,21 +165,6 @@ def issue_wallet(now: int) -> Wallet:
 def discover(wallet: Wallet, *, estimate: bool) -> list[Outcome]:
     self_declared = dict(ESTIMATES) if estimate else None
     return scan(catalogue(), wallet.held(), on=SCAN_DATE, self_declared=self_declared)
-
-
-def new_income_attestation(wallet: Wallet, before: list[Outcome], now: int) -> list[Notice]:
-    """The tax office attests this year's joint income; the wallet scans again."""
-    wallet.receive(
-        "https://belastingdienst.example",
-        "urn:nl:belastingdienst:household-income:1",
-        {
-            "year": SCAN_DATE.year,
-            "joint_assessed_income_cents": ATTESTED_INCOME_CENTS,
-            "has_allowance_partner": False,
-        },
-        now,
-    )
-    return notices(before, discover(wallet, estimate=False))
 
 
 @dataclass(frozen=True)
