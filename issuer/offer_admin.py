@@ -148,4 +148,10 @@ async def change_status(
                 raise Conflict("no credential has been issued for this offer yet")
             await _withdraw(connection, offer_id)
             return 0
+        if status is CredentialStatus.REVOKED:  # no re-issue from held claims after this
+            await connection.execute(
+                update(offers)
+                .where(offers.c.id == offer_id, offers.c.state.in_(("redeemed", "issued")))
+                .values(state="revoked", sealed_claims=None)
+            )
         return await set_offer_status(connection, offer_id=offer_id, status=_STATUS_TYPE[status])

@@ -56,8 +56,9 @@ offers = Table(
     Column("code_digest", String(64), nullable=False, unique=True),
     Column("tx_code_digest", String(64), nullable=True),
     Column("tx_attempts", Integer, nullable=False, default=0),
-    # offered -> redeemed -> issued -> delivered; offered -> locked (tx_code brute force);
-    # any -> expired (claims swept)
+    # offered -> redeemed -> issued -> delivered (notification or redelivery window ends);
+    # offered -> locked (tx_code brute force); not yet issued -> withdrawn (revoked early);
+    # redeemed/issued -> revoked; any -> expired (claims swept at expiry)
     Column("state", String(16), nullable=False),
     Column("deferred", Boolean, nullable=False, default=False),
     Column("approved", Boolean, nullable=False, default=True),

@@ -196,7 +196,7 @@ async def test_an_offer_made_here_is_redeemed_at_the_service_and_revoked_here(
 
     shown = ok(await in_thread(cli, "issuer", "show", "--", offer_id))
     assert shown["credentials"] == {"revoked": 2}
-    assert (shown["state"], shown["claims_held"]) == ("delivered", False)
+    assert (shown["state"], shown["claims_held"]) == ("revoked", False)
 
 
 async def test_approve_releases_a_deferred_offer_with_claims_from_stdin(
