@@ -224,7 +224,11 @@ async def fetch_deferred(
     context: IssuerContext, offer_id: str, transaction_id: str
 ) -> Issued | Deferred:
     """§9.2: the credentials once the back office approved; until then the same
-    ``transaction_id`` again with the ``interval`` to wait (HTTP 202 at the edge)."""
+    ``transaction_id`` again with the ``interval`` to wait (HTTP 202 at the edge).
+
+    The transaction stays valid until the wallet confirms or the redelivery window ends, so
+    a deferred answer lost in transit is served again (re-issued, the lost one revoked).
+    """
     now = context.clock()
     async with context.write() as connection:
         row = (
@@ -236,13 +240,14 @@ async def fetch_deferred(
         ).first()
         if row is None:
             raise InvalidTransactionId("unknown transaction_id")
-        offer = await _live_offer(connection, offer_id, now)
+        try:
+            offer = await _live_offer(connection, offer_id, now)
+        except CredentialRequestDenied:
+            raise InvalidTransactionId("unknown transaction_id") from None
         if not offer.approved:  # type: ignore[attr-defined]
             return Deferred(transaction_id, context.settings.deferred_interval_seconds)
         keys = [parse_public_jwk(jwk) for jwk in json.loads(row.holder_keys)]
-        issued = await _issue(connection, context, offer, keys)
-        await connection.execute(delete(deferred).where(deferred.c.digest == row.digest))
-        return issued
+        return await _issue(connection, context, offer, keys)
 
 
 async def mark_delivered(
@@ -255,4 +260,5 @@ async def mark_delivered(
         .values(state="delivered", sealed_claims=None)
     )
     if result.rowcount == 1:
+        await connection.execute(delete(deferred).where(deferred.c.offer_id == offer_id))
         await enqueue(connection, context, "offer.delivered", {"offer_id": offer_id})

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from issuer.context import IssuerContext
+from issuer.storage import insert_if_absent, insert_returning_new
 from issuer.tables import status_entries, status_lists
 from specs.status_list import StatusType, build_status_list_token, encode_status_list
 
@@ -44,23 +45,32 @@ def status_list_uri(context: IssuerContext, list_id: int) -> str:
 
 
 async def _open_list(connection: AsyncConnection, context: IssuerContext) -> tuple[int, int]:
-    row = (
-        await connection.execute(
-            select(status_lists.c.id, status_lists.c.size)
-            .where(status_lists.c.open.is_(True))
-            .order_by(status_lists.c.id)
-            .limit(1)
-        )
-    ).first()
+    """The open list with the lowest id; a new one when none is open.
+
+    Two workers may both find none open and both create the next id: the insert does nothing
+    on a conflict, and both then use the list that exists (THREATS: concurrent workers).
+    """
+    query = (
+        select(status_lists.c.id, status_lists.c.size)
+        .where(status_lists.c.open.is_(True))
+        .order_by(status_lists.c.id)
+        .limit(1)
+    )
+    row = (await connection.execute(query)).first()
     if row is not None:
         return int(row.id), int(row.size)
     highest = (await connection.execute(select(func.max(status_lists.c.id)))).scalar()
     list_id = int(highest or 0) + 1
     size = context.settings.status_list_size
-    await connection.execute(
-        status_lists.insert().values(id=list_id, size=size, allocated=0, version=0, open=True)
+    await insert_if_absent(
+        connection,
+        status_lists,
+        {"id": list_id, "size": size, "allocated": 0, "version": 0, "open": True},
     )
-    return list_id, size
+    row = (await connection.execute(query)).first()
+    if row is None:  # the list a concurrent worker made was filled and closed meanwhile
+        raise StatusListsFull
+    return int(row.id), int(row.size)
 
 
 async def allocate(
@@ -71,27 +81,20 @@ async def allocate(
     offer_id: str,
     count: int,
 ) -> list[Allocation]:
-    """``count`` fresh random indices in the open list, recorded as VALID for the offer."""
+    """``count`` fresh random indices in the open list, recorded as VALID for the offer.
+
+    Candidates are inserted with ON CONFLICT DO NOTHING ... RETURNING: the database says
+    which ones were free, atomically, so a concurrent worker that drew the same index makes
+    this one draw again instead of failing the request.
+    """
     list_id, size = await _open_list(connection, context)
-    chosen: set[int] = set()
+    chosen: list[int] = []
     for _ in range(_MAX_DRAWS):
         wanted = count - len(chosen)
         if wanted == 0:
             break
-        candidates = {secrets.randbelow(size) for _ in range(wanted)} - chosen
-        taken = await connection.execute(
-            select(status_entries.c.idx).where(
-                status_entries.c.list_id == list_id, status_entries.c.idx.in_(candidates)
-            )
-        )
-        chosen |= candidates - {int(value) for value in taken.scalars()}
-    if len(chosen) < count:
-        raise StatusListsFull
-    indices = list(chosen)
-    secrets.SystemRandom().shuffle(indices)  # no order between the batch's indices
-    await connection.execute(
-        status_entries.insert(),
-        [
+        candidates = {secrets.randbelow(size) for _ in range(wanted)} - set(chosen)
+        rows = [
             {
                 "list_id": list_id,
                 "idx": index,
@@ -99,9 +102,12 @@ async def allocate(
                 "offer_id": offer_id,
                 "status": int(StatusType.VALID),
             }
-            for index in indices
-        ],
-    )
+            for index in candidates
+        ]
+        chosen.extend(await insert_returning_new(connection, status_entries, rows, "idx"))
+    if len(chosen) < count:
+        raise StatusListsFull
+    secrets.SystemRandom().shuffle(chosen)  # no order between the batch's indices
     limit = int(size * context.settings.status_list_fill_ratio)
     await connection.execute(
         update(status_lists)
@@ -111,7 +117,7 @@ async def allocate(
             open=status_lists.c.allocated + count < limit,
         )
     )
-    return [Allocation(list_id, index) for index in indices]
+    return [Allocation(list_id, index) for index in chosen]
 
 
 async def set_offer_status(

@@ -25,6 +25,21 @@ async def insert_if_absent(
     return int(result.rowcount) == 1
 
 
+async def insert_returning_new(
+    connection: AsyncConnection, table: Table, rows: list[dict[str, Any]], column: str
+) -> list[int]:
+    """Insert ``rows``, skipping those whose key exists; ``column`` of the rows inserted."""
+    if not rows:
+        return []
+    dialect = connection.dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(table).values(rows).on_conflict_do_nothing().returning(table.c[column])
+    )
+    result = await connection.execute(statement)
+    return [int(value) for value in result.scalars()]
+
+
 def for_update(connection: AsyncConnection) -> bool:
     """Whether ``SELECT ... FOR UPDATE`` means something here (not on SQLite)."""
     return connection.dialect.name == "postgresql"

@@ -52,7 +52,9 @@ async def sweep(context: IssuerContext) -> int:
                 webhook_outbox.c.delivered_at <= now - OUTBOX_RETENTION_SECONDS,
             )
         )
-        gone = select(offers.c.id).where(offers.c.state.in_(("expired", "withdrawn")))
+        gone = select(offers.c.id).where(
+            offers.c.state.in_(("expired", "withdrawn", "delivered", "revoked"))
+        )
         await connection.execute(delete(deferred).where(deferred.c.offer_id.in_(gone)))
     return int(expired.rowcount)
 

@@ -43,10 +43,23 @@ async def test_deferred_issuance_waits_for_the_back_office(issuer: Issuer) -> No
     tokens = [item["credential"] for item in ready.json()["credentials"]]
     verified = await issuer.wallet.verify(ISSUER, tokens)
     assert [c.claims["joint_assessed_income_cents"] for c in verified] == [2_850_000] * 2
+    # Lost in transit? The same transaction is served again, the lost credentials revoked.
     again = await issuer.client.post(
         "/deferred_credential", json={"transaction_id": transaction_id}, headers=headers
     )
-    assert_error(again, 400, "invalid_transaction_id", transaction_id)
+    assert again.status_code == 200
+    assert again.json()["credentials"] != ready.json()["credentials"]
+    # Once the wallet confirms, the transaction is over.
+    confirmed = await issuer.client.post(
+        "/notification",
+        json={"notification_id": again.json()["notification_id"], "event": "credential_accepted"},
+        headers=headers,
+    )
+    assert confirmed.status_code == 204
+    over = await issuer.client.post(
+        "/deferred_credential", json={"transaction_id": transaction_id}, headers=headers
+    )
+    assert_error(over, 400, "invalid_transaction_id", transaction_id)
 
 
 async def test_an_unknown_transaction_id_is_refused(issuer: Issuer) -> None:
