@@ -21,13 +21,14 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from issuer.context import IssuerContext
-from issuer.storage import insert_if_absent, insert_returning_new
+from issuer.storage import for_update, insert_if_absent, insert_returning_new
 from issuer.tables import status_entries, status_lists
 from specs.status_list import StatusType, build_status_list_token, encode_status_list
 
 BITS = 2
 MEDIA_TYPE = "application/statuslist+jwt"
 _MAX_DRAWS = 64
+_NEW_LIST_LOCK = 0x6161_6E73_7072_6B01  # an arbitrary, fixed advisory lock key
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,8 @@ async def _open_list(connection: AsyncConnection, context: IssuerContext) -> tup
     """The open list with the lowest id; a new one when none is open.
 
     Two workers may both find none open and both create the next id: the insert does nothing
-    on a conflict, and both then use the list that exists (THREATS: concurrent workers).
+    on a conflict, and both then use the list that exists (THREATS: concurrent workers). On
+    PostgreSQL the open list's row is locked for the rest of the transaction.
     """
     query = (
         select(status_lists.c.id, status_lists.c.size)
@@ -56,9 +58,21 @@ async def _open_list(connection: AsyncConnection, context: IssuerContext) -> tup
         .order_by(status_lists.c.id)
         .limit(1)
     )
+    if for_update(connection):
+        # One allocation per list at a time: concurrent multi-row inserts into the same list
+        # could otherwise deadlock, and the fill limit would be overrun. The row is updated at
+        # the end of ``allocate`` anyway, so this lock is held until commit regardless.
+        query = query.with_for_update()
     row = (await connection.execute(query)).first()
     if row is not None:
         return int(row.id), int(row.size)
+    if for_update(connection):
+        # Several workers may find the last list just closed: one creates the next, the
+        # others wait here and then take that one instead of each opening a list of its own.
+        await connection.execute(select(func.pg_advisory_xact_lock(_NEW_LIST_LOCK)))
+        row = (await connection.execute(query)).first()
+        if row is not None:
+            return int(row.id), int(row.size)
     highest = (await connection.execute(select(func.max(status_lists.c.id)))).scalar()
     list_id = int(highest or 0) + 1
     size = context.settings.status_list_size

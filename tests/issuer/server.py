@@ -2,46 +2,48 @@
 
 ``python -m uvicorn --factory issuer.serve:app_from_environment`` runs as a child process
 with its whole configuration in ``AANSPRAAK_ISSUER_*`` variables, exactly as an operator
-runs it (development profile: plain http on ``127.0.0.1``, keys created on first start).
+runs it (development profile: the signing and storage keys are created on first start).
 A restart reuses the port, the data directory and the database, so what the issuer
 committed before a kill is what it finds after it.
 
-A credential from an http issuer cannot pass ``verify_sd_jwt_vc``: its status reference is
-refused unless it is https, and that function has no development switch. So
-:func:`verify_credentials` checks the signature, ``typ`` and holder key through
-``verify_sd_jwt`` and parses the status reference with ``allow_http=True`` itself.
+It serves plain http on ``127.0.0.1`` (the development profile's exception, DESIGN §4), or
+with ``tls=True`` https under a certificate for ``127.0.0.1`` made here, which the clients
+trust and nothing else (:meth:`IssuerServer.client_tls`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ipaddress
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from issuer.api_keys import create_api_key
 from issuer.app import prepare
 from issuer.context import build_context
 from issuer.settings import IssuerSettings
-from specs.sd_jwt import NoKeyBinding, VerifiedSdJwt, verify_sd_jwt
 from specs.sd_jwt_vc import parse_jwt_vc_issuer_metadata
 from specs.sd_jwt_vc.issuer_metadata import JwtVcIssuerMetadataResolver
-from specs.status_list import StatusReference, parse_status_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "AANSPRAAK_ISSUER_"
 START_TIMEOUT = 60.0
-VC_TYP = "dc+sd-jwt"
 
 
 class ServerFailed(RuntimeError):
@@ -56,6 +58,38 @@ def free_port() -> int:
         return port
 
 
+def write_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed ECDSA certificate for ``127.0.0.1`` and its key, valid for a day."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_path, key_path = directory / "tls-cert.pem", directory / "tls-key.pem"
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certificate_path, key_path
+
+
 @dataclass
 class IssuerServer:
     """One issuer deployment: a port, a data directory and a database, and its process."""
@@ -64,13 +98,27 @@ class IssuerServer:
     database_url: str
     overrides: dict[str, str] = field(default_factory=dict)
     """Further settings by field name (``{"status_list_size": "1024"}``)."""
+    tls: bool = False
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
-    starts: int = 0
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def client_tls(self) -> ssl.SSLContext | bool:
+        """What an ``httpx`` client passes as ``verify``: trust this server's certificate."""
+        if not self.tls:
+            return True
+        return ssl.create_default_context(cafile=self._tls_files()[0])
+
+    def _tls_files(self) -> tuple[Path, Path]:
+        """The certificate and key, made once per data directory, so restarts keep them."""
+        certificate, key = self.data_dir / "tls-cert.pem", self.data_dir / "tls-key.pem"
+        if not (certificate.exists() and key.exists()):
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return write_certificate(self.data_dir)
+        return certificate, key
 
     @property
     def log_path(self) -> Path:
@@ -112,16 +160,18 @@ class IssuerServer:
             sys.executable, "-m", "uvicorn", "--factory", "issuer.serve:app_from_environment",
             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
         ]  # fmt: skip
+        if self.tls:
+            certificate, key = self._tls_files()
+            command += ["--ssl-certfile", str(certificate), "--ssl-keyfile", str(key)]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.environment(), stdout=log, stderr=log
             )
-        self.starts += 1
         await self._wait_ready()
 
     async def _wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
-        async with httpx.AsyncClient(timeout=2.0) as client:
+        async with httpx.AsyncClient(timeout=2.0, verify=self.client_tls()) as client:
             while time.monotonic() < deadline:
                 if not self.alive:
                     raise ServerFailed(f"the issuer exited at start:\n{self.log_tail()}")
@@ -178,10 +228,14 @@ class IssuerServer:
 
 @asynccontextmanager
 async def running_issuer(
-    data_dir: Path, database_url: str, **overrides: str
+    data_dir: Path,
+    database_url: str,
+    *,
+    tls: bool = False,
+    overrides: Mapping[str, str] | None = None,
 ) -> AsyncIterator[tuple[IssuerServer, str]]:
     """A started issuer and a back-office key; the process is stopped on the way out."""
-    server = IssuerServer(data_dir, database_url, overrides)
+    server = IssuerServer(data_dir, database_url, dict(overrides or {}), tls)
     key = await server.create_backoffice_key()
     try:
         await server.start()
@@ -190,41 +244,14 @@ async def running_issuer(
         server.stop()
 
 
-@dataclass(frozen=True, slots=True)
-class HttpCredential:
-    """A credential the wallet verified, with its status reference."""
-
-    token: str
-    verified: VerifiedSdJwt
-    status: StatusReference
-
-    @property
-    def claims(self) -> dict[str, Any]:
-        return self.verified.claims
-
-
 async def issuer_keys(client: httpx.AsyncClient, issuer: str) -> JwtVcIssuerMetadataResolver:
-    """The issuer's keys from its JWT VC Issuer Metadata (SD-JWT VC §4), http allowed."""
+    """The issuer's keys from its JWT VC Issuer Metadata (SD-JWT VC §4), http allowed.
+
+    For checking the status lists it signs; the wallet finds the keys the same way.
+    """
     response = await client.get(f"{issuer}/.well-known/jwt-vc-issuer")
     response.raise_for_status()
     metadata = parse_jwt_vc_issuer_metadata(
         response.json(), expected_issuer=issuer, allow_http=True
     )
     return JwtVcIssuerMetadataResolver({issuer: metadata})
-
-
-async def verify_credentials(
-    client: httpx.AsyncClient, issuer: str, tokens: list[str], *, now: int
-) -> list[HttpCredential]:
-    """Signature, ``typ``, ``iss``, ``vct`` and the status reference of each credential."""
-    resolver = await issuer_keys(client, issuer)
-    checked = []
-    for token in tokens:
-        verified = verify_sd_jwt(
-            token, issuer_keys=resolver, typ=VC_TYP, key_binding=NoKeyBinding(), now=now
-        )
-        assert verified.claims["iss"] == issuer
-        assert isinstance(verified.claims.get("vct"), str)
-        status = parse_status_reference(verified.claims["status"], allow_http=True)
-        checked.append(HttpCredential(token, verified, status))
-    return checked

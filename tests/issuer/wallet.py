@@ -62,6 +62,7 @@ class Wallet:
     client: httpx.AsyncClient
     clock: Callable[[], int]
     keys: list[ec.EllipticCurvePrivateKey] = field(default_factory=list)
+    allow_http: bool = False  # an issuer on http://127.0.0.1 (development profile only)
 
     async def issuer_metadata(self, issuer: str) -> dict[str, Any]:
         response = await self.client.get(f"{issuer}/.well-known/openid-credential-issuer")
@@ -124,11 +125,17 @@ class Wallet:
 
     async def verify(self, issuer: str, tokens: list[str]) -> list[VerifiedSdJwtVc]:
         response = await self.client.get(f"{issuer}/.well-known/jwt-vc-issuer")
-        issuer_metadata = parse_jwt_vc_issuer_metadata(response.json(), expected_issuer=issuer)
+        issuer_metadata = parse_jwt_vc_issuer_metadata(
+            response.json(), expected_issuer=issuer, allow_http=self.allow_http
+        )
         resolver = JwtVcIssuerMetadataResolver({issuer: issuer_metadata})
         return [
             verify_sd_jwt_vc(
-                token, issuer_keys=resolver, key_binding=NoKeyBinding(), now=self.clock()
+                token,
+                issuer_keys=resolver,
+                key_binding=NoKeyBinding(),
+                now=self.clock(),
+                allow_http=self.allow_http,
             )
             for token in tokens
         ]

@@ -1,0 +1,622 @@
+"""Crash consistency of the issuer: SIGKILL at random moments of issuance, restart, check.
+
+Run from the repository root::
+
+    python -m scripts.issuer_crash [--kills 200] [--database-url URL] [--seed N]
+                                   [--drop-share 0.5] [--tls]
+
+A real uvicorn process serves the issuer on loopback (``tests/issuer/server.py``; http, or
+https with ``--tls``). A wallet runs pre-authorized flows against it, one after the other (a
+quarter of them deferred, approved by the back office in between); in each flow the process
+is killed (SIGKILL) a random 0-30 ms after a token, credential, deferred or notification
+request was sent, or, for half the kills, in the last stretch before that step's answer
+usually comes, where the server commits: before, inside or after the server's transaction,
+or while it writes the answer. The process is restarted on the same port and database, and
+the wallet repeats what it got no answer to, as a wallet would: the token request with the
+same code, the credential request with the same access token, keys and a fresh c_nonce, the
+deferred request with the same transaction id, the notification unchanged. Sometimes the
+repeat is killed too. With ``--drop-share`` that share of the kill points drops the wallet's
+connection instead (its app killed, its network gone) while the issuer keeps running.
+
+Then the database is read directly (SQLAlchemy on the same URL) and must show what
+``issuer/issuance.py`` promises, in the words of :func:`check_invariants`:
+
+* no two credentials the wallet holds share a status index; each one's entry exists, belongs
+  to its offer and to the offer's one live (not superseded) issuance, and is VALID; the live
+  issuance's entries are exactly the credentials held;
+* every superseded issuance has only INVALID entries, every issuance as many entries as it
+  says, every list an ``allocated`` count equal to its entries and no more than its fill
+  ratio allows (plus the one batch that closed it);
+* an offer has at most one access token and one live issuance; an ``offered`` offer has
+  neither; an ``issued`` or ``delivered`` one has its issuance;
+* claims are held only by offers not yet delivered and not expired, by an issued one only
+  for the redelivery window; no offer is ``delivered`` without its claims while the wallet
+  never got its credentials (*lost*); an offer whose batch the wallet accepted (its
+  notification) is ``delivered``;
+* the published status lists (fetched and verified) say what the table says, per entry.
+
+A flow the wallet cannot finish, because the server committed a step whose answer was lost
+and refuses the repeat, is counted as *stranded* (by step and wire error): it breaks no
+invariant, but the citizen needs a new offer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from issuer.settings import IssuerSettings
+from issuer.tables import access_tokens, deferred, issuances, offers, status_entries, status_lists
+from runtime.database import create_engine
+from specs.jose import JwsAlg
+from specs.status_list import StatusReference, StatusType, verify_status_list_token
+from tests.issuer.server import IssuerServer, issuer_keys, running_issuer
+from tests.issuer.wallet import PRE_AUTHORIZED, Wallet, holder_key, proof_jwt, public_jwk
+
+WINDOW = 0.030
+REPEAT_KILL = 0.25  # chance that the repeat of a killed step is killed as well
+AIMED = 0.5  # share of kills aimed at the moment the answer is due, right after the commit
+SETTLE = 0.2  # after its connection dropped, the wallet waits this long before trying again
+MAX_ATTEMPTS = 5
+CONFIGURATION = "household_income"
+CLAIMS = {"year": 2024, "joint_assessed_income_cents": 2_850_000, "has_allowance_partner": False}
+#: Smaller lists than the default, so a long run fills some and opens new ones.
+OVERRIDES = {"status_list_size": "1024"}
+
+SWEEP_GRACE = 120  # the sweeper runs every 30 s: an offer may outlive its expiry that long
+REDELIVERY_WINDOW: int = IssuerSettings.model_fields["redelivery_window_seconds"].default
+FILL_RATIO: float = IssuerSettings.model_fields["status_list_fill_ratio"].default
+MAX_BATCH: int = IssuerSettings.model_fields["max_batch_size"].default
+HOLDING = frozenset({"offered", "redeemed", "issued"})
+
+Build = Callable[[], Awaitable[httpx.Request]]
+Row = dict[str, Any]
+Key = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Kill:
+    """How one attempt is interrupted: ``drop`` the wallet's connection instead of killing the
+    issuer; ``aimed`` at the step's usual answer time instead of anywhere in the window."""
+
+    aimed: bool
+    drop: bool
+
+
+@dataclass
+class FlowRecord:
+    """What the wallet knows of one flow: its offer, and what it holds in the end."""
+
+    offer_id: str
+    batch: int
+    deferred: bool
+    held: list[StatusReference] = field(default_factory=list)  # one per credential held
+    notified: bool = False
+    retried: bool = False
+    stranded: str | None = None
+
+    def strand(self, step: str, answer: httpx.Response) -> FlowRecord:
+        error = answer.json().get("error") if answer.content else None
+        self.stranded = f"{step}: {error or answer.status_code}"
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    offers: list[Row]
+    tokens: list[Row]
+    issuances: list[Row]
+    entries: list[Row]
+    lists: list[Row]
+
+
+async def read_tables(engine: AsyncEngine) -> Tables:
+    async with engine.connect() as connection:
+        read = [
+            [dict(row) for row in (await connection.execute(table.select())).mappings()]
+            for table in (offers, access_tokens, issuances, status_entries, status_lists)
+        ]
+    return Tables(*read)
+
+
+async def check_invariants(
+    engine: AsyncEngine,
+    records: list[FlowRecord],
+    *,
+    client: httpx.AsyncClient,
+    issuer: str,
+    now: int,
+) -> list[str]:
+    """Every broken invariant (module docstring), as one line each; empty when all hold."""
+    tables = await read_tables(engine)
+    return [
+        *held_credential_violations(tables, records, issuer),
+        *offer_violations(tables, records, now),
+        *issuance_violations(tables),
+        *await _published_statuses(tables, client=client, issuer=issuer, now=now),
+    ]
+
+
+def _list_id(uri: str, issuer: str) -> int:
+    prefix = f"{issuer}/status/"
+    return int(uri[len(prefix) :]) if uri.startswith(prefix) else -1
+
+
+def held_credential_violations(tables: Tables, records: list[FlowRecord], issuer: str) -> list[str]:
+    entries: dict[Key, Row] = {(e["list_id"], e["idx"]): e for e in tables.entries}
+    superseded = {i["id"] for i in tables.issuances if i["superseded"]}
+    holder: dict[Key, str] = {}
+    found = []
+    for record in records:
+        name = f"offer {record.offer_id[:8]}"
+        held: set[Key] = set()
+        for status in record.held:
+            key = (_list_id(status.uri, issuer), status.idx)
+            if key in holder:
+                found.append(f"{name}: status index {key} also held for offer {holder[key][:8]}")
+            holder[key] = record.offer_id
+            held.add(key)
+            entry = entries.get(key)
+            if entry is None or entry["offer_id"] != record.offer_id:
+                found.append(f"{name}: held credential's status entry {key} is not the offer's")
+            elif entry["issuance_id"] in superseded:
+                found.append(f"{name}: held credential {key} belongs to a superseded issuance")
+            elif entry["status"] != int(StatusType.VALID):
+                found.append(f"{name}: held credential {key} is not VALID")
+        live = {
+            key
+            for key, entry in entries.items()
+            if entry["offer_id"] == record.offer_id and entry["issuance_id"] not in superseded
+        }
+        if record.held and live != held:
+            found.append(f"{name}: the live issuance's entries are not the credentials held")
+    return found
+
+
+def _holds_too_long(offer: Row, issued_at: dict[str, int], now: int) -> bool:
+    """Claims past the offer's end, or (issued) past the redelivery window, or when done."""
+    if offer["sealed_claims"] is None:
+        return False
+    if offer["state"] not in HOLDING or offer["expires_at"] + SWEEP_GRACE <= now:
+        return True
+    window = issued_at.get(offer["id"], now) + REDELIVERY_WINDOW + SWEEP_GRACE
+    return offer["state"] == "issued" and window <= now
+
+
+def offer_violations(tables: Tables, records: list[FlowRecord], now: int) -> list[str]:
+    tokens = Counter(t["offer_id"] for t in tables.tokens)
+    live = Counter(i["offer_id"] for i in tables.issuances if not i["superseded"])
+    issued = Counter(i["offer_id"] for i in tables.issuances)
+    issued_at = {i["offer_id"]: i["issued_at"] for i in tables.issuances if not i["superseded"]}
+    found = []
+    for offer in tables.offers:
+        name, state = f"offer {offer['id'][:8]} ({offer['state']})", offer["state"]
+        if tokens[offer["id"]] > 1:
+            found.append(f"{name}: redeemed {tokens[offer['id']]} times")
+        if live[offer["id"]] > 1:
+            found.append(f"{name}: {live[offer['id']]} live issuances")
+        if state == "offered" and (tokens[offer["id"]] or issued[offer["id"]]):
+            found.append(f"{name}: has an access token or an issuance")
+        if state in {"issued", "delivered"} and not live[offer["id"]]:
+            found.append(f"{name}: no live issuance")
+        if _holds_too_long(offer, issued_at, now):
+            found.append(f"{name}: still holds its claims")
+    by_id = {offer["id"]: offer for offer in tables.offers}
+    for record in records:
+        offer = by_id[record.offer_id]
+        name = f"offer {record.offer_id[:8]} ({offer['state']})"
+        if not record.held and offer["state"] == "delivered" and offer["sealed_claims"] is None:
+            found.append(f"{name}: lost: delivered and forgotten, the wallet got nothing")
+        if record.notified and offer["state"] != "delivered":
+            found.append(f"{name}: not delivered although the wallet accepted the batch")
+    return found
+
+
+def issuance_violations(tables: Tables) -> list[str]:
+    entries: dict[str, list[Row]] = {}
+    for entry in tables.entries:
+        entries.setdefault(entry["issuance_id"], []).append(entry)
+    found = []
+    for issuance in tables.issuances:
+        name, mine = f"issuance {issuance['id'][:8]}", entries.get(issuance["id"], [])
+        if len(mine) != issuance["count"]:
+            found.append(f"{name}: {len(mine)} status entries for {issuance['count']} credentials")
+        if any(entry["offer_id"] != issuance["offer_id"] for entry in mine):
+            found.append(f"{name}: a status entry names another offer")
+        if issuance["superseded"] and any(e["status"] != int(StatusType.INVALID) for e in mine):
+            found.append(f"{name}: superseded, yet an entry is not INVALID")
+    per_list = Counter(entry["list_id"] for entry in tables.entries)
+    for status_list in tables.lists:
+        if status_list["allocated"] != per_list[status_list["id"]]:
+            found.append(f"status list {status_list['id']}: allocated count differs from entries")
+        if status_list["allocated"] >= status_list["size"] * FILL_RATIO + MAX_BATCH:
+            found.append(f"status list {status_list['id']}: filled past its fill ratio")
+    return found
+
+
+async def _published_statuses(
+    tables: Tables, *, client: httpx.AsyncClient, issuer: str, now: int
+) -> list[str]:
+    """Each list as a verifier sees it (signature checked) against the table, entry by entry."""
+    resolver = await issuer_keys(client, issuer)
+    found = []
+    for status_list in tables.lists:
+        uri = f"{issuer}/status/{status_list['id']}"
+        response = await client.get(uri)
+        published = verify_status_list_token(
+            response.text,
+            key=resolver,
+            expected_uri=uri,
+            now=now,
+            leeway=60,
+            algorithms={JwsAlg.ES256},
+            max_age=3_600,
+        )
+        wrong = sum(
+            published.status_of(StatusReference(idx=entry["idx"], uri=uri)) != entry["status"]
+            for entry in tables.entries
+            if entry["list_id"] == status_list["id"]
+        )
+        if wrong:
+            found.append(f"status list {status_list['id']}: {wrong} entries published wrongly")
+    return found
+
+
+@dataclass
+class Figures:
+    """What a run did and found; :meth:`lines` prints it."""
+
+    kills: Counter[str] = field(default_factory=Counter)
+    drops: Counter[str] = field(default_factory=Counter)  # the wallet's connection dropped
+    interrupted: int = 0  # kills that left the wallet without an answer
+    answer_lost: Counter[str] = field(default_factory=Counter)  # ... after the step committed
+    flows: int = 0
+    completed: int = 0
+    retried_flows: int = 0
+    retries: Counter[str] = field(default_factory=Counter)
+    stranded: Counter[str] = field(default_factory=Counter)
+    answer_ms: dict[str, list[float]] = field(default_factory=dict)  # attempts not killed
+    violations: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def points(self) -> int:
+        return sum(self.kills.values()) + sum(self.drops.values())
+
+    def count(self, record: FlowRecord) -> FlowRecord:
+        """Adds a finished flow to the figures."""
+        self.flows += 1
+        self.completed += record.notified
+        self.retried_flows += record.retried
+        if record.stranded is not None:
+            self.stranded[record.stranded] += 1
+        return record
+
+    def lines(self) -> list[str]:
+        def named(counter: Counter[str]) -> str:
+            return ", ".join(f"{name} {count}" for name, count in sorted(counter.items())) or "-"
+
+        return [
+            f"kill points:          {self.points} (SIGKILL: {named(self.kills)}; "
+            f"wallet dropped: {named(self.drops)})",
+            f"  without an answer:  {self.interrupted}, of which after the step committed: "
+            f"{sum(self.answer_lost.values())} ({named(self.answer_lost)})",
+            f"  kill moment:        0-{WINDOW * 1000:.0f} ms after sending, or aimed just before "
+            "the answer; median answer: "
+            + ", ".join(
+                f"{step} {statistics.median(times):.1f} ms"
+                for step, times in sorted(self.answer_ms.items())
+            ),
+            f"flows attempted:      {self.flows}",
+            f"flows completed:      {self.completed}",
+            f"flows retried:        {self.retried_flows} ({named(self.retries)} step repeats)",
+            f"flows stranded:       {sum(self.stranded.values())} ({named(self.stranded)})",
+            f"invariant violations: {len(self.violations)}",
+            *(f"  {violation}" for violation in self.violations),
+            f"wall time:            {self.seconds:.1f} s",
+        ]
+
+
+@dataclass
+class CrashWallet:
+    """A wallet that keeps going through kills of the issuer it talks to."""
+
+    server: IssuerServer
+    api_key: str
+    rng: random.Random
+    client: httpx.AsyncClient
+    figures: Figures
+    engine: AsyncEngine
+    drop_share: float = 0.0
+    current: FlowRecord | None = None
+
+    def _delay(self, step: str, aimed: bool) -> float:
+        """Uniform in the window, or aimed at the last stretch before an answer usually comes
+        (one of the step's answer times so far), where the server commits and writes it."""
+        answers = self.figures.answer_ms.get(step, [])
+        if not aimed or len(answers) < 3:
+            return self.rng.uniform(0, WINDOW)
+        return self.rng.choice(answers) / 1000 * self.rng.uniform(0.6, 1.0)
+
+    async def _attempt(self, step: str, build: Build, kill: Kill | None) -> httpx.Response | None:
+        """One try of a step, interrupted by ``kill`` if given."""
+        request = await build()
+        if kill is None:
+            sent = time.perf_counter()
+            response = await self.client.send(request)
+            taken = (time.perf_counter() - sent) * 1000
+            self.figures.answer_ms.setdefault(step, []).append(taken)
+            return response
+        before = await self.progress()
+        delay = self._delay(step, kill.aimed)
+        if kill.drop:
+            answered = await self._dropped(step, request, delay)
+        else:
+            answered = await self._killed(step, request, delay)
+        if answered is None:
+            self.figures.interrupted += 1
+            self.figures.answer_lost[step] += await self.progress() != before
+        return answered
+
+    async def _killed(
+        self, step: str, request: httpx.Request, delay: float
+    ) -> httpx.Response | None:
+        """SIGKILL ``delay`` seconds after sending, whatever the issuer is doing; restart."""
+
+        async def kill_later() -> None:
+            await asyncio.sleep(delay)
+            self.server.kill()
+            self.figures.kills[step] += 1
+
+        killer = asyncio.create_task(kill_later())
+        try:
+            answered: httpx.Response | None = await self.client.send(request)
+        except httpx.TransportError:
+            answered = None
+        await killer
+        await self.server.start()
+        return answered
+
+    async def _dropped(
+        self, step: str, request: httpx.Request, delay: float
+    ) -> httpx.Response | None:
+        """The wallet's connection drops ``delay`` seconds after sending (app killed, network
+        lost); the issuer keeps running. The wallet tries again a moment later."""
+        try:
+            return await asyncio.wait_for(self.client.send(request), delay)
+        except TimeoutError:
+            self.figures.drops[step] += 1
+            await asyncio.sleep(SETTLE)
+            return None
+
+    async def progress(self) -> tuple[object, ...]:
+        """What the issuer committed for the current offer: a kill's effect shows here."""
+        assert self.current is not None
+        offer_id = self.current.offer_id
+        async with self.engine.connect() as connection:
+            state = await connection.scalar(select(offers.c.state).where(offers.c.id == offer_id))
+            rows = await connection.execute(
+                select(issuances.c.id, issuances.c.event).where(issuances.c.offer_id == offer_id)
+            )
+            pending = await connection.execute(
+                select(deferred.c.digest).where(deferred.c.offer_id == offer_id)
+            )
+            return (state, sorted(map(tuple, rows)), sorted(pending.scalars()))
+
+    async def step(self, step: str, build: Build, kills: list[Kill]) -> httpx.Response:
+        """The step until it has an answer: each element of ``kills`` kills one attempt."""
+        for attempt in range(MAX_ATTEMPTS):
+            kill = kills[attempt] if attempt < len(kills) else None
+            response = await self._attempt(step, build, kill)
+            if response is not None:
+                return response
+            self.figures.retries[step] += 1
+            if self.current is not None:
+                self.current.retried = True
+        raise RuntimeError(f"{step}: no answer after {MAX_ATTEMPTS} attempts")
+
+    def _kill(self) -> Kill:
+        return Kill(aimed=self.rng.random() < AIMED, drop=self.rng.random() < self.drop_share)
+
+    def _plan(self, steps: list[str]) -> dict[str, list[Kill]]:
+        """One step of the flow is interrupted, its repeat sometimes too."""
+        chosen = self.rng.choice(steps)
+        kills = [self._kill()]
+        while self.rng.random() < REPEAT_KILL and len(kills) < MAX_ATTEMPTS - 1:
+            kills.append(self._kill())
+        return {chosen: kills}
+
+    async def _offer(self, *, batch: int, deferred: bool) -> dict[str, Any]:
+        response = await self.client.post(
+            f"{self.server.url}/backoffice/offers",
+            json={
+                "configuration_id": CONFIGURATION,
+                "claims": CLAIMS,
+                "batch_size": batch,
+                "deferred": deferred,
+            },
+            headers={"Authorization": f"Bearer {self.api_key}"},
+        )
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    def _post(self, path: str, **kwargs: Any) -> Build:
+        async def build() -> httpx.Request:
+            return self.client.build_request("POST", f"{self.server.url}{path}", **kwargs)
+
+        return build
+
+    def _credential(self, access_token: str, keys: list[ec.EllipticCurvePrivateKey]) -> Build:
+        """A credential request with a fresh c_nonce per attempt (§7.2: single use)."""
+
+        async def build() -> httpx.Request:
+            nonce = (await self.client.post(f"{self.server.url}/nonce")).json()["c_nonce"]
+            now = int(time.time())
+            proofs = [proof_jwt(k, audience=self.server.url, nonce=nonce, iat=now) for k in keys]
+            return self.client.build_request(
+                "POST",
+                f"{self.server.url}/credential",
+                json={"credential_configuration_id": CONFIGURATION, "proofs": {"jwt": proofs}},
+                headers=_bearer(access_token),
+            )
+
+        return build
+
+    async def run_flow(self, *, deferred: bool) -> FlowRecord:
+        """Offer, token, credential (deferred: approval and deferred request), notification."""
+        batch = self.rng.randint(1, 3)
+        created = await self._offer(batch=batch, deferred=deferred)
+        record = FlowRecord(created["offer_id"], batch=batch, deferred=deferred)
+        self.current = record
+        steps = ["token", "credential", "notification"] + (["deferred"] if deferred else [])
+        plan = self._plan(steps)
+        grant = created["credential_offer"]["grants"][PRE_AUTHORIZED]
+        form = {
+            "grant_type": PRE_AUTHORIZED,
+            "pre-authorized_code": grant["pre-authorized_code"],
+            "tx_code": created["tx_code"],
+        }
+        answer = await self.step("token", self._post("/token", data=form), plan.get("token", []))
+        if answer.status_code != 200:
+            return record.strand("token", answer)
+        access_token = answer.json()["access_token"]
+        keys = [holder_key() for _ in range(batch)]
+        answer = await self.step(
+            "credential", self._credential(access_token, keys), plan.get("credential", [])
+        )
+        if deferred:
+            answer = await self._deferred(record, access_token, answer, plan.get("deferred", []))
+        if answer.status_code != 200:
+            return record.strand("deferred" if deferred else "credential", answer)
+        await self._keep(record, answer, keys)
+        notification = {"notification_id": answer.json()["notification_id"]}
+        body = {**notification, "event": "credential_accepted"}
+        build = self._post("/notification", json=body, headers=_bearer(access_token))
+        answer = await self.step("notification", build, plan.get("notification", []))
+        assert answer.status_code == 204, answer.text
+        record.notified = True
+        return record
+
+    async def _deferred(
+        self, record: FlowRecord, access_token: str, answer: httpx.Response, kills: list[Kill]
+    ) -> httpx.Response:
+        """§9: the back office approves, then the wallet fetches with its transaction id."""
+        assert answer.status_code == 202, answer.text
+        approval = await self.client.post(
+            f"{self.server.url}/backoffice/offers/{record.offer_id}/approve",
+            json={},
+            headers=_bearer(self.api_key),
+        )
+        assert approval.status_code == 204, approval.text
+        body = {"transaction_id": answer.json()["transaction_id"]}
+        build = self._post("/deferred_credential", json=body, headers=_bearer(access_token))
+        return await self.step("deferred", build, kills)
+
+    async def _keep(
+        self, record: FlowRecord, answer: httpx.Response, keys: list[ec.EllipticCurvePrivateKey]
+    ) -> None:
+        """Verify before keeping (the test wallet's checks), one holder key per credential."""
+        tokens = [item["credential"] for item in answer.json()["credentials"]]
+        wallet = Wallet(self.client, lambda: int(time.time()), allow_http=not self.server.tls)
+        verified = await wallet.verify(self.server.url, tokens)
+        assert len(verified) == len(keys)
+        for credential, key in zip(verified, keys, strict=True):
+            assert credential.claims["cnf"]["jwk"] == public_jwk(key)
+            assert credential.status is not None
+            record.held.append(credential.status)
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def run_crashes(
+    data_dir: Path,
+    database_url: str,
+    *,
+    kills: int,
+    seed: int,
+    deferred_share: float = 0.25,
+    drop_share: float = 0.0,
+    tls: bool = False,
+) -> Figures:
+    """Flows until ``kills`` kill points were hit; then the invariants are checked.
+
+    ``drop_share`` of the kill points drop the wallet's connection instead of killing the
+    issuer (module docstring); ``tls`` serves https instead of http.
+    """
+    figures = Figures()
+    started = time.monotonic()
+    rng = random.Random(seed)
+    engine = create_engine(database_url)  # the harness's own view of the issuer's database
+    try:
+        async with (
+            running_issuer(data_dir, database_url, tls=tls, overrides=OVERRIDES) as (server, key),
+            httpx.AsyncClient(
+                verify=server.client_tls(),
+                limits=httpx.Limits(max_keepalive_connections=0),  # no connection outlives a kill
+                timeout=30,
+            ) as client,
+        ):
+            wallet = CrashWallet(server, key, rng, client, figures, engine, drop_share)
+            records = []
+            while figures.points < kills:
+                record = await wallet.run_flow(deferred=rng.random() < deferred_share)
+                records.append(figures.count(record))
+            figures.violations = await check_invariants(
+                engine, records, client=client, issuer=server.url, now=int(time.time())
+            )
+    finally:
+        await engine.dispose()
+    figures.seconds = time.monotonic() - started
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--kills", type=int, default=200, help="kill points to reach")
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary directory")
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument(
+        "--drop-share",
+        type=float,
+        default=0.0,
+        help="share of kill points that drop the wallet's connection instead (0-1)",
+    )
+    parser.add_argument("--tls", action="store_true", help="serve https instead of http")
+    arguments = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="issuer-crash-") as directory:
+        data_dir = Path(directory)
+        url = arguments.database_url or f"sqlite+aiosqlite:///{data_dir}/issuer.db"
+        figures = asyncio.run(
+            run_crashes(
+                data_dir,
+                url,
+                kills=arguments.kills,
+                seed=arguments.seed,
+                drop_share=arguments.drop_share,
+                tls=arguments.tls,
+            )
+        )
+    print("\n".join(figures.lines()))
+    return 1 if figures.violations else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
