@@ -26,14 +26,13 @@ from sqlalchemy import func, select, update
 
 from issuer.tables import issuances, offers, status_lists
 from runtime.database import create_engine
-from scripts.issuer_crash import (
-    Figures,
+from scripts.issuer_crash import Figures, run_crashes
+from scripts.issuer_crash_invariants import (
     FlowRecord,
     Tables,
     held_credential_violations,
     issuance_violations,
     offer_violations,
-    run_crashes,
 )
 from specs.status_list import StatusReference, StatusType
 from tests.issuer.conftest import INCOME_CLAIMS
