@@ -339,3 +339,12 @@ async def test_more_proofs_than_the_offer_allows_issue_only_the_offered_batch(
     response = await session.request(body_with(await session.proofs(4)))
     assert response.status_code == 200
     assert len(response.json()["credentials"]) == 2
+
+
+async def test_an_access_token_in_the_query_string_is_not_accepted(session: Session) -> None:
+    """RFC 6750 §2.3 is not offered: a token in a URL ends up in logs (THREATS I-08)."""
+    response = await session.issuer.client.post(
+        f"/credential?access_token={session.access_token}",
+        json=body_with(await session.proofs()),
+    )
+    assert_error(response, 401, "invalid_token", session.access_token)
