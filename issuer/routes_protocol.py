@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from issuer.context import IssuerContext
 from issuer.issuance import (
     Deferred,
+    Issued,
     authenticate,
     fetch_deferred,
     request_credentials,
@@ -99,19 +100,8 @@ async def nonce(context: Context) -> JSONResponse:
     return JSONResponse({"c_nonce": value}, headers=NO_STORE)
 
 
-@router.post("/credential", summary="Credential endpoint (OID4VCI 1.0 §8)")
-async def credential(
-    request: Request,
-    context: Context,
-    authorization: Authorization = None,
-) -> JSONResponse:
-    offer_id = await authenticate(context, authorization)
-    body = await _json_body(request, InvalidCredentialRequest)
-    try:
-        parsed = parse_credential_request(body, max_proofs=context.settings.max_batch_size)
-    except Rejected as rejected:
-        raise CREDENTIAL_REQUEST_ERRORS(rejected) from None
-    outcome = await request_credentials(context, offer_id, parsed)
+def _answer(outcome: Issued | Deferred) -> JSONResponse:
+    """Credentials (§8.3), or "not yet": 202 with the transaction and interval (§8.3, §9.2)."""
     if isinstance(outcome, Deferred):
         return JSONResponse(
             build_deferred_response(
@@ -126,6 +116,21 @@ async def credential(
     )
 
 
+@router.post("/credential", summary="Credential endpoint (OID4VCI 1.0 §8)")
+async def credential(
+    request: Request,
+    context: Context,
+    authorization: Authorization = None,
+) -> JSONResponse:
+    offer_id = await authenticate(context, authorization)
+    body = await _json_body(request, InvalidCredentialRequest)
+    try:
+        parsed = parse_credential_request(body, max_proofs=context.settings.max_batch_size)
+    except Rejected as rejected:
+        raise CREDENTIAL_REQUEST_ERRORS(rejected) from None
+    return _answer(await request_credentials(context, offer_id, parsed))
+
+
 @router.post("/deferred_credential", summary="Deferred credential endpoint (OID4VCI 1.0 §9)")
 async def deferred_credential(
     request: Request,
@@ -138,19 +143,7 @@ async def deferred_credential(
         transaction_id = parse_deferred_request(body)
     except Rejected as rejected:
         raise DEFERRED_ERRORS(rejected) from None
-    outcome = await fetch_deferred(context, offer_id, transaction_id)
-    if isinstance(outcome, Deferred):  # §9.2: not ready yet, ask again after interval
-        return JSONResponse(
-            build_deferred_response(
-                transaction_id=outcome.transaction_id, interval=outcome.interval
-            ),
-            status_code=202,
-            headers=NO_STORE,
-        )
-    return JSONResponse(
-        build_credential_response(outcome.credentials, notification_id=outcome.notification_id),
-        headers=NO_STORE,
-    )
+    return _answer(await fetch_deferred(context, offer_id, transaction_id))
 
 
 @router.post(
