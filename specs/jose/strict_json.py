@@ -156,6 +156,13 @@ def _c_encoder() -> Any:
 _C = _c_encoder()
 
 
+def encode_json_string(text: str) -> str:
+    """A JSON string literal exactly as ``dumps_compact(text)`` writes it."""
+    if _C is None:  # pragma: no cover
+        return _COMPACT.encode(text)
+    return str(_C[1](text))
+
+
 def dumps_compact(value: Any) -> str:
     """Serialize for signing or hashing: no whitespace, UTF-8 kept, NaN refused.
 

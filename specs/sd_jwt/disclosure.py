@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from specs.errors import JoseReason, Rejected, SdJwtReason
 from specs.jose import b64url_decode, b64url_encode, dumps_compact, loads_strict
+from specs.jose.strict_json import encode_json_string
 
 HashFunction = Callable[[bytes], Any]
 #: IANA "Named Information Hash Algorithm" names we accept for ``_sd_alg`` (§4.1.1).
@@ -76,10 +77,34 @@ def parse_disclosure(encoded: str, *, hash_alg: str) -> Disclosure:
     return Disclosure(encoded, salt, name, value, digest_of(encoded, hash_alg))
 
 
+def _array_text(salt: str, name: str | None, value: Any) -> str:
+    """``dumps_compact([salt, name, value])``, written out for the common leaf values.
+
+    Most Disclosures carry a string, integer, boolean or null; building their JSON text
+    directly saves an encoder per Disclosure. Anything else (objects, arrays, floats) goes
+    through ``dumps_compact``; the output is byte-for-byte the same either way.
+    """
+    kind = type(value)
+    if kind is str:
+        text = encode_json_string(value)
+    elif kind is bool:
+        text = "true" if value else "false"
+    elif kind is int:
+        text = int.__repr__(value)
+    elif value is None:
+        text = "null"
+    else:
+        array = [salt, value] if name is None else [salt, name, value]
+        return dumps_compact(array)
+    head = encode_json_string(salt)
+    if name is None:
+        return f"[{head},{text}]"
+    return f"[{head},{encode_json_string(name)},{text}]"
+
+
 def build_disclosure(salt: str, name: str | None, value: Any, *, hash_alg: str) -> Disclosure:
     """Encode a Disclosure as compact UTF-8 JSON (§4.2.1 allows any valid JSON encoding)."""
-    array = [salt, value] if name is None else [salt, name, value]
-    encoded = b64url_encode(dumps_compact(array).encode("utf-8"))
+    encoded = b64url_encode(_array_text(salt, name, value).encode("utf-8"))
     return Disclosure(encoded, salt, name, value, digest_of(encoded, hash_alg))
 
 
