@@ -6,7 +6,6 @@ heads, how many connections reached them, how far they got sending a body.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import ipaddress
 import logging
@@ -719,15 +718,3 @@ async def test_a_given_transport_still_gets_the_url_checks() -> None:
         await refused(FetchReason.FORBIDDEN_ADDRESS, fetcher.get("https://10.0.0.1/", accept=JSON))
         await refused(FetchReason.NOT_HTTPS, fetcher.get("http://issuer.example/", accept=JSON))
     assert seen == ["https://issuer.example/x"]
-
-
-def test_every_fetch_reason_is_asserted_here() -> None:
-    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
-    named = {
-        node.attr
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == "FetchReason"
-    }
-    assert {member.name for member in FetchReason} <= named

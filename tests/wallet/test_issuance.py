@@ -8,7 +8,6 @@ checked against real protocol traffic: what the wallet refused, and what it did 
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
@@ -731,18 +730,6 @@ async def test_an_http_issuer_is_refused_without_a_local_origin(agency: Agency) 
         Oid4vciReason.MALFORMED_OFFER,
     )
     assert transport.seen == []
-
-
-async def test_every_issuance_reason_is_asserted_in_this_file() -> None:
-    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
-    named = {
-        node.attr
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == "IssuanceReason"
-    }
-    assert {member.name for member in IssuanceReason} <= named
 
 
 # -- broken answers and networks --------------------------------------------------------------
