@@ -100,7 +100,7 @@ class InProcess:
     def sign(self, holder_keys: list[PublicJwk]) -> list[str]:
         context = self.context
         return sign_batch(
-            credential_payload(self.configuration, self.claims, regulations=context.regulations),
+            credential_payload(self.configuration, self.claims),
             vct=self.configuration.vct,
             issuer_id=context.issuer_id,
             signer=context.keys.active,

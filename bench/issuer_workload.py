@@ -98,7 +98,7 @@ async def redeemed_offer(context: IssuerContext, configuration: str) -> str:
 def fresh_nonce(context: IssuerContext) -> str:
     """What the nonce endpoint hands out (stateless: nothing is written)."""
     return new_nonce(
-        key=context.tx_code_key, now=context.clock(), ttl=context.settings.nonce_ttl_seconds
+        key=context.nonce_key, now=context.clock(), ttl=context.settings.nonce_ttl_seconds
     )
 
 

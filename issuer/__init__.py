@@ -5,6 +5,7 @@
     settings.py           AANSPRAAK_ISSUER_* settings (docs/issuer.example.env)
     app.py                build_app(settings): routers, lifespan (migrations, sweeper, webhooks)
     context.py            what every handler needs: engine, keys, configurations, sealer, clock
+    dependencies.py       the context as a FastAPI dependency of every router
     keys.py               ES256 signing keys from files behind the JwsSigner protocol; rotation
     configurations.py     credential configurations from the bundled Type Metadata
     tables.py, storage.py the schema (Alembic: migrations/) and single-use idioms

@@ -16,7 +16,7 @@ from typing import Any
 from runtime.credential_types import CredentialType, credential_types
 from specs.oid4vci import CredentialConfiguration
 from specs.rules import CompiledRegulation
-from specs.rules.predicates import predicates_for
+from specs.rules.predicates import DerivedPredicate, predicates_for
 from specs.sd_jwt_vc import PLAIN_BY_DEFAULT
 from specs.sd_jwt_vc.type_metadata import SdRule
 
@@ -35,8 +35,13 @@ class Configuration:
     plain_claims: frozenset[str]
     """Top-level claims whose Type Metadata says ``sd: never``."""
     known_claims: frozenset[str]
-    derived_claims: frozenset[str] = frozenset()
-    """Predicate claims the issuer computes from the regulations; never sent by the back office."""
+    predicates: tuple[DerivedPredicate, ...] = ()
+    """Predicate claims the issuer computes from the regulations, found once at start."""
+
+    @property
+    def derived_claims(self) -> frozenset[str]:
+        """Their names: the back office never sends these."""
+        return frozenset(str(predicate.claim[0]) for predicate in self.predicates)
 
     @property
     def id(self) -> str:
@@ -71,10 +76,8 @@ def _configuration(
             known.add(top)
             if len(claim.path) == 1 and claim.sd_rule is SdRule.NEVER:
                 plain.add(top)
-    derived = {
-        str(predicate.claim[0]) for predicate in predicates_for(credential_type.vct, regulations)
-    }
-    return Configuration(credential_type, frozenset(plain), frozenset(known), frozenset(derived))
+    predicates = tuple(predicates_for(credential_type.vct, regulations))
+    return Configuration(credential_type, frozenset(plain), frozenset(known), predicates)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from runtime.database import create_engine, is_sqlite
 from runtime.regulations import catalogue
 from runtime.sealing import Sealer, load_or_create_key
 from runtime.settings import Profile
-from specs.rules import CompiledRegulation
 
 Clock = Callable[[], int]
 
@@ -44,7 +43,7 @@ class IssuerContext:
     configurations: Configurations
     sealer: Sealer
     tx_code_key: bytes
-    regulations: tuple[CompiledRegulation, ...]
+    nonce_key: bytes
     subjects: SubjectSource | None
     clock: Clock = system_clock
     random_bytes: Callable[[int], bytes] = field(default_factory=BufferedUrandom)
@@ -112,17 +111,21 @@ def load_storage_key(settings: IssuerSettings) -> bytes:
         raise KeyFileError(f"{path}: not a usable storage key") from error
 
 
+def _derived_key(storage_key: bytes, purpose: bytes) -> bytes:
+    """One key per purpose from the storage key, so no key serves two MACs."""
+    return hashlib.sha256(b"aanspraak " + purpose + b"\x00" + storage_key).digest()
+
+
 def build_context(settings: IssuerSettings, *, clock: Clock = system_clock) -> IssuerContext:
     storage_key = load_storage_key(settings)
-    regulations = catalogue()
     return IssuerContext(
         settings=settings,
         engine=create_engine(settings.database_url),
         keys=load_keys(settings),
-        configurations=Configurations.offered(settings.configurations, regulations=regulations),
+        configurations=Configurations.offered(settings.configurations, regulations=catalogue()),
         sealer=Sealer(storage_key),
-        tx_code_key=hashlib.sha256(b"aanspraak tx_code\x00" + storage_key).digest(),
-        regulations=regulations,
+        tx_code_key=_derived_key(storage_key, b"tx_code"),
+        nonce_key=_derived_key(storage_key, b"c_nonce"),
         subjects=subject_source_for(settings),
         clock=clock,
     )

@@ -19,8 +19,7 @@ from typing import Any
 from issuer.configurations import Configuration
 from issuer.status_lists import Allocation
 from specs.jose import JwsSigner, PublicJwk
-from specs.rules import CompiledRegulation
-from specs.rules.predicates import derive_predicate_claims
+from specs.rules.predicates import evaluate_predicates
 from specs.sd_jwt import mark_all_disclosable
 from specs.sd_jwt_vc import PLAIN_BY_DEFAULT, issue_sd_jwt_vc
 
@@ -36,14 +35,12 @@ class Validity:
         return cls(start, start + days * 86_400)
 
 
-def credential_payload(
-    configuration: Configuration,
-    claims: Mapping[str, Any],
-    *,
-    regulations: Sequence[CompiledRegulation],
-) -> dict[str, Any]:
-    """The claims with the derived predicate claims added, disclosure marks applied."""
-    derived = derive_predicate_claims(configuration.vct, claims, regulations)
+def credential_payload(configuration: Configuration, claims: Mapping[str, Any]) -> dict[str, Any]:
+    """The claims with the derived predicate claims added, disclosure marks applied.
+
+    The configuration's predicates were found in the regulations once, at start.
+    """
+    derived = evaluate_predicates(configuration.predicates, claims)
     body = dict(claims)
     for path, answer in derived.items():
         body[str(path[0])] = answer

@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from issuer.codes import digest, new_bearer, new_id
@@ -47,6 +48,7 @@ from specs.jose import JwsAlg, PublicJwk, parse_public_jwk
 from specs.oid4vci import CredentialRequest, VerifiedProof, check_proof_batch, verify_jwt_proof
 
 _LIVE = ("redeemed", "issued")
+OfferRow = Row[Any]  # a row of ``offers``
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,7 @@ def verify_proofs(context: IssuerContext, jwt_proofs: Sequence[str]) -> list[Ver
     return proofs
 
 
-async def _live_offer(connection: AsyncConnection, offer_id: str, now: int) -> object:
+async def _live_offer(connection: AsyncConnection, offer_id: str, now: int) -> OfferRow:
     query = select(offers).where(offers.c.id == offer_id)
     if for_update(connection):
         query = query.with_for_update()
@@ -132,14 +134,14 @@ async def request_credentials(
     async with context.write() as connection:
         nonce = proofs[0].nonce
         if nonce is None or not await spend_nonce(
-            connection, nonce, key=context.tx_code_key, now=now
+            connection, nonce, key=context.nonce_key, now=now
         ):
             raise InvalidNonce("the c_nonce is unknown, expired or already used")
         offer = await _live_offer(connection, offer_id, now)
-        if offer.configuration_id != request.configuration_id:  # type: ignore[attr-defined]
+        if offer.configuration_id != request.configuration_id:
             raise CredentialRequestDenied("the access token does not cover this configuration")
-        keys = [proof.holder_key for proof in proofs][: offer.batch_size]  # type: ignore[attr-defined]
-        if offer.deferred and not offer.approved:  # type: ignore[attr-defined]
+        keys = [proof.holder_key for proof in proofs][: offer.batch_size]
+        if offer.deferred and not offer.approved:
             return await _defer(connection, context, offer_id, keys)
         return await _issue(connection, context, offer, keys)
 
@@ -161,10 +163,10 @@ async def _defer(
 
 
 async def _issue(
-    connection: AsyncConnection, context: IssuerContext, offer: object, keys: list[PublicJwk]
+    connection: AsyncConnection, context: IssuerContext, offer: OfferRow, keys: list[PublicJwk]
 ) -> Issued:
-    offer_id: str = offer.id  # type: ignore[attr-defined]
-    sealed = offer.sealed_claims  # type: ignore[attr-defined]
+    offer_id: str = offer.id
+    sealed = offer.sealed_claims
     if sealed is None:
         raise CredentialRequestDenied("this offer has been issued, expired or withdrawn")
     earlier = (
@@ -179,7 +181,7 @@ async def _issue(
         await connection.execute(
             update(issuances).where(issuances.c.id == issuance_id).values(superseded=True)
         )
-    configuration = context.configurations.get(offer.configuration_id)  # type: ignore[attr-defined]
+    configuration = context.configurations.get(offer.configuration_id)
     issuance_id, notification_id = new_id(), new_bearer()
     now = context.clock()
     await connection.execute(
@@ -197,11 +199,7 @@ async def _issue(
     )
     settings = context.settings
     credentials = sign_batch(
-        credential_payload(
-            configuration,
-            open_claims(context, offer_id, sealed),
-            regulations=context.regulations,
-        ),
+        credential_payload(configuration, open_claims(context, offer_id, sealed)),
         vct=configuration.vct,
         issuer_id=context.issuer_id,
         signer=context.keys.active,
@@ -244,7 +242,7 @@ async def fetch_deferred(
             offer = await _live_offer(connection, offer_id, now)
         except CredentialRequestDenied:
             raise InvalidTransactionId("unknown transaction_id") from None
-        if not offer.approved:  # type: ignore[attr-defined]
+        if not offer.approved:
             return Deferred(transaction_id, context.settings.deferred_interval_seconds)
         keys = [parse_public_jwk(jwk) for jwk in json.loads(row.holder_keys)]
         return await _issue(connection, context, offer, keys)

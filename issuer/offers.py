@@ -19,6 +19,7 @@ import segno
 from issuer.codes import digest, new_bearer, new_id, new_tx_code, tx_code_digest
 from issuer.configurations import MAX_CLAIMS_BYTES, UnknownConfiguration, check_claims
 from issuer.context import IssuerContext
+from issuer.subjects import SubjectNotFound
 from issuer.tables import offers
 from runtime.wire import Forbidden, InvalidRequest
 from specs.jose import dumps_compact
@@ -98,8 +99,6 @@ async def _claims_of(context: IssuerContext, request: OfferRequest) -> dict[str,
     if request.subject is not None:
         if context.subjects is None:
             raise InvalidRequest("no subject source is configured")
-        from issuer.subjects import SubjectNotFound  # noqa: PLC0415 - keeps the import local
-
         try:
             found = await context.subjects.claims_for(
                 request.subject, configuration_id=request.configuration_id

@@ -15,9 +15,9 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuer.api_keys import ApiKey, authenticate_api_key, rotate_api_key
+from issuer.dependencies import Context
 from issuer.offer_admin import CredentialStatus, approve_offer, change_status, describe_offer
 from issuer.offers import OfferRequest, create_offer
-from issuer.routes_protocol import Context
 
 router = APIRouter(prefix="/backoffice", tags=["Back office"])
 _bearer = HTTPBearer(auto_error=False, description="Back-office API key (aak_...)")

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from issuer.configurations import UnknownConfiguration
-from issuer.routes_protocol import Context
+from issuer.dependencies import Context
 from issuer.status_lists import MEDIA_TYPE, StatusListTokens
 from issuer.tables import offers
 from runtime.wire import NotFound

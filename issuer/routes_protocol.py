@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
-from issuer.context import IssuerContext
+from issuer.dependencies import Context
 from issuer.issuance import (
     Deferred,
     Issued,
@@ -54,14 +54,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 Authorization = Annotated[str | None, Header()]
 
 
-def issuer_context(request: Request) -> IssuerContext:
-    context: IssuerContext = request.app.state.context
-    return context
-
-
-Context = Annotated[IssuerContext, Depends(issuer_context)]
-
-
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
@@ -95,7 +87,7 @@ async def token(request: Request, context: Context) -> JSONResponse:
 @router.post("/nonce", summary="Nonce endpoint (OID4VCI 1.0 §7)")
 async def nonce(context: Context) -> JSONResponse:
     value = new_nonce(
-        key=context.tx_code_key, now=context.clock(), ttl=context.settings.nonce_ttl_seconds
+        key=context.nonce_key, now=context.clock(), ttl=context.settings.nonce_ttl_seconds
     )
     return JSONResponse({"c_nonce": value}, headers=NO_STORE)
 

@@ -77,8 +77,15 @@ def derive_predicate_claims(
     input refers to (income of year T-2 for the year-T rules): otherwise the boolean would
     answer a question about the wrong year.
     """
+    return evaluate_predicates(predicates_for(vct, regulations), claims)
+
+
+def evaluate_predicates(
+    predicates: Iterable[DerivedPredicate], claims: Mapping[str, Any]
+) -> dict[tuple[ClaimPathElement, ...], bool]:
+    """The answers of ``predicates`` (found once with ``predicates_for``) for ``claims``."""
     answers: dict[tuple[ClaimPathElement, ...], bool] = {}
-    for predicate in predicates_for(vct, regulations):
+    for predicate in predicates:
         values = select_values(claims, claim_path(list(predicate.value_claim)))
         if len(values) != 1 or type(values[0]) is not int:
             continue

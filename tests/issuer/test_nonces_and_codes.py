@@ -40,13 +40,13 @@ async def test_handing_out_nonces_writes_nothing_and_spending_writes_once(
         assert (await issuer.client.post("/nonce")).status_code == 200
     async with issuer.context.read() as connection:
         assert (await connection.execute(select(func.count()).select_from(nonces))).scalar() == 0
-    nonce = new_nonce(key=issuer.context.tx_code_key, now=issuer.clock(), ttl=60)
+    nonce = new_nonce(key=issuer.context.nonce_key, now=issuer.clock(), ttl=60)
     async with issuer.context.write() as connection:
         assert await spend_nonce(
-            connection, nonce, key=issuer.context.tx_code_key, now=issuer.clock()
+            connection, nonce, key=issuer.context.nonce_key, now=issuer.clock()
         )
         again = await spend_nonce(
-            connection, nonce, key=issuer.context.tx_code_key, now=issuer.clock()
+            connection, nonce, key=issuer.context.nonce_key, now=issuer.clock()
         )
         assert again is False
 
