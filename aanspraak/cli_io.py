@@ -37,17 +37,23 @@ def read_stdin(max_chars: int) -> str:
 
 
 def read_json_file(path: Path, what: str) -> Any:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            text = handle.read(MAX_FILE_CHARS + 1)
-    except (OSError, UnicodeDecodeError):
-        fail_usage(f"cannot read the {what} file")
+    """Strict JSON from ``path``, or from stdin when ``path`` is ``-``; bounded, and errors
+    never show the data."""
+    if str(path) == "-":
+        text, where, be = read_stdin(MAX_FILE_CHARS), f"the {what} on stdin", "are"
+    else:
+        try:
+            with path.open(encoding="utf-8") as handle:
+                text = handle.read(MAX_FILE_CHARS + 1)
+        except (OSError, UnicodeDecodeError):
+            fail_usage(f"cannot read the {what} file")
+        where, be = f"the {what} file", "is"
     if len(text) > MAX_FILE_CHARS:
-        fail_usage(f"the {what} file is larger than {MAX_FILE_CHARS} characters")
+        fail_usage(f"{where} {be} larger than {MAX_FILE_CHARS} characters")
     try:
         return loads_strict(text)
     except Rejected as exc:
-        fail_usage(f"the {what} file is not valid JSON ({exc.reason.value})")
+        fail_usage(f"{where} {be} not valid JSON ({exc.reason.value})")
 
 
 def read_private_key(path: Path, what: str) -> PrivateJwk:

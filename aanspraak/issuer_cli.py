@@ -19,7 +19,7 @@ import segno
 import typer
 import uvicorn
 
-from aanspraak.cli_io import MAX_FILE_CHARS, fail_usage, read_json_file, read_stdin
+from aanspraak.cli_io import read_json_file
 from aanspraak.issuer_api_key_cli import api_key_app
 from aanspraak.issuer_cli_io import (
     ENV_PREFIX,
@@ -33,8 +33,6 @@ from aanspraak.issuer_cli_io import (
 from issuer.context import IssuerContext, load_keys
 from issuer.offer_admin import CredentialStatus, approve_offer, change_status, describe_offer
 from issuer.offers import OfferRequest, create_offer
-from specs.errors import Rejected
-from specs.jose import loads_strict
 
 app = typer.Typer(
     help="The agency issuer: run the service, make offers, revoke, manage API keys and keys.",
@@ -49,18 +47,8 @@ ClaimsOption = Annotated[
 
 
 def _read_claims(source: Path | None) -> Any:
-    """Claims from a file or stdin, bounded and strictly parsed; errors never show the data."""
-    if source is None:
-        return None
-    if str(source) != "-":
-        return read_json_file(source, "claims")
-    text = read_stdin(MAX_FILE_CHARS)
-    if len(text) > MAX_FILE_CHARS:
-        fail_usage(f"the claims on stdin are larger than {MAX_FILE_CHARS} characters")
-    try:
-        return loads_strict(text)
-    except Rejected as exc:
-        fail_usage(f"the claims on stdin are not valid JSON ({exc.reason.value})")
+    """Claims from a file or, for ``-``, stdin (``cli_io.read_json_file``)."""
+    return None if source is None else read_json_file(source, "claims")
 
 
 @app.command("serve")
