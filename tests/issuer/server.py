@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from cryptography import x509
@@ -40,6 +41,7 @@ from issuer.context import build_context
 from issuer.settings import IssuerSettings
 from specs.sd_jwt_vc import parse_jwt_vc_issuer_metadata
 from specs.sd_jwt_vc.issuer_metadata import JwtVcIssuerMetadataResolver
+from tests.issuer.conftest import INCOME_CLAIMS
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "AANSPRAAK_ISSUER_"
@@ -208,6 +210,19 @@ class IssuerServer:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    async def create_offer(
+        self, client: httpx.AsyncClient, key: str, **body: Any
+    ) -> dict[str, Any]:
+        """An income offer through the back-office API (``body`` overrides the defaults)."""
+        response = await client.post(
+            f"{self.url}/backoffice/offers",
+            json={"configuration_id": "household_income", "claims": INCOME_CLAIMS, **body},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
 
     async def create_backoffice_key(self) -> str:
         """A back-office API key for every configuration, made through the library call.

@@ -35,7 +35,6 @@ from scripts.issuer_crash_invariants import (
     offer_violations,
 )
 from specs.status_list import StatusReference, StatusType
-from tests.issuer.conftest import INCOME_CLAIMS
 from tests.issuer.server import IssuerServer, running_issuer
 from tests.issuer.wallet import PRE_AUTHORIZED, holder_key, proof_jwt
 
@@ -137,7 +136,7 @@ async def test_a_response_lost_in_transit_is_served_again(
         running_issuer(tmp_path / "issuer", database_url) as (server, key),
         httpx.AsyncClient(timeout=30) as client,
     ):
-        created = await _create_offer(client, server, key)
+        created = await server.create_offer(client, key)
         token = await client.post(f"{server.url}/token", data=_token_form(created))
         access_token = token.json()["access_token"]
         issued = await _dropped_while_the_issuer_waits(
@@ -162,7 +161,7 @@ async def test_a_deferred_response_lost_in_transit_is_served_again(
         running_issuer(tmp_path / "issuer", database_url) as (server, key),
         httpx.AsyncClient(timeout=30) as client,
     ):
-        created = await _create_offer(client, server, key, deferred=True)
+        created = await server.create_offer(client, key, deferred=True)
         token = await client.post(f"{server.url}/token", data=_token_form(created))
         access_token = token.json()["access_token"]
         pending = await _credential_request(client, server, access_token)
@@ -207,7 +206,7 @@ async def test_a_status_list_another_worker_opens_meanwhile_is_shared(
         running_issuer(tmp_path / "issuer", database_url) as (server, key),
         httpx.AsyncClient(timeout=30) as client,
     ):
-        created = await _create_offer(client, server, key)
+        created = await server.create_offer(client, key)
         token = await client.post(f"{server.url}/token", data=_token_form(created))
         access_token = token.json()["access_token"]
         engine = create_engine(database_url)
@@ -223,19 +222,6 @@ async def test_a_status_list_another_worker_opens_meanwhile_is_shared(
         finally:
             await engine.dispose()
         assert response.status_code == 200, response.text
-
-
-async def _create_offer(
-    client: httpx.AsyncClient, server: IssuerServer, key: str, **body: Any
-) -> dict[str, Any]:
-    response = await client.post(
-        f"{server.url}/backoffice/offers",
-        json={"configuration_id": "household_income", "claims": INCOME_CLAIMS, **body},
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 def _token_form(created: dict[str, Any]) -> dict[str, str]:

@@ -31,13 +31,7 @@ def _now() -> int:
 async def _create_offer(
     client: httpx.AsyncClient, server: IssuerServer, key: str, **body: Any
 ) -> dict[str, Any]:
-    response = await client.post(
-        f"{server.url}/backoffice/offers",
-        json={"configuration_id": "household_income", "claims": INCOME_CLAIMS, **body},
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
+    created = await server.create_offer(client, key, **body)
     assert created["credential_offer"]["credential_issuer"] == server.url
     assert offer_from_link(created["link"]) == created["credential_offer"]
     assert created["qr"]["png_base64"]
