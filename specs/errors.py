@@ -213,6 +213,68 @@ class Oid4vciReason(StrEnum):
     MALFORMED_CREDENTIAL_RESPONSE = "malformed-credential-response"
 
 
+class Oid4vpReason(StrEnum):
+    """OpenID4VP 1.0 rules: §5 request, §5.9 client identifier prefixes, §5.10 request_uri,
+    §8 response (§8.1 vp_token, §8.2 direct_post, §8.3 direct_post.jwt, §8.4 transaction data),
+    Appendix B.3 (SD-JWT VC key binding and transaction_data_hashes)."""
+
+    MALFORMED_REQUEST_OBJECT = "malformed-request-object"
+    UNSIGNED_REQUEST = "unsigned-request-not-allowed"
+    UNKNOWN_CLIENT_ID_PREFIX = "unknown-client-id-prefix"
+    CLIENT_ID_MISMATCH = "client-id-mismatch"
+    X509_SAN_MISMATCH = "x509-san-dns-mismatch"
+    X509_HASH_MISMATCH = "x509-hash-mismatch"
+    CERTIFICATE_INVALID = "request-certificate-invalid"
+    DID_KEY_MISMATCH = "decentralized-identifier-key-mismatch"
+    RESPONSE_URI_NOT_BOUND = "response-uri-not-bound-to-client"
+    UNSUPPORTED_RESPONSE_TYPE = "unsupported-response-type"
+    UNSUPPORTED_RESPONSE_MODE = "unsupported-response-mode"
+    REQUEST_EXPIRED = "request-object-expired"
+    WALLET_NONCE_MISMATCH = "wallet-nonce-mismatch"
+    MALFORMED_LINK = "malformed-authorization-request-link"
+    MALFORMED_RESPONSE = "malformed-authorization-response"
+    RESPONSE_TOO_LARGE = "authorization-response-too-large"
+    DUPLICATE_PARAMETER = "duplicate-response-parameter"
+    VP_TOKEN_MISSING = "vp-token-missing"
+    MALFORMED_VP_TOKEN = "malformed-vp-token"
+    TOO_MANY_PRESENTATIONS = "too-many-presentations"
+    UNKNOWN_STATE = "unknown-state"
+    TRANSACTION_EXPIRED = "transaction-expired"
+    ALREADY_ANSWERED = "transaction-already-answered"
+    ENCRYPTED_RESPONSE_REQUIRED = "encrypted-response-required"
+    MALFORMED_JWE = "malformed-jwe"
+    JWE_TOO_LARGE = "jwe-too-large"
+    JWE_ALG = "jwe-alg-not-allowed"
+    JWE_ENC = "jwe-enc-not-allowed"
+    JWE_ZIP = "jwe-compression-not-allowed"
+    JWE_KEY_MISMATCH = "jwe-key-mismatch"
+    JWE_EPK_INVALID = "jwe-epk-invalid"
+    JWE_DECRYPTION_FAILED = "jwe-decryption-failed"
+    MALFORMED_TRANSACTION_DATA = "malformed-transaction-data"
+    TRANSACTION_DATA_HASHES_MISSING = "transaction-data-hashes-missing"
+    TRANSACTION_DATA_HASH_MISMATCH = "transaction-data-hash-mismatch"
+    TRANSACTION_DATA_HASH_ALG = "transaction-data-hash-alg-not-allowed"
+    HOLDERS_DIFFER = "credentials-bound-to-different-holders"
+
+
+class DcqlReason(StrEnum):
+    """Digital Credentials Query Language, OpenID4VP 1.0 §6 and §7 (claims path pointers);
+    the verifier re-checks every answer against its own query (§6.4, never the wallet's word)."""
+
+    MALFORMED_QUERY = "malformed-dcql-query"
+    QUERY_TOO_LARGE = "dcql-query-too-large"
+    DUPLICATE_ID = "duplicate-dcql-id"
+    UNKNOWN_CREDENTIAL_ID = "unknown-credential-query-id"
+    MULTIPLE_NOT_ALLOWED = "multiple-presentations-not-allowed"
+    FORMAT_MISMATCH = "credential-format-mismatch"
+    VCT_NOT_REQUESTED = "vct-not-requested"
+    CLAIM_MISSING = "requested-claim-missing"
+    CLAIM_VALUE_NOT_ALLOWED = "claim-value-not-allowed"
+    CLAIM_SETS_UNSATISFIED = "claim-sets-unsatisfied"
+    CREDENTIAL_SETS_UNSATISFIED = "credential-sets-unsatisfied"
+    CLAIM_OUTSIDE_QUERY = "claim-outside-query"
+
+
 Reason = (
     JoseReason
     | SdJwtReason
@@ -221,6 +283,8 @@ Reason = (
     | StatusListReason
     | TrustReason
     | Oid4vciReason
+    | Oid4vpReason
+    | DcqlReason
 )
 
 REASON_ENUMS: tuple[type[StrEnum], ...] = (
@@ -231,6 +295,8 @@ REASON_ENUMS: tuple[type[StrEnum], ...] = (
     StatusListReason,
     TrustReason,
     Oid4vciReason,
+    Oid4vpReason,
+    DcqlReason,
 )
 
 _F = Family
@@ -362,6 +428,55 @@ FAMILY_OF: dict[Reason, Family] = {
     Oid4vciReason.MALFORMED_METADATA: _F.MALFORMED,
     Oid4vciReason.ISSUER_MISMATCH: _F.ISSUER_UNTRUSTED,
     Oid4vciReason.MALFORMED_CREDENTIAL_RESPONSE: _F.MALFORMED,
+    Oid4vpReason.MALFORMED_REQUEST_OBJECT: _F.MALFORMED,
+    Oid4vpReason.UNSIGNED_REQUEST: _F.SIG_INVALID,
+    Oid4vpReason.UNKNOWN_CLIENT_ID_PREFIX: _F.POLICY_UNSATISFIED,
+    Oid4vpReason.CLIENT_ID_MISMATCH: _F.SIG_INVALID,
+    Oid4vpReason.X509_SAN_MISMATCH: _F.SIG_INVALID,
+    Oid4vpReason.X509_HASH_MISMATCH: _F.SIG_INVALID,
+    Oid4vpReason.CERTIFICATE_INVALID: _F.SIG_INVALID,
+    Oid4vpReason.DID_KEY_MISMATCH: _F.SIG_INVALID,
+    Oid4vpReason.RESPONSE_URI_NOT_BOUND: _F.POLICY_UNSATISFIED,
+    Oid4vpReason.UNSUPPORTED_RESPONSE_TYPE: _F.POLICY_UNSATISFIED,
+    Oid4vpReason.UNSUPPORTED_RESPONSE_MODE: _F.POLICY_UNSATISFIED,
+    Oid4vpReason.REQUEST_EXPIRED: _F.TIME_INVALID,
+    Oid4vpReason.WALLET_NONCE_MISMATCH: _F.REPLAY,
+    Oid4vpReason.MALFORMED_LINK: _F.MALFORMED,
+    Oid4vpReason.MALFORMED_RESPONSE: _F.MALFORMED,
+    Oid4vpReason.RESPONSE_TOO_LARGE: _F.TOO_LARGE,
+    Oid4vpReason.DUPLICATE_PARAMETER: _F.MALFORMED,
+    Oid4vpReason.VP_TOKEN_MISSING: _F.MALFORMED,
+    Oid4vpReason.MALFORMED_VP_TOKEN: _F.MALFORMED,
+    Oid4vpReason.TOO_MANY_PRESENTATIONS: _F.TOO_LARGE,
+    Oid4vpReason.UNKNOWN_STATE: _F.REPLAY,
+    Oid4vpReason.TRANSACTION_EXPIRED: _F.TIME_INVALID,
+    Oid4vpReason.ALREADY_ANSWERED: _F.REPLAY,
+    Oid4vpReason.ENCRYPTED_RESPONSE_REQUIRED: _F.POLICY_UNSATISFIED,
+    Oid4vpReason.MALFORMED_JWE: _F.MALFORMED,
+    Oid4vpReason.JWE_TOO_LARGE: _F.TOO_LARGE,
+    Oid4vpReason.JWE_ALG: _F.ALG_REJECTED,
+    Oid4vpReason.JWE_ENC: _F.ALG_REJECTED,
+    Oid4vpReason.JWE_ZIP: _F.MALFORMED,
+    Oid4vpReason.JWE_KEY_MISMATCH: _F.MALFORMED,
+    Oid4vpReason.JWE_EPK_INVALID: _F.MALFORMED,
+    Oid4vpReason.JWE_DECRYPTION_FAILED: _F.SIG_INVALID,
+    Oid4vpReason.MALFORMED_TRANSACTION_DATA: _F.MALFORMED,
+    Oid4vpReason.TRANSACTION_DATA_HASHES_MISSING: _F.KB_INVALID,
+    Oid4vpReason.TRANSACTION_DATA_HASH_MISMATCH: _F.KB_INVALID,
+    Oid4vpReason.TRANSACTION_DATA_HASH_ALG: _F.ALG_REJECTED,
+    Oid4vpReason.HOLDERS_DIFFER: _F.KB_INVALID,
+    DcqlReason.MALFORMED_QUERY: _F.MALFORMED,
+    DcqlReason.QUERY_TOO_LARGE: _F.TOO_LARGE,
+    DcqlReason.DUPLICATE_ID: _F.MALFORMED,
+    DcqlReason.UNKNOWN_CREDENTIAL_ID: _F.POLICY_UNSATISFIED,
+    DcqlReason.MULTIPLE_NOT_ALLOWED: _F.POLICY_UNSATISFIED,
+    DcqlReason.FORMAT_MISMATCH: _F.POLICY_UNSATISFIED,
+    DcqlReason.VCT_NOT_REQUESTED: _F.POLICY_UNSATISFIED,
+    DcqlReason.CLAIM_MISSING: _F.POLICY_UNSATISFIED,
+    DcqlReason.CLAIM_VALUE_NOT_ALLOWED: _F.POLICY_UNSATISFIED,
+    DcqlReason.CLAIM_SETS_UNSATISFIED: _F.POLICY_UNSATISFIED,
+    DcqlReason.CREDENTIAL_SETS_UNSATISFIED: _F.POLICY_UNSATISFIED,
+    DcqlReason.CLAIM_OUTSIDE_QUERY: _F.POLICY_UNSATISFIED,
 }
 
 
