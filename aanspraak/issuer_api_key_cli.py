@@ -37,7 +37,7 @@ def api_key_create(
         {
             "id": created.key.id,
             "name": created.key.name,
-            "configurations": sorted(created.key.configurations),
+            "configurations": sorted(created.key.scope),
             "api_key": created.secret,
         }
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -23,7 +22,7 @@ from issuer.keys import (
 from issuer.randomness import BufferedUrandom
 from issuer.settings import IssuerSettings
 from issuer.subjects import SubjectSource, subject_source_for
-from runtime.database import create_engine, is_sqlite
+from runtime.database import Database, create_engine
 from runtime.regulations import catalogue
 from runtime.sealing import Sealer, load_or_create_key
 from runtime.settings import Profile
@@ -47,7 +46,6 @@ class IssuerContext:
     subjects: SubjectSource | None
     clock: Clock = system_clock
     random_bytes: Callable[[int], bytes] = field(default_factory=BufferedUrandom)
-    _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def issuer_id(self) -> str:
@@ -62,25 +60,19 @@ class IssuerContext:
     def url(self, path: str) -> str:
         return f"{self.settings.public_url}{path}"
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction for one protocol step; committed on success, rolled back on error.
+    def __post_init__(self) -> None:
+        self._database = Database(self.engine)
 
-        SQLite has one writer at a time; taking an in-process lock first keeps concurrent
-        requests of this process from failing with ``database is locked`` mid-transaction.
-        PostgreSQL runs them concurrently: conditional UPDATEs and unique keys decide races.
-        """
-        if is_sqlite(self.engine):
-            async with self._write_lock, self.engine.begin() as connection:
-                yield connection
-        else:
-            async with self.engine.begin() as connection:
-                yield connection
+    @property
+    def database(self) -> Database:
+        return self._database
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as connection:
-            yield connection
+    def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """One transaction for one protocol step (``runtime.database.Database.write``)."""
+        return self._database.write()
+
+    def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self._database.read()
 
 
 def load_keys(settings: IssuerSettings) -> IssuerKeys:

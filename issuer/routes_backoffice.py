@@ -82,19 +82,19 @@ async def post_offer(body: OfferBody, key: Key, context: Context) -> JSONRespons
             expires_in=body.expires_in,
         ),
         api_key_id=key.id,
-        allowed=key.configurations,
+        allowed=key.scope,
     )
     return JSONResponse(created.as_json(), status_code=201)
 
 
 @router.get("/offers/{offer_id}", summary="State of an offer and its credentials")
 async def get_offer(offer_id: str, key: Key, context: Context) -> dict[str, Any]:
-    return await describe_offer(context, offer_id, allowed=key.configurations)
+    return await describe_offer(context, offer_id, allowed=key.scope)
 
 
 @router.post("/offers/{offer_id}/approve", status_code=204, summary="Release a deferred offer")
 async def post_approve(offer_id: str, body: ApproveBody, key: Key, context: Context) -> None:
-    await approve_offer(context, offer_id, claims=body.claims, allowed=key.configurations)
+    await approve_offer(context, offer_id, claims=body.claims, allowed=key.scope)
 
 
 @router.post(
@@ -103,7 +103,7 @@ async def post_approve(offer_id: str, body: ApproveBody, key: Key, context: Cont
 async def post_status(
     offer_id: str, body: StatusBody, key: Key, context: Context
 ) -> dict[str, Any]:
-    changed = await change_status(context, offer_id, body.status, allowed=key.configurations)
+    changed = await change_status(context, offer_id, body.status, allowed=key.scope)
     return {"offer_id": offer_id, "status": body.status.value, "changed": changed}
 
 

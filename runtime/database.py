@@ -16,12 +16,16 @@ costs one reconnect, not one failed request.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -45,6 +49,34 @@ def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(parsed)
     event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+class Database:
+    """An engine and the transaction discipline of every role: one transaction per step.
+
+    SQLite has one writer at a time; taking an in-process lock first keeps concurrent
+    requests of this process from failing with ``database is locked`` mid-transaction.
+    PostgreSQL runs them concurrently: conditional UPDATEs and unique keys decide races.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """Committed on success, rolled back on error."""
+        if is_sqlite(self.engine):
+            async with self._write_lock, self.engine.begin() as connection:
+                yield connection
+        else:
+            async with self.engine.begin() as connection:
+                yield connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as connection:
+            yield connection
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
