@@ -20,23 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+from runtime.fetch_guard import FetchRefused
 from runtime.fetcher import SafeFetcher
+from runtime.issuer_metadata import fetch_issuer_keys
 from specs.errors import Rejected
 from specs.jose import JwsSigner, KeyResolver
 from specs.sd_jwt import HolderView, NoKeyBinding, holder_key_from_cnf, open_sd_jwt
-from specs.sd_jwt_vc import (
-    JwtVcIssuerMetadataResolver,
-    VerifiedSdJwtVc,
-    jwt_vc_issuer_metadata_url,
-    parse_jwt_vc_issuer_metadata,
-    verify_sd_jwt_vc,
-)
+from specs.sd_jwt_vc import VerifiedSdJwtVc, verify_sd_jwt_vc
 from wallet.issuance_errors import IssuanceFailed, IssuanceReason
-from wallet.issuer_discovery import fetch_json
 
-_JWKS_TYPES = "application/json, application/jwk-set+json"
 _R = IssuanceReason
 
 
@@ -54,36 +47,14 @@ class ReceivedCredential:
     view: HolderView
 
 
-def _metadata_url(issuer: str, *, allow_http: bool) -> str:
-    """SD-JWT VC §4.1 for ``issuer``; an ``http`` issuer only in the development profile.
-
-    ``jwt_vc_issuer_metadata_url`` knows ``https`` only; the same insertion rule is applied
-    to a loopback ``http`` issuer by computing it for the ``https`` form of the identifier.
-    """
-    scheme = urlsplit(issuer).scheme
-    if scheme == "http" and allow_http:
-        return "http" + jwt_vc_issuer_metadata_url("https" + issuer[len("http") :])[len("https") :]
-    return jwt_vc_issuer_metadata_url(issuer)
-
-
 async def issuer_keys(fetcher: SafeFetcher, issuer: str, *, allow_http: bool) -> KeyResolver:
     """The issuer's signing keys from its JWT VC Issuer Metadata (SD-JWT VC §4.2, §4.3)."""
-    refused = _R.CREDENTIAL_REFUSED
     try:
-        url = _metadata_url(issuer, allow_http=allow_http)
+        return await fetch_issuer_keys(fetcher, issuer, allow_http=allow_http)
+    except FetchRefused as exc:
+        raise IssuanceFailed(_R.FETCH_REFUSED, cause=exc.reason.value) from None
     except Rejected as exc:
-        raise IssuanceFailed(refused, cause=exc.reason.value) from None
-    document = await fetch_json(fetcher, url, refused=refused)
-    try:
-        metadata = parse_jwt_vc_issuer_metadata(
-            document, expected_issuer=issuer, allow_http=allow_http
-        )
-        if metadata.jwks_uri is not None:
-            jwks = await fetch_json(fetcher, metadata.jwks_uri, refused=refused, accept=_JWKS_TYPES)
-            metadata = metadata.with_jwks(jwks)
-    except Rejected as exc:
-        raise IssuanceFailed(refused, cause=exc.reason.value) from None
-    return JwtVcIssuerMetadataResolver({issuer: metadata})
+        raise IssuanceFailed(_R.CREDENTIAL_REFUSED, cause=exc.reason.value) from None
 
 
 def check_credentials(
