@@ -11,6 +11,8 @@
     │     InvalidProof, InvalidNonce, InvalidCredentialRequest, UnknownCredentialConfiguration,
     │     UnknownCredentialIdentifier, CredentialRequestDenied, IssuancePending,
     │     InvalidTransactionId, InvalidNotificationId, InvalidNotificationRequest
+    ├── OpenID4VP 1.0                  §8.5
+    │     InvalidTransactionData, VpFormatsNotSupported, InvalidRequestUriMethod
     ├── HTTP semantics                 RFC 9110 §15.5
     │     NotFound, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType
     ├── our back-office API            no standard defines these codes
@@ -77,16 +79,23 @@ def render(error: WireError) -> JSONResponse:
 
 
 def reason_table(
-    table: Mapping[StrEnum, type[WireError]], *, default: type[WireError]
+    table: Mapping[StrEnum, type[WireError]],
+    *,
+    default: type[WireError],
+    describe_reason: bool = False,
 ) -> Callable[[Rejected], WireError]:
     """One endpoint's mapping from the core's reasons to wire errors (STYLE habit 4).
 
     The table is copied, so later changes to the caller's dict cannot change an endpoint.
+    ``describe_reason`` puts the reason's slug in ``error_description`` (still fixed text,
+    chosen by code): the verifier's wallet-facing endpoints do, so a wallet developer sees
+    which rule failed (OpenID4VP 1.0 §8.5 leaves the description to the verifier).
     """
     frozen: Mapping[StrEnum, type[WireError]] = MappingProxyType(dict(table))
 
     def to_wire(rejected: Rejected) -> WireError:
-        return frozen.get(rejected.reason, default)()
+        error = frozen.get(rejected.reason, default)
+        return error(rejected.reason.value) if describe_reason else error()
 
     return to_wire
 
@@ -292,6 +301,36 @@ class UnsupportedMediaType(WireError):
     status_code = 415
     error = "invalid_request"
     description = "unsupported media type"
+
+
+# OpenID4VP 1.0 §8.5: the codes of the presentation protocol.
+
+
+class InvalidTransactionData(WireError):
+    """OpenID4VP 1.0 §8.5 ``invalid_transaction_data``: transaction data or its hashes are
+    missing, unknown or do not match."""
+
+    status_code = 400
+    error = "invalid_transaction_data"
+    description = "transaction data not accepted"
+
+
+class VpFormatsNotSupported(WireError):
+    """OpenID4VP 1.0 §8.5 ``vp_formats_not_supported``: a presentation in a format or with an
+    algorithm the verifier does not accept."""
+
+    status_code = 400
+    error = "vp_formats_not_supported"
+    description = "presentation format not supported"
+
+
+class InvalidRequestUriMethod(WireError):
+    """OpenID4VP 1.0 §8.5 ``invalid_request_uri_method``: the request_uri was fetched with a
+    method or body the verifier does not accept."""
+
+    status_code = 400
+    error = "invalid_request_uri_method"
+    description = "request_uri method not supported"
 
 
 # The back-office API: the operator's own clients, so no standard code applies.

@@ -154,6 +154,9 @@ class StatusListReason(StrEnum):
     BAD_TTL = "status-list-bad-ttl"
     TOKEN_CLAIM_MISSING = "status-list-claim-missing"
     STALE = "status-list-stale"
+    REVOKED = "credential-revoked"
+    SUSPENDED = "credential-suspended"
+    NOT_VALID = "credential-status-not-valid"
 
 
 class TrustReason(StrEnum):
@@ -255,6 +258,9 @@ class Oid4vpReason(StrEnum):
     TRANSACTION_DATA_HASH_MISMATCH = "transaction-data-hash-mismatch"
     TRANSACTION_DATA_HASH_ALG = "transaction-data-hash-alg-not-allowed"
     HOLDERS_DIFFER = "credentials-bound-to-different-holders"
+    MALFORMED_CLIENT_ID = "malformed-client-id"
+    MALFORMED_REQUEST_URI_POST = "malformed-request-uri-post"
+    REQUEST_URI_POST_TOO_LARGE = "request-uri-post-too-large"
 
 
 class DcqlReason(StrEnum):
@@ -381,6 +387,9 @@ FAMILY_OF: dict[Reason, Family] = {
     StatusListReason.BAD_TTL: _F.MALFORMED,
     StatusListReason.TOKEN_CLAIM_MISSING: _F.MALFORMED,
     StatusListReason.STALE: _F.STATUS_UNAVAILABLE,
+    StatusListReason.REVOKED: _F.POLICY_UNSATISFIED,
+    StatusListReason.SUSPENDED: _F.POLICY_UNSATISFIED,
+    StatusListReason.NOT_VALID: _F.POLICY_UNSATISFIED,
     TrustReason.ISSUER_NOT_REGISTERED: _F.ISSUER_UNTRUSTED,
     TrustReason.VCT_NOT_AUTHORISED: _F.ISSUER_UNTRUSTED,
     TrustReason.KEY_NOT_REGISTERED: _F.ISSUER_UNTRUSTED,
@@ -465,6 +474,9 @@ FAMILY_OF: dict[Reason, Family] = {
     Oid4vpReason.TRANSACTION_DATA_HASH_MISMATCH: _F.KB_INVALID,
     Oid4vpReason.TRANSACTION_DATA_HASH_ALG: _F.ALG_REJECTED,
     Oid4vpReason.HOLDERS_DIFFER: _F.KB_INVALID,
+    Oid4vpReason.MALFORMED_CLIENT_ID: _F.MALFORMED,
+    Oid4vpReason.MALFORMED_REQUEST_URI_POST: _F.MALFORMED,
+    Oid4vpReason.REQUEST_URI_POST_TOO_LARGE: _F.TOO_LARGE,
     DcqlReason.MALFORMED_QUERY: _F.MALFORMED,
     DcqlReason.QUERY_TOO_LARGE: _F.TOO_LARGE,
     DcqlReason.DUPLICATE_ID: _F.MALFORMED,

@@ -1,0 +1,124 @@
+"""Everything a request handler needs, built once per process from ``VerifierSettings``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from runtime.api_keys import ApiKeyStore
+from runtime.database import Database, create_engine
+from runtime.fetcher import SafeFetcher
+from runtime.key_files import KeyFileError
+from runtime.regulations import catalogue
+from runtime.sealing import Sealer, load_or_create_key
+from runtime.settings import Profile
+from specs.rules import CompiledRegulation
+from specs.sd_jwt_vc import JwtVcIssuerMetadataResolver
+from specs.status_list.token import VerifiedStatusList
+from trust.registry import TrustRegistry
+from verifier.caches import ExpiringCache
+from verifier.identity import RESPONSE_PATH, VerifierIdentity, load_identity
+from verifier.settings import VerifierSettings
+from verifier.tables import api_keys
+
+Clock = Callable[[], int]
+API_KEY_PREFIX = "avk_"
+
+
+def system_clock() -> int:
+    return int(time.time())
+
+
+@dataclass
+class VerifierContext:
+    settings: VerifierSettings
+    database: Database
+    identity: VerifierIdentity
+    sealer: Sealer
+    trust: TrustRegistry
+    fetcher: SafeFetcher
+    clock: Clock = system_clock
+    issuer_keys: ExpiringCache[JwtVcIssuerMetadataResolver] = field(init=False)
+    status_lists: ExpiringCache[VerifiedStatusList] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.issuer_keys = ExpiringCache(self.clock)
+        self.status_lists = ExpiringCache(self.clock)
+
+    @property
+    def development(self) -> bool:
+        """The development profile: plain-HTTP URLs on loopback are allowed (DESIGN §4)."""
+        return self.settings.profile is Profile.DEVELOPMENT
+
+    @property
+    def client_id(self) -> str:
+        return self.identity.client_id
+
+    @property
+    def response_uri(self) -> str:
+        return self.settings.public_url + RESPONSE_PATH
+
+    def url(self, path: str) -> str:
+        return f"{self.settings.public_url}{path}"
+
+    @property
+    def api_keys(self) -> ApiKeyStore:
+        return ApiKeyStore(
+            self.database,
+            api_keys,
+            scope_column="regulations",
+            prefix=API_KEY_PREFIX,
+            clock=self.clock,
+            refusal="a valid desk API key is required",
+        )
+
+    def regulations(self) -> dict[str, list[CompiledRegulation]]:
+        """The regulations this desk decides, every version, by id."""
+        wanted = set(self.settings.regulations)
+        found: dict[str, list[CompiledRegulation]] = {}
+        for compiled in catalogue():
+            if not wanted or compiled.regulation.id in wanted:
+                found.setdefault(compiled.regulation.id, []).append(compiled)
+        return found
+
+    def today(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
+
+
+def load_storage_key(settings: VerifierSettings) -> bytes:
+    path = settings.storage_key_path
+    if settings.profile is not Profile.DEVELOPMENT and not path.exists():
+        raise KeyFileError(f"{path}: no storage key (provision one; see docs/verifier.md)")
+    try:
+        return load_or_create_key(path)
+    except (OSError, ValueError) as error:
+        raise KeyFileError(f"{path}: not a usable storage key") from error
+
+
+def sealing_key(storage_key: bytes) -> bytes:
+    """The key that seals response keys and desk facts, derived for this one purpose."""
+    return hashlib.sha256(b"aanspraak verifier sealing\x00" + storage_key).digest()
+
+
+def build_context(
+    settings: VerifierSettings,
+    *,
+    trust: TrustRegistry,
+    clock: Clock = system_clock,
+    fetcher: SafeFetcher | None = None,
+) -> VerifierContext:
+    unknown = set(settings.regulations) - {c.regulation.id for c in catalogue()}
+    if unknown:
+        raise ValueError(f"unknown regulations configured: {sorted(unknown)}")
+    return VerifierContext(
+        settings=settings,
+        database=Database(create_engine(settings.database_url)),
+        identity=load_identity(settings),
+        sealer=Sealer(sealing_key(load_storage_key(settings))),
+        trust=trust,
+        fetcher=fetcher or SafeFetcher.for_settings(settings),
+        clock=clock,
+    )

@@ -1,0 +1,218 @@
+"""From a wallet's ``vp_token`` to the facts a regulation is evaluated on (DESIGN §1 verifier/).
+
+For every presentation, in this order (each step refuses with its own reason):
+
+1. parse with limits (``specs.sd_jwt`` caps; the ``iss`` is read before anything is
+   verified, only to look the issuer up);
+2. the issuer is in the trust registry at all: an unlisted ``iss`` is refused before any
+   fetch, so a presentation cannot steer the verifier's outbound requests;
+3. the issuer's signature, with a key from its JWT VC Issuer Metadata (fetched through the
+   safe fetcher, cached), and the SD-JWT VC rules (``verify_sd_jwt_vc``);
+4. the issuer may attest this ``vct`` now, with this key (``check_issuer``);
+5. key binding: KB-JWT required, ``nonce`` ours, ``aud`` our full client identifier,
+   ``iat`` within the window, ``sd_hash`` (OpenID4VP 1.0 Appendix B.3.6; RFC 9901 §7.3);
+6. ``transaction_data_hashes`` in the KB-JWT cover our purpose (§8.4, Appendix B.3.3);
+7. status: the Status List Token at the credential's ``status.status_list.uri``, fetched
+   through the safe fetcher and cached until its ``ttl``; anything but VALID refuses;
+
+then for the whole answer:
+
+8. DCQL re-checked by the verifier against its own query (§6.4): never the wallet's word;
+9. every credential is bound to the same holder key (no combining two people's credentials).
+
+The trust registry or a status list that cannot be read within its allowed staleness is not
+a defect of the presentation: ``CannotVerify`` is raised and the decision is "undetermined:
+cannot verify" (never eligible), so the desk can ask again later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.fetch_guard import FetchRefused
+from runtime.issuer_metadata import fetch_issuer_keys
+from specs.errors import Family, Oid4vpReason, Rejected, StatusListReason, TrustReason
+from specs.jose import JwsAlg, parse_compact_jws
+from specs.oid4vp.dcql import DcqlQuery
+from specs.oid4vp.dcql_match import PresentedCredential, check_presentation, disclosed_paths
+from specs.oid4vp.transaction_data import check_transaction_data_hashes
+from specs.rules import HeldCredential
+from specs.sd_jwt import KeyBindingRequired, holder_key_from_cnf
+from specs.sd_jwt.limits import DEFAULT_LIMITS
+from specs.sd_jwt.serialization import split_compact
+from specs.sd_jwt_vc import JwtVcIssuerMetadataResolver, verify_sd_jwt_vc
+from specs.status_list import StatusType
+from specs.status_list.reference import StatusReference
+from specs.status_list.token import VerifiedStatusList, verify_status_list_token
+from specs.trust import TrustSnapshot, check_issuer
+from verifier.context import VerifierContext
+
+STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
+UNAVAILABLE = frozenset({Family.TRUST_UNAVAILABLE, Family.STATUS_UNAVAILABLE})
+
+
+class CannotVerify(Exception):
+    """A dependency (registry, status list, issuer metadata) could not be read in time."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedCredential:
+    """One presentation that passed steps 1-7; ``claims`` exist only in memory."""
+
+    query_id: str
+    issuer: str
+    vct: str
+    claims: Mapping[str, Any]
+    holder: str
+    """Thumbprint of the ``cnf`` key."""
+    presented: PresentedCredential
+
+    def held(self) -> HeldCredential:
+        return HeldCredential(self.issuer, self.vct, self.claims)
+
+
+@dataclass(frozen=True)
+class Expectations:
+    nonce: str
+    client_id: str
+    transaction_data: Sequence[str]
+    query: DcqlQuery
+
+
+async def verify_presentations(
+    context: VerifierContext, vp_token: Mapping[str, Sequence[str]], expected: Expectations
+) -> list[VerifiedCredential]:
+    """Steps 1-9 for a whole ``vp_token``; raises ``Rejected`` or ``CannotVerify``."""
+    now = context.clock()
+    try:
+        snapshot = context.trust.snapshot(now=now)
+    except Rejected as exc:
+        raise CannotVerify(exc.reason.value) from None
+    verified = []
+    for query_id, presentations in vp_token.items():
+        for token in presentations:
+            verified.append(await _verify_one(context, snapshot, query_id, token, expected, now))
+    check_presentation(
+        expected.query,
+        {q: [v.presented for v in verified if v.query_id == q] for q in vp_token},
+    )
+    if len({v.holder for v in verified}) > 1:
+        raise Rejected(Oid4vpReason.HOLDERS_DIFFER)
+    return verified
+
+
+def _listed_issuer(token: str, snapshot: TrustSnapshot) -> str:
+    """The unverified ``iss``, accepted only to look it up: unlisted means refused now."""
+    parts = split_compact(token, limits=DEFAULT_LIMITS)
+    issuer = parse_compact_jws(parts.signed_jwts[0][0]).payload.get("iss")
+    if not isinstance(issuer, str) or issuer not in snapshot.issuers:
+        raise Rejected(TrustReason.ISSUER_NOT_REGISTERED)
+    return issuer
+
+
+async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentations
+    context: VerifierContext,
+    snapshot: TrustSnapshot,
+    query_id: str,
+    token: str,
+    expected: Expectations,
+    now: int,
+) -> VerifiedCredential:
+    issuer = _listed_issuer(token, snapshot)
+    keys = await _issuer_keys(context, issuer)
+    settings = context.settings
+    credential = verify_sd_jwt_vc(
+        token,
+        issuer_keys=keys,
+        key_binding=KeyBindingRequired(
+            nonce=expected.nonce,
+            audience=expected.client_id,
+            max_age=settings.kb_max_age_seconds,
+            leeway=settings.clock_leeway_seconds,
+        ),
+        now=now,
+        leeway=settings.clock_leeway_seconds,
+        allow_http=context.development,
+    )
+    check_issuer(
+        snapshot,
+        issuer=issuer,
+        vct=credential.vct,
+        key_refs=[credential.sd_jwt.issuer_key.thumbprint()],
+        now=now,
+    )
+    binding = credential.sd_jwt.key_binding
+    assert binding is not None  # KeyBindingRequired: verify_sd_jwt_vc refused otherwise
+    check_transaction_data_hashes(binding.claims, expected.transaction_data)
+    if credential.status is not None:
+        await _check_status(context, keys, credential.status, now)
+    holder = holder_key_from_cnf(credential.claims).thumbprint()
+    presented = PresentedCredential(
+        query_id=query_id,
+        format="dc+sd-jwt",
+        vct=credential.vct,
+        claims=credential.claims,
+        disclosed_paths=disclosed_paths(credential.sd_jwt),
+    )
+    return VerifiedCredential(
+        query_id, issuer, credential.vct, credential.claims, holder, presented
+    )
+
+
+async def _issuer_keys(context: VerifierContext, issuer: str) -> JwtVcIssuerMetadataResolver:
+    ttl = context.settings.issuer_metadata_ttl_seconds
+
+    async def load() -> tuple[JwtVcIssuerMetadataResolver, int]:
+        try:
+            keys = await fetch_issuer_keys(context.fetcher, issuer, allow_http=context.development)
+        except FetchRefused as exc:
+            raise CannotVerify(f"issuer-metadata-{exc.reason.value}") from None
+        return keys, context.clock() + ttl
+
+    return await context.issuer_keys.get(issuer, load)
+
+
+async def _check_status(
+    context: VerifierContext,
+    keys: JwtVcIssuerMetadataResolver,
+    reference: StatusReference,
+    now: int,
+) -> None:
+    """Token Status List §8.3: fetch (safely), verify, look up; only VALID passes."""
+    settings = context.settings
+
+    async def load() -> tuple[VerifiedStatusList, int]:
+        try:
+            fetched = await context.fetcher.get(reference.uri, accept=STATUS_LIST_MEDIA_TYPE)
+            status_list = verify_status_list_token(
+                fetched.body.decode("ascii", errors="replace"),
+                key=keys,
+                expected_uri=reference.uri,
+                now=context.clock(),
+                leeway=settings.clock_leeway_seconds,
+                algorithms=frozenset({JwsAlg.ES256}),
+                max_age=settings.status_list_max_age_seconds,
+            )
+        except FetchRefused as exc:
+            raise CannotVerify(f"status-list-{exc.reason.value}") from None
+        except Rejected as exc:
+            if exc.family in UNAVAILABLE:
+                raise CannotVerify(exc.reason.value) from None
+            raise
+        return status_list, status_list.usable_until()
+
+    status_list = await context.status_lists.get(reference.uri, load)
+    status = status_list.status_of(reference)
+    if status == StatusType.VALID:
+        return
+    if status == StatusType.INVALID:
+        raise Rejected(StatusListReason.REVOKED)
+    if status == StatusType.SUSPENDED:
+        raise Rejected(StatusListReason.SUSPENDED)
+    raise Rejected(StatusListReason.NOT_VALID)

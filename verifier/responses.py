@@ -1,0 +1,215 @@
+"""The wallet's answer at the ``response_uri`` (OpenID4VP 1.0 §8.2, §8.3) and the decision.
+
+The envelope is checked first, without consuming anything: the form, then for
+``direct_post.jwt`` the JWE (its ``kid`` names the transaction's own key, §8.3) or for
+``direct_post`` the ``state``. A post that fails here proves nothing about who sent it, so the
+transaction stays open for the real wallet.
+
+Then the whole pipeline runs (``verifier.pipeline``) and the result is written in ONE
+transaction that also consumes the request: a conditional UPDATE from ``pending`` that only
+one post can win, however many arrive at once (THREATS: replay, concurrent posts). The
+winner's outcome is stored; every other post gets ``transaction-already-answered``. The
+response key and the desk's facts are deleted in the same write.
+
+A presentation that fails verification still consumes the request (one answer per nonce):
+the desk sees ``rejected`` with the reason and may start again. A dependency that cannot be
+read (registry, status list, issuer metadata) gives the wallet a normal answer and the desk
+an "undetermined: cannot verify" record, never an eligible one.
+
+Same-device flow (§8.2, §13.3): when the desk gave a ``redirect_uri``, the wallet is told to
+send the citizen there with a fresh ``response_code``; the desk's result fetch must present
+it, so a result cannot be pulled into another browser session (session fixation).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import select, update
+
+from runtime.bearer import digest, new_bearer, new_id
+from specs.errors import Oid4vpReason, Rejected
+from specs.oid4vp.dcql import parse_dcql_query
+from specs.oid4vp.jwe import decrypt_response, response_key_id
+from specs.oid4vp.response import parse_direct_post_form, parse_vp_token
+from specs.rules import evaluate, facts_from_credentials
+from verifier.context import VerifierContext
+from verifier.decision_record import decision_record, sign_record, undetermined_record
+from verifier.pipeline import CannotVerify, Expectations, verify_presentations
+from verifier.tables import decisions, transactions
+from verifier.transactions import PENDING, open_desk_facts, open_response_key, regulation_of
+
+MAX_RESPONSE_BYTES = 512 * 1024
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the wallet is told (§8.2): an empty object, or where to send the citizen."""
+
+    redirect_uri: str | None = None
+
+    def as_json(self) -> dict[str, str]:
+        return {} if self.redirect_uri is None else {"redirect_uri": self.redirect_uri}
+
+
+class PresentationRejected(Exception):
+    """The request was consumed and the presentation refused; the wallet gets the reason."""
+
+    def __init__(self, rejected: Rejected) -> None:
+        super().__init__(rejected.reason.value)
+        self.rejected = rejected
+
+
+async def _row_where(context: VerifierContext, clause: Any) -> Any:
+    async with context.database.read() as connection:
+        return (await connection.execute(select(transactions).where(clause))).first()
+
+
+def _check_open(row: Any, now: int) -> Any:
+    if row is None:
+        raise Rejected(Oid4vpReason.UNKNOWN_STATE)
+    if row.status != PENDING:
+        raise Rejected(Oid4vpReason.ALREADY_ANSWERED)
+    if row.expires_at <= now:
+        raise Rejected(Oid4vpReason.TRANSACTION_EXPIRED)
+    return row
+
+
+async def open_envelope(context: VerifierContext, body: bytes) -> tuple[Any, dict[str, Any]]:
+    """The transaction and the response parameters; nothing is consumed here."""
+    form = parse_direct_post_form(body, max_bytes=MAX_RESPONSE_BYTES)
+    now = context.clock()
+    if "response" in form:
+        key_id = response_key_id(form["response"], max_bytes=MAX_RESPONSE_BYTES)
+        row = None
+        if key_id is not None:
+            row = await _row_where(context, transactions.c.response_key_id == key_id)
+        row = _check_open(row, now)
+        payload = decrypt_response(
+            form["response"],
+            private_jwk=open_response_key(context, row),
+            max_bytes=MAX_RESPONSE_BYTES,
+        )
+        if payload.get("state") != row.state:
+            raise Rejected(Oid4vpReason.UNKNOWN_STATE)
+        return row, payload
+    state = form.get("state")
+    found = await _row_where(context, transactions.c.state == state) if state else None
+    row = _check_open(found, now)
+    if row.response_mode == "direct_post.jwt":
+        raise Rejected(Oid4vpReason.ENCRYPTED_RESPONSE_REQUIRED)
+    return row, dict(form)
+
+
+async def receive_response(context: VerifierContext, body: bytes) -> Answer:
+    """Handle one post to the ``response_uri``; raises ``Rejected`` for a bad envelope and
+    ``PresentationRejected`` for a consumed request whose presentation was refused."""
+    row, payload = await open_envelope(context, body)
+    compiled = regulation_of(row)
+    transaction_data = json.loads(row.transaction_data)
+    outcome_record: dict[str, Any] | None = None
+    failure: Rejected | None = None
+    decision_id = new_id()
+    now = context.clock()
+    if "error" in payload:  # the citizen declined, or the wallet could not answer (§8.5)
+        failure = Rejected(Oid4vpReason.VP_TOKEN_MISSING)
+    else:
+        try:
+            vp_token = parse_vp_token(
+                payload.get("vp_token"), max_presentations=context.settings.max_presentations
+            )
+            verified = await verify_presentations(
+                context,
+                vp_token,
+                Expectations(
+                    nonce=row.nonce,
+                    client_id=context.client_id,
+                    transaction_data=transaction_data,
+                    query=parse_dcql_query(json.loads(row.dcql_query)),
+                ),
+            )
+            facts = facts_from_credentials(
+                compiled.regulation,
+                [v.held() for v in verified],
+                desk=open_desk_facts(context, row) or None,
+            )
+            outcome = evaluate(compiled, facts.facts)
+            outcome_record = decision_record(
+                decision_id=decision_id,
+                transaction_id=row.id,
+                verifier=context.client_id,
+                compiled=compiled,
+                outcome=outcome,
+                transaction_data=transaction_data,
+                now=now,
+            )
+        except CannotVerify as exc:
+            outcome_record = undetermined_record(
+                decision_id=decision_id,
+                transaction_id=row.id,
+                verifier=context.client_id,
+                compiled=compiled,
+                cause=exc.cause,
+                now=now,
+            )
+        except Rejected as exc:
+            failure = exc
+    response_code = new_bearer() if row.redirect_uri and failure is None else None
+    await _record(context, row, outcome_record, failure, decision_id, response_code, now)
+    if failure is not None:
+        raise PresentationRejected(failure)
+    if response_code is None:
+        return Answer()
+    separator = "&" if "#" in row.redirect_uri else "#"
+    return Answer(row.redirect_uri + separator + urlencode({"response_code": response_code}))
+
+
+async def _record(  # noqa: PLR0917 - one private step of receive_response
+    context: VerifierContext,
+    row: Any,
+    record: dict[str, Any] | None,
+    failure: Rejected | None,
+    decision_id: str,
+    response_code: str | None,
+    now: int,
+) -> None:
+    """Consume the request and store its outcome in one transaction; one post wins."""
+    values: dict[str, Any] = {
+        "status": "rejected" if failure is not None else "decided",
+        "failure_reason": None if failure is None else failure.reason.value,
+        "answered_at": now,
+        "response_key_sealed": None,
+        "desk_facts_sealed": None,
+        "response_code_digest": None if response_code is None else digest(response_code),
+        "decision_id": None if record is None else decision_id,
+        "result_expires_at": now + context.settings.result_ttl_seconds,
+    }
+    async with context.database.write() as connection:
+        result = await connection.execute(
+            update(transactions)
+            .where(
+                transactions.c.id == row.id,
+                transactions.c.status == PENDING,
+                transactions.c.expires_at > now,
+            )
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            raise Rejected(Oid4vpReason.ALREADY_ANSWERED)
+        if record is not None:
+            await connection.execute(
+                decisions.insert().values(
+                    id=decision_id,
+                    transaction_id=row.id,
+                    regulation_id=row.regulation_id,
+                    regulation_version=row.regulation_version,
+                    outcome=record["outcome"],
+                    record=sign_record(record, context.identity.signer),
+                    created_at=now,
+                    delete_after=now + context.settings.decision_retention_days * DAY,
+                )
+            )

@@ -1,0 +1,84 @@
+"""What the desk reads back: a transaction's state and, once decided, its decision record.
+
+A key sees only the transactions it started (others look absent: 404). In the same-device
+flow the ``response_code`` the wallet's redirect carried must accompany the read (OpenID4VP
+1.0 §8.2, §13.3): without it a decided result is not released, so an attacker who started a
+transaction and got a victim to answer it cannot read the victim's result elsewhere. Results
+expire (``result_ttl_seconds``); decision records live on until their retention ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from runtime.api_keys import ApiKey
+from runtime.bearer import digest, same_digest
+from runtime.wire import Forbidden, NotFound
+from specs.jose import parse_compact_jws
+from verifier.context import VerifierContext
+from verifier.decision_record import explanation
+from verifier.tables import decisions, follow_ups, transactions
+from verifier.transactions import PENDING
+
+
+async def load_decision(context: VerifierContext, decision_id: str) -> dict[str, Any]:
+    """The signed record, its payload, and any follow-ups (the officer's maatwerk)."""
+    async with context.database.read() as connection:
+        row = (
+            await connection.execute(select(decisions).where(decisions.c.id == decision_id))
+        ).first()
+        if row is None:
+            raise NotFound("no such decision (it may have passed its retention period)")
+        later = (
+            await connection.execute(
+                select(follow_ups)
+                .where(follow_ups.c.decision_id == decision_id)
+                .order_by(follow_ups.c.created_at)
+            )
+        ).all()
+    record = parse_compact_jws(row.record).payload
+    return {
+        "decision_id": row.id,
+        "record": record,
+        "signed_record": row.record,
+        "explanation": {lang: explanation(record, language=lang) for lang in ("nl", "en")},
+        "follow_ups": [
+            {**parse_compact_jws(f.record).payload, "signed_record": f.record} for f in later
+        ],
+    }
+
+
+async def transaction_result(
+    context: VerifierContext,
+    transaction_id: str,
+    *,
+    api_key: ApiKey | None,
+    response_code: str | None = None,
+) -> dict[str, Any]:
+    now = context.clock()
+    async with context.database.read() as connection:
+        row = (
+            await connection.execute(
+                select(transactions).where(transactions.c.id == transaction_id)
+            )
+        ).first()
+    if row is None or (api_key is not None and row.api_key_id != api_key.id):
+        raise NotFound("no such transaction")
+    if row.result_expires_at <= now:
+        raise NotFound("no such transaction (its result has expired)")
+    base: dict[str, Any] = {
+        "transaction_id": row.id,
+        "regulation": {"id": row.regulation_id, "version": row.regulation_version},
+    }
+    if row.status == PENDING:
+        return {**base, "status": "expired" if row.expires_at <= now else PENDING}
+    if row.response_code_digest is not None and not (
+        response_code and same_digest(digest(response_code), row.response_code_digest)
+    ):
+        raise Forbidden("this result is released only with the response_code of its redirect")
+    if row.status == "rejected":
+        return {**base, "status": "rejected", "reason": row.failure_reason}
+    decision = await load_decision(context, row.decision_id)
+    return {**base, "status": decision["record"]["outcome"], "decision": decision}

@@ -1,0 +1,33 @@
+"""Running the verifier under uvicorn: the app factory reads ``AANSPRAAK_VERIFIER_*`` and
+``AANSPRAAK_TRUST_*``.
+
+``uvicorn --factory verifier.serve:app_from_environment`` works with several workers, since
+each worker process builds its own app from the same environment. The registry is a chain
+node (``AANSPRAAK_TRUST_RPC_URL``); the in-process chain exists only inside ``aanspraak
+demo`` and ``aanspraak serve``, which deploy and seed it in their own process.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from trust.chain import ChainTrustRegistry
+from trust.registry import TrustRegistry
+from trust.settings import TrustSettings
+from verifier.app import build_app
+from verifier.settings import VerifierSettings
+
+
+def registry_from_settings(settings: TrustSettings) -> TrustRegistry:
+    """The chain registry of ``AANSPRAAK_TRUST_*``; a node is required here."""
+    if settings.backend != "chain" or settings.rpc_url is None:
+        raise ValueError(
+            "the verifier reads the trust registry from a node: set AANSPRAAK_TRUST_RPC_URL, "
+            "AANSPRAAK_TRUST_CHAIN_ID and AANSPRAAK_TRUST_CONTRACT_ADDRESS"
+        )
+    return ChainTrustRegistry.from_settings(settings)
+
+
+def app_from_environment() -> FastAPI:
+    settings = VerifierSettings()  # type: ignore[call-arg]  # public_url from the environment
+    return build_app(settings, trust=registry_from_settings(TrustSettings()))

@@ -1,0 +1,100 @@
+"""The verifier's configuration: every knob is an ``AANSPRAAK_VERIFIER_*`` environment variable.
+
+``docs/verifier.example.env`` lists and explains each one (a test keeps the two in step).
+Defaults are the embedded, single-machine setup (DESIGN §2): SQLite under ``data/verifier``,
+and in the development profile a signing key, a self-signed certificate and a storage key
+created there on first start. A production profile refuses to create keys or certificates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from runtime.settings import Profile, ServiceSettings
+
+ClientIdPrefixName = Literal[
+    "x509_san_dns", "x509_hash", "decentralized_identifier", "redirect_uri"
+]
+ResponseMode = Literal["direct_post", "direct_post.jwt"]
+ResponseEnc = Literal["A128GCM", "A256GCM", "A128CBC-HS256"]
+
+
+class VerifierSettings(ServiceSettings):
+    """Settings of one eligibility desk's verifier."""
+
+    model_config = SettingsConfigDict(env_prefix="AANSPRAAK_VERIFIER_", extra="forbid")
+
+    database_url: str = "sqlite+aiosqlite:///data/verifier/verifier.db"
+    port: int = 8003
+    data_dir: Path = Path("data/verifier")
+    display_name: str = "aanspraak desk"
+    """Shown to the citizen in the consent screen (``verifier_info``) and on the desk page."""
+    client_id_prefix: ClientIdPrefixName = "x509_hash"
+    """OpenID4VP 1.0 §5.9.3. ``x509_san_dns`` needs a certificate whose DNS SAN is the host
+    of ``public_url``; ``decentralized_identifier`` needs ``did``; ``redirect_uri`` (unsigned
+    requests) is refused outside the development profile."""
+    signing_key_file: Path | None = None
+    """ES256 key (PEM or JWK) that signs request objects and decision records.
+    Unset: ``<data_dir>/signing-key.jwk``, created in development."""
+    certificate_file: Path | None = None
+    """PEM certificate chain, leaf first, for the x509 prefixes; the leaf certifies the
+    signing key. Unset: ``<data_dir>/certificate.pem``, self-signed in development."""
+    did: str | None = None
+    """The verifier's DID for ``decentralized_identifier`` (its key is the signing key)."""
+    storage_key_file: Path | None = None
+    """32-byte key that seals the per-transaction response decryption keys at rest.
+    Unset: ``<data_dir>/storage.key``."""
+    regulations: list[str] = Field(default_factory=list)
+    """Regulation ids this desk decides. Empty: every bundled regulation."""
+    response_mode: ResponseMode = "direct_post.jwt"
+    """``direct_post.jwt`` (encrypted to a fresh key per transaction) or ``direct_post``."""
+    response_enc: ResponseEnc = "A128GCM"
+    """The content encryption the verifier offers first; all three are accepted."""
+    transaction_ttl_seconds: int = Field(default=600, ge=60, le=86_400)
+    """How long a wallet may answer a request; also the request object's ``exp``."""
+    result_ttl_seconds: int = Field(default=3_600, ge=60, le=7 * 86_400)
+    """How long the desk may fetch a transaction's result after it was decided."""
+    decision_retention_days: int = Field(default=90, ge=1, le=3_650)
+    """Decision records are deleted this long after they were made."""
+    kb_max_age_seconds: int = Field(default=300, ge=30, le=3_600)
+    """A KB-JWT's ``iat`` may be this old (and ``clock_leeway_seconds`` in the future)."""
+    clock_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    status_list_max_age_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    """A Status List Token older than this decides nothing: the decision is "cannot verify"."""
+    issuer_metadata_ttl_seconds: int = Field(default=300, ge=0, le=86_400)
+    """How long an issuer's fetched JWT VC Issuer Metadata (its keys) is reused."""
+    max_presentations: int = Field(default=8, ge=1, le=32)
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_query(cls, value: str) -> str:
+        if urlsplit(value).path.endswith("/"):
+            raise ValueError("public_url must not end with '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _prefix_needs(self) -> VerifierSettings:
+        if self.client_id_prefix == "redirect_uri" and self.profile is not Profile.DEVELOPMENT:
+            raise ValueError("client_id_prefix redirect_uri (unsigned) is development-only")
+        if self.client_id_prefix == "decentralized_identifier" and not self.did:
+            raise ValueError("client_id_prefix decentralized_identifier needs did")
+        if len(set(self.regulations)) != len(self.regulations):
+            raise ValueError("regulations must not repeat")
+        return self
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.signing_key_file or self.data_dir / "signing-key.jwk"
+
+    @property
+    def certificate_path(self) -> Path:
+        return self.certificate_file or self.data_dir / "certificate.pem"
+
+    @property
+    def storage_key_path(self) -> Path:
+        return self.storage_key_file or self.data_dir / "storage.key"
