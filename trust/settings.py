@@ -46,6 +46,10 @@ class TrustSettings(BaseSettings):
       to take effect, at most one interval plus the confirmations.
     * ``rpc_timeout_seconds``: the deadline of one JSON-RPC call, body included; a node that
       does not answer in time counts as down (THREATS C-01, C-05). Default 2.
+    * ``trust_list_file``: with ``backend=file``, the signed trust list governance publishes
+      (``specs.trust.trust_list``); publish a new one by renaming it over the old file.
+    * ``governance_key_file``: with ``backend=file``, the governance public key (JWK or PEM)
+      that must have signed the trust list.
     * ``admin_key_file``: a file holding an admin's private key (hex), for governance writes
       (``trust.contract``); it must be readable by its owner only. Readers never need it:
       leave it unset on every verifier and wallet host.
@@ -65,6 +69,8 @@ class TrustSettings(BaseSettings):
     max_staleness_seconds: int = Field(default=300, gt=0)
     poll_interval_seconds: int = Field(default=15, ge=0)
     rpc_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    trust_list_file: Path | None = None
+    governance_key_file: Path | None = None
     admin_key_file: Path | None = None
     admin_key: SecretStr | None = None
 
@@ -81,6 +87,10 @@ class TrustSettings(BaseSettings):
     def _consistent(self) -> Self:
         if self.rpc_url is not None and (self.chain_id is None or self.contract_address is None):
             raise ValueError("rpc_url needs chain_id and contract_address")
+        if self.backend == "file" and (
+            self.trust_list_file is None or self.governance_key_file is None
+        ):
+            raise ValueError("backend file needs trust_list_file and governance_key_file")
         if self.poll_interval_seconds >= self.max_staleness_seconds:
             raise ValueError("poll_interval_seconds must be below max_staleness_seconds")
         return self

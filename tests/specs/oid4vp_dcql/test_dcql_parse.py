@@ -372,7 +372,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=5000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(JSON)
 def test_arbitrary_json_is_only_ever_rejected(obj: Any) -> None:
     try:
@@ -439,7 +439,7 @@ RICH: dict[str, Any] = {
 }
 
 
-@settings(max_examples=5000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.data())
 def test_near_misses_of_valid_queries_are_only_ever_rejected(data: st.DataObject) -> None:
     for obj in (SIMPLE, RICH):

@@ -262,7 +262,7 @@ def wallets_and_queries(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]
     for number in range(draw(st.integers(min_value=1, max_value=3))):
         claims = []
         for claim_number, path in enumerate(
-            draw(st.lists(st.sampled_from(paths), max_size=3, unique=True))
+            draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3, unique=True))
         ):
             claim: dict[str, Any] = {"id": f"k{claim_number}", "path": list(path)}
             if draw(st.booleans()):
@@ -280,17 +280,16 @@ def wallets_and_queries(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]
             "format": "dc+sd-jwt",
             "meta": {"vct_values": draw(st.lists(st.sampled_from(VCTS), min_size=1, max_size=2))},
         }
-        if claims:
-            query["claims"] = claims
-            if draw(st.booleans()):
-                ids = [c["id"] for c in claims]
-                query["claim_sets"] = draw(
-                    st.lists(
-                        st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True),
-                        min_size=1,
-                        max_size=3,
-                    )
+        query["claims"] = claims
+        if draw(st.booleans()):
+            ids = [c["id"] for c in claims]
+            query["claim_sets"] = draw(
+                st.lists(
+                    st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True),
+                    min_size=1,
+                    max_size=3,
                 )
+            )
         queries.append(query)
     obj: dict[str, Any] = {"credentials": queries}
     if draw(st.booleans()):
@@ -315,7 +314,7 @@ def wallets_and_queries(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]
 
 
 @settings(
-    max_examples=1500,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
