@@ -116,7 +116,7 @@ def build_context(
     return VerifierContext(
         settings=settings,
         database=Database(create_engine(settings.database_url)),
-        identity=load_identity(settings),
+        identity=load_identity(settings, now=clock),
         sealer=Sealer(sealing_key(load_storage_key(settings))),
         trust=trust,
         fetcher=fetcher or SafeFetcher.for_settings(settings),

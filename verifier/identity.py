@@ -24,6 +24,8 @@ import contextlib
 import datetime as dt
 import ipaddress
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -64,7 +66,10 @@ class VerifierIdentity:
         return self.prefix is not ClientIdPrefix.REDIRECT_URI
 
 
-def load_identity(settings: VerifierSettings) -> VerifierIdentity:
+def load_identity(
+    settings: VerifierSettings, *, now: Callable[[], int] = lambda: int(time.time())
+) -> VerifierIdentity:
+    """The configured identity; ``now`` dates a development certificate made here."""
     development = settings.profile is Profile.DEVELOPMENT
     key_path = settings.signing_key_path
     if not key_path.exists():
@@ -82,7 +87,7 @@ def load_identity(settings: VerifierSettings) -> VerifierIdentity:
         did = settings.did or ""
         kid = f"{did}#{signer.public.thumbprint()}"
         return VerifierIdentity(signer, prefix, format_client_id(prefix, did), (), kid)
-    chain = _certificates(settings, signer, host, development=development)
+    chain = _certificates(settings, signer, host, development=development, now=now())
     if prefix is ClientIdPrefix.X509_SAN_DNS:
         if host not in _dns_names(chain[0]):
             raise KeyFileError(f"{settings.certificate_path}: no DNS SAN for {host}")
@@ -101,14 +106,14 @@ def _dns_names(certificate: x509.Certificate) -> list[str]:
 
 
 def _certificates(
-    settings: VerifierSettings, signer: PrivateJwk, host: str, *, development: bool
+    settings: VerifierSettings, signer: PrivateJwk, host: str, *, development: bool, now: int
 ) -> tuple[x509.Certificate, ...]:
     path = settings.certificate_path
     if not path.exists():
         if not development:
             raise KeyFileError(f"{path}: no certificate (provision one; see docs/verifier.md)")
         with contextlib.suppress(FileExistsError):
-            _write_self_signed(path, signer, host, settings.display_name)
+            _write_self_signed(path, signer, host, settings.display_name, now)
     raw = path.read_bytes()[: MAX_CERTIFICATE_FILE_BYTES + 1]
     if len(raw) > MAX_CERTIFICATE_FILE_BYTES:
         raise KeyFileError(f"{path}: too large for a certificate chain")
@@ -124,9 +129,9 @@ def _certificates(
     return chain
 
 
-def _write_self_signed(path: Path, signer: PrivateJwk, host: str, name: str) -> None:
+def _write_self_signed(path: Path, signer: PrivateJwk, host: str, name: str, at: int) -> None:
     """A development certificate: self-signed, one year, SAN = ``host`` (DNS or IP)."""
-    now = dt.datetime.now(dt.UTC)
+    now = dt.datetime.fromtimestamp(at, dt.UTC)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name[:64] or "aanspraak")])
     try:
         names: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(host))]

@@ -31,6 +31,8 @@ the holder's; use ``null`` for such arrays. A credential answered under one quer
 not carry the claims of another query (the §6.4 allowance for one presentation serving two
 queries is not implemented). A verifier does not refuse answers to Credential Queries that
 no ``credential_sets`` option names, nor answers to more options than needed.
+``trusted_authorities`` and ``require_cryptographic_holder_binding`` are not checked here:
+issuer trust and the key binding policy belong to the verification of each presentation.
 """
 
 from __future__ import annotations

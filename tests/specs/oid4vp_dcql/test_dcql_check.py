@@ -150,7 +150,7 @@ def test_no_claims_asked_means_no_disclosures() -> None:
     assert_rejected(DcqlReason.CLAIM_OUTSIDE_QUERY, check_presentation, query, answer)
 
 
-CLAIM_SETS = [
+CLAIM_SETS: list[dict[str, Any]] = [
     {"id": "age", "path": ["age_over_18"], "values": [True]},
     {"id": "given", "path": ["given_name"]},
     {"id": "family", "path": ["family_name"]},

@@ -1,0 +1,172 @@
+"""A verifier per test, on each database backend, with real agencies and a signed trust list.
+
+* the agencies (``tests.verifier.agencies``) are every issuer the bundled scenarios name,
+  each with its own key, metadata and status list;
+* the trust registry is the ``file`` backend over a trust list signed by a governance key:
+  the agencies for the types they issue, this desk for the claims every bundled regulation
+  needs, every regulation anchored (the demo's seed, ``aanspraak.demo_trust.build_seed``);
+* the verifier runs its real app (lifespan included) in process; the desk and the wallet
+  reach it over ``httpx`` through its ASGI interface, and it reaches the agencies through
+  its own ``SafeFetcher``. ``tests/verifier/test_http.py`` runs the same flow over sockets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from aanspraak.demo_trust import build_seed
+from runtime.fetcher import FetchPolicy, SafeFetcher
+from runtime.regulations import catalogue
+from runtime.scenarios import Scenario, load_scenarios, scenario_files
+from specs.jose import JwsAlg, PrivateJwk, generate_private_key
+from specs.trust.trust_list import build_trust_list
+from tests.verifier.agencies import Agencies
+from tests.verifier.wallet import TestWallet, new_holder_key
+from trust.file_backend import FileTrustRegistry
+from verifier.app import build_app
+from verifier.context import VerifierContext, build_context
+from verifier.identity import load_identity
+from verifier.settings import VerifierSettings
+
+DESK = "http://127.0.0.1:8003"
+START = 1_795_000_000  # 2026-11-18, inside the 2026 regulation year
+
+
+class Clock:
+    def __init__(self, now: int = START) -> None:
+        self.now = now
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, seconds: int) -> None:
+        self.now += seconds
+
+
+def all_scenarios() -> list[Scenario]:
+    return [case for path in scenario_files() for case in load_scenarios(path).cases]
+
+
+def scenario(regulation: str, name: str) -> Scenario:
+    for path in scenario_files():
+        loaded = load_scenarios(path)
+        if loaded.regulation == regulation:
+            for case in loaded.cases:
+                if case.name == name:
+                    return case
+    raise KeyError(name)
+
+
+def write_trust_list(
+    path: Path, agencies: Agencies, client_id: str, governance: PrivateJwk, now: int
+) -> None:
+    types: dict[str, set[str]] = {}
+    for case in all_scenarios():
+        for credential in case.credentials:
+            types.setdefault(credential.issuer, set()).add(credential.vct)
+    seed = build_seed(agencies.keys, types, client_id, catalogue(), catalogue())
+    token = build_trust_list(
+        seed.snapshot(as_of=now), key=governance, governance_id="governance", now=now, ttl=86_400
+    )
+    path.write_text(token)
+
+
+@dataclass
+class Desk:
+    app: FastAPI
+    context: VerifierContext
+    client: httpx.AsyncClient
+    clock: Clock
+    agencies: Agencies
+    api_key: str
+    wallet: TestWallet
+
+    def headers(self, key: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key or self.api_key}"}
+
+    async def start(self, regulation: str = "zorgtoeslag", **body: Any) -> dict[str, Any]:
+        response = await self.client.post(
+            "/desk/transactions", json={"regulation": regulation, **body}, headers=self.headers()
+        )
+        assert response.status_code == 201, response.text
+        started: dict[str, Any] = response.json()
+        return started
+
+    async def result(self, transaction_id: str, **params: str) -> httpx.Response:
+        return await self.client.get(
+            f"/desk/transactions/{transaction_id}", params=params, headers=self.headers()
+        )
+
+    def give(self, case: Scenario, wallet: TestWallet | None = None) -> dict[str, int | None]:
+        """Issue the scenario's credentials to the wallet, all bound to one holder key (the
+        verifier refuses credentials of one answer bound to different holders)."""
+        target = wallet or self.wallet
+        holder = new_holder_key()
+        indices: dict[str, int | None] = {}
+        for credential in case.credentials:
+            token, index = self.agencies.issue(
+                credential.issuer, credential.vct, credential.claims, holder=holder.public
+            )
+            target.hold(token, holder, credential.vct)
+            indices[credential.vct] = index
+        return indices
+
+
+def verifier_settings(tmp_path: Path, database_url: str, **overrides: Any) -> VerifierSettings:
+    values: dict[str, Any] = {
+        "profile": "development",
+        "public_url": DESK,
+        "database_url": database_url,
+        "data_dir": tmp_path / "verifier",
+        **overrides,
+    }
+    return VerifierSettings(**values)
+
+
+async def make_desk(tmp_path: Path, database_url: str, **overrides: Any) -> AsyncIterator[Desk]:
+    clock = Clock()
+    agencies = Agencies(clock)
+    for case in all_scenarios():
+        for credential in case.credentials:
+            agencies.add(credential.issuer)
+    settings = verifier_settings(tmp_path, database_url, **overrides)
+    governance = generate_private_key(JwsAlg.ES256)
+    trust_list = tmp_path / "trust-list.jwt"
+    write_trust_list(
+        trust_list, agencies, load_identity(settings, now=clock).client_id, governance, clock()
+    )
+    registry = FileTrustRegistry(trust_list, governance.public, 300)
+    fetcher = SafeFetcher(FetchPolicy(), transport=httpx.ASGITransport(app=agencies.app()))
+    context = build_context(settings, trust=registry, clock=clock, fetcher=fetcher)
+    app = build_app(settings, context=context)
+    async with app.router.lifespan_context(app):
+        created = await context.api_keys.create(name="desk", scope=sorted(context.regulations()))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=DESK) as client:
+            yield Desk(
+                app, context, client, clock, agencies, created.secret, TestWallet(client, clock)
+            )
+
+
+@pytest.fixture
+async def desk(tmp_path: Path, database_url: str) -> AsyncIterator[Desk]:
+    async for made in make_desk(tmp_path, database_url):
+        yield made
+
+
+@pytest.fixture
+async def plain_desk(tmp_path: Path, database_url: str) -> AsyncIterator[Desk]:
+    """A desk whose wallets answer by ``direct_post`` (no encryption)."""
+    async for made in make_desk(tmp_path, database_url, response_mode="direct_post"):
+        yield made
+
+
+def outcome_of(result: Mapping[str, Any]) -> str:
+    return str(result["status"])
