@@ -75,7 +75,7 @@ _VISIBLE = re.compile(f"[\\x21-\\x7e]{{1,{MAX_IDENTIFIER_LENGTH}}}")
 _R = Oid4vpReason.MALFORMED_REQUEST_OBJECT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuthorizationRequest:
     """The parameters of an Authorization Request (§5.1, §5.2), as signed or as verified.
 

@@ -21,7 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runtime.regulations import catalogue
 from specs.jose import JwsAlg, PrivateJwk, PublicJwk, generate_private_key, public_jwk_from_key
+from specs.rules.predicates import derive_predicate_claims
 from specs.sd_jwt.issuance import mark_all_disclosable
 from specs.sd_jwt_vc import issue_sd_jwt_vc
 from specs.status_list import StatusType, build_status_list_token, encode_status_list
@@ -79,10 +81,14 @@ class Agencies:
         holder: PublicJwk,
         with_status: bool = True,
     ) -> tuple[str, int | None]:
-        """An SD-JWT VC with every claim disclosable; returns it and its status index."""
+        """An SD-JWT VC with every claim disclosable and the derived predicate claims the
+        regulations define for ``vct`` (as ``issuer.credentials`` adds them); returns it and
+        its status index."""
         agency = self.add(issuer)
         now = self.clock()
         payload: dict[str, Any] = {**claims, "iss": issuer, "iat": now, "exp": now + 365 * 86_400}
+        for path, answer in derive_predicate_claims(vct, claims, catalogue()).items():
+            payload[str(path[0])] = answer  # as the issuer service adds them
         index = None
         if with_status:
             index, agency.next_index = agency.next_index, agency.next_index + 1

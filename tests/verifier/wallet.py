@@ -69,6 +69,7 @@ def new_holder_key() -> PrivateJwk:
 
 @dataclass
 class TestWallet:
+    __test__ = False  # a helper, not a test class
     client: httpx.AsyncClient
     clock: Callable[[], int]
     held: list[Held] = field(default_factory=list)

@@ -45,7 +45,8 @@ def _raw(header: dict[str, Any], plaintext: bytes, recipient: dict[str, str]) ->
     registry = jwe.JWERegistry(
         algorithms=[header["alg"], header["enc"], *(["DEF"] if "zip" in header else [])]
     )
-    public = ECKey.import_key(public_response_jwk(recipient))
+    members: dict[str, str | list[str]] = {**public_response_jwk(recipient)}
+    public = ECKey.import_key(members)
     return jwe.encrypt_compact(header, plaintext, public, registry=registry)
 
 

@@ -175,7 +175,12 @@ def test_minimal_request_round_trips(pki: Pki) -> None:
 
 
 def test_builders_refuse_what_no_wallet_could_verify(pki: Pki, did_verifier: DidVerifier) -> None:
-    sign = {"signer": pki.signer, "now": NOW, "lifetime": LIFETIME, "x5c": [der(pki.leaf)]}
+    sign: dict[str, Any] = {
+        "signer": pki.signer,
+        "now": NOW,
+        "lifetime": LIFETIME,
+        "x5c": [der(pki.leaf)],
+    }
     redirect = _request(client_id=f"redirect_uri:{RESPONSE_URI}")
     with pytest.raises(ValueError, match="cannot be signed"):
         build_request_object(redirect, **sign)
