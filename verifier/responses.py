@@ -32,9 +32,8 @@ from sqlalchemy import select, update
 
 from runtime.bearer import digest, new_bearer, new_id
 from specs.errors import Oid4vpReason, Rejected
-from specs.jose import b64url_decode, loads_strict
 from specs.oid4vp.dcql import parse_dcql_query
-from specs.oid4vp.jwe import decrypt_response
+from specs.oid4vp.jwe import decrypt_response, response_key_id
 from specs.oid4vp.response import parse_direct_post_form, parse_vp_token
 from specs.rules import evaluate, facts_from_credentials
 from verifier.context import VerifierContext
@@ -63,21 +62,6 @@ class PresentationRejected(Exception):
     def __init__(self, rejected: Rejected) -> None:
         super().__init__(rejected.reason.value)
         self.rejected = rejected
-
-
-def response_key_id(token: str, *, max_bytes: int) -> str | None:
-    """The ``kid`` of a JWE's protected header: which transaction's key it is for (§8.3).
-
-    Only a lookup key: ``decrypt_response`` checks the whole header again before using it.
-    """
-    if len(token) > max_bytes or token.count(".") != 4:
-        raise Rejected(Oid4vpReason.MALFORMED_JWE)
-    try:
-        header = loads_strict(b64url_decode(token.split(".", 1)[0]))
-    except Rejected:
-        raise Rejected(Oid4vpReason.MALFORMED_JWE) from None
-    kid = header.get("kid") if isinstance(header, dict) else None
-    return kid if isinstance(kid, str) else None
 
 
 async def _row_where(context: VerifierContext, clause: Any) -> Any:

@@ -109,6 +109,7 @@ def x509_hash_of(certificate_der: bytes) -> str:
 
 
 def _check_value(prefix: ClientIdPrefix, value: str) -> None:
+    """What §5.9.3 says each original client id is: a URL, a DNS name, a hash, a DID."""
     if not value or not value.isascii() or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in value):
         raise Rejected(_R)
     if prefix is ClientIdPrefix.REDIRECT_URI:
@@ -116,7 +117,9 @@ def _check_value(prefix: ClientIdPrefix, value: str) -> None:
             parts = urlsplit(value)
         except ValueError:
             raise Rejected(_R) from None
-        if parts.scheme not in ("https", "http") or not parts.hostname or parts.fragment:
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise Rejected(_R)
+        if "#" in value or "@" in parts.netloc:
             raise Rejected(_R)
     elif prefix is ClientIdPrefix.X509_SAN_DNS:
         if len(value) > _MAX_DNS_NAME or not _DNS_NAME.fullmatch(value):

@@ -258,3 +258,19 @@ def _is_b64url(value: str) -> bool:
     except Rejected:
         return False
     return True
+
+
+def response_key_id(token: str, *, max_bytes: int) -> str | None:
+    """The ``kid`` of a JWE's protected header, ``None`` without one: the verifier's lookup of
+    which key (and so which transaction) a response is for (§8.3).
+
+    Only a lookup key: ``decrypt_response`` checks the whole header again before using it.
+    """
+    if len(token) > max_bytes or token.count(".") != 4:
+        raise Rejected(Oid4vpReason.MALFORMED_JWE)
+    try:
+        header = loads_strict(b64url_decode(token.split(".", 1)[0]))
+    except Rejected:
+        raise Rejected(Oid4vpReason.MALFORMED_JWE) from None
+    kid = header.get("kid") if isinstance(header, dict) else None
+    return kid if isinstance(kid, str) else None

@@ -14,7 +14,7 @@ exactly the defect it must catch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -53,6 +53,8 @@ class Tamper:
     """Disclose these too (over-disclosure)."""
     transaction_data_hashes: list[str] | None = None
     omit_transaction_data_hashes: bool = False
+    kb_claims: Mapping[str, Any] | None = None
+    """Put these claims in every KB-JWT too (e.g. a ``transaction_data_hashes_alg``)."""
     holder_key: PrivateJwk | None = None
     """Sign the KB-JWT with this key instead of the credential's."""
     kb_iat_offset: int = 0
@@ -118,6 +120,7 @@ class TestWallet:
                 if tamper.transaction_data_hashes is not None
                 else hashes
             )
+        kb_claims.update(tamper.kb_claims or {})
         token: dict[str, list[str]] = {}
         for query_id, selections in chosen.items():
             for selection in selections:

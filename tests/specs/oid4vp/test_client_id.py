@@ -98,6 +98,8 @@ def test_unsupported_prefixes_are_refused(text: str) -> None:
         "x509_hash:" + b64url_encode(b"\x00" * 20),
         "redirect_uri:ftp://client.example.org/cb",
         "redirect_uri:https://client.example.org/cb#fragment",
+        "redirect_uri:https://client.example.org/cb#",
+        "redirect_uri:https://user@client.example.org/cb",
         "redirect_uri:/relative",
         "redirect_uri:https://client.example.org/c b",
         "decentralized_identifier:not-a-did",

@@ -343,3 +343,21 @@ def test_random_headers_on_a_real_jwe_only_reject(
     token = encrypt_response(PAYLOAD, recipient=public_response_jwk(key), enc="A128GCM")
     with contextlib.suppress(Rejected):
         _decrypt(_with_header(token, **changes), key)
+
+
+def test_response_key_id_reads_only_the_kid_and_refuses_what_is_no_jwe() -> None:
+    from specs.oid4vp.jwe import response_key_id
+
+    key = new_response_key(kid="k-1")
+    token = encrypt_response(
+        {"vp_token": {"a": ["x"]}}, recipient=public_response_jwk(key), enc="A128GCM"
+    )
+    assert response_key_id(token, max_bytes=10_000) == "k-1"
+    header, rest = token.split(".", 1)
+    bare = b64url_encode(dumps_compact({"alg": "ECDH-ES", "enc": "A128GCM"}).encode())
+    assert response_key_id(f"{bare}.{rest}", max_bytes=10_000) is None
+    for bad, limit in ((token, 10), ("a.b.c", 10_000), ("!!.b.c.d.e", 10_000)):
+        with pytest.raises(Rejected) as caught:
+            response_key_id(bad, max_bytes=limit)
+        assert caught.value.reason is Oid4vpReason.MALFORMED_JWE
+    del header
