@@ -11,7 +11,9 @@ one post can win, however many arrive at once (THREATS: replay, concurrent posts
 winner's outcome is stored; every other post gets ``transaction-already-answered``. The
 response key and the desk's facts are deleted in the same write.
 
-A presentation that fails verification still consumes the request (one answer per nonce):
+A wallet's error response (§8.5: the citizen declined, or the wallet cannot answer) is
+answered with 200 and ends the transaction as ``declined`` with the error code. A
+presentation that fails verification still consumes the request (one answer per nonce):
 the desk sees ``rejected`` with the reason and may start again. A dependency that cannot be
 read (registry, status list, issuer metadata) gives the wallet a normal answer and the desk
 an "undetermined: cannot verify" record, never an eligible one.
@@ -43,6 +45,20 @@ from verifier.tables import decisions, transactions
 from verifier.transactions import PENDING, open_desk_facts, open_response_key, regulation_of
 
 MAX_RESPONSE_BYTES = 512 * 1024
+#: OpenID4VP 1.0 §8.5 and RFC 6749 §4.1.2.1: the codes a wallet's error response may carry.
+#: Anything else is stored as ``wallet-error``, so a wallet cannot write text into the record.
+WALLET_ERRORS = frozenset(
+    {
+        "access_denied",
+        "invalid_request",
+        "invalid_client",
+        "invalid_scope",
+        "invalid_request_uri_method",
+        "invalid_transaction_data",
+        "vp_formats_not_supported",
+        "wallet_unavailable",
+    }
+)
 DAY = 86_400
 
 
@@ -100,7 +116,9 @@ async def open_envelope(context: VerifierContext, body: bytes) -> tuple[Any, dic
     state = form.get("state")
     found = await _row_where(context, transactions.c.state == state) if state else None
     row = _check_open(found, now)
-    if row.response_mode == "direct_post.jwt":
+    if row.response_mode == "direct_post.jwt" and "error" not in form:
+        # §8.3: an error response may come unencrypted (the wallet may have nothing to
+        # encrypt with, e.g. when it could not read the request); a presentation may not.
         raise Rejected(Oid4vpReason.ENCRYPTED_RESPONSE_REQUIRED)
     return row, dict(form)
 
@@ -113,10 +131,12 @@ async def receive_response(context: VerifierContext, body: bytes) -> Answer:
     transaction_data = json.loads(row.transaction_data)
     outcome_record: dict[str, Any] | None = None
     failure: Rejected | None = None
+    declined: str | None = None
     decision_id = new_id()
     now = context.clock()
-    if "error" in payload:  # the citizen declined, or the wallet could not answer (§8.5)
-        failure = Rejected(Oid4vpReason.VP_TOKEN_MISSING)
+    if "error" in payload:  # §8.5: the citizen declined, or the wallet could not answer
+        error = payload["error"]
+        declined = error if error in WALLET_ERRORS else "wallet-error"
     else:
         try:
             vp_token = parse_vp_token(
@@ -159,7 +179,14 @@ async def receive_response(context: VerifierContext, body: bytes) -> Answer:
         except Rejected as exc:
             failure = exc
     response_code = new_bearer() if row.redirect_uri and failure is None else None
-    await _record(context, row, outcome_record, failure, decision_id, response_code, now)
+    if failure is not None:
+        status, reason = "rejected", failure.reason.value
+    elif declined is not None:
+        status, reason = "declined", declined
+    else:
+        status, reason = "decided", None
+    answer = Answered(status, reason, outcome_record, decision_id, response_code)
+    await _record(context, row, answer, now)
     if failure is not None:
         raise PresentationRejected(failure)
     if response_code is None:
@@ -168,19 +195,23 @@ async def receive_response(context: VerifierContext, body: bytes) -> Answer:
     return Answer(row.redirect_uri + separator + urlencode({"response_code": response_code}))
 
 
-async def _record(  # noqa: PLR0917 - one private step of receive_response
-    context: VerifierContext,
-    row: Any,
-    record: dict[str, Any] | None,
-    failure: Rejected | None,
-    decision_id: str,
-    response_code: str | None,
-    now: int,
-) -> None:
+@dataclass(frozen=True)
+class Answered:
+    """How a transaction ends: ``decided`` (with a record), ``rejected`` or ``declined``."""
+
+    status: str
+    reason: str | None
+    record: dict[str, Any] | None
+    decision_id: str
+    response_code: str | None
+
+
+async def _record(context: VerifierContext, row: Any, answer: Answered, now: int) -> None:
     """Consume the request and store its outcome in one transaction; one post wins."""
+    record, decision_id, response_code = answer.record, answer.decision_id, answer.response_code
     values: dict[str, Any] = {
-        "status": "rejected" if failure is not None else "decided",
-        "failure_reason": None if failure is None else failure.reason.value,
+        "status": answer.status,
+        "failure_reason": answer.reason,
         "answered_at": now,
         "response_key_sealed": None,
         "desk_facts_sealed": None,

@@ -78,7 +78,7 @@ async def transaction_result(
         response_code and same_digest(digest(response_code), row.response_code_digest)
     ):
         raise Forbidden("this result is released only with the response_code of its redirect")
-    if row.status == "rejected":
-        return {**base, "status": "rejected", "reason": row.failure_reason}
+    if row.status in {"rejected", "declined"}:
+        return {**base, "status": row.status, "reason": row.failure_reason}
     decision = await load_decision(context, row.decision_id)
     return {**base, "status": decision["record"]["outcome"], "decision": decision}

@@ -1,0 +1,233 @@
+"""The holder library's OpenID4VP 1.0 responder: from a desk's link to a posted answer.
+
+::
+
+    link ──> request object (request_uri, GET) ──> verify (signature, client id prefix,
+             response_uri binding) ──> trust registry: may this desk ask these claims for
+             this regulation? ──> DCQL match ──> consent preview ──> present (KB-JWT with
+             nonce, aud, transaction_data_hashes) ──> direct_post / direct_post.jwt
+
+* The request object is fetched through ``SafeFetcher`` (the link is untrusted input) and
+  verified before anything is matched (``specs.oid4vp.verify_request_object``).
+* The desk must be registered for the regulation named in the purpose and for every claim
+  the query asks (``check_verifier``): an over-asking desk is refused before the citizen is
+  even asked (THREATS: over-asking verifiers).
+* The consent preview says who asks, which claims, why (regulation and legal basis), and
+  what will not be shared; nothing is sent without ``consent=True``.
+* The answer goes to the request's ``response_uri`` only, without following redirects,
+  with a bounded body; encrypted to the desk's key when it asked for ``direct_post.jwt``.
+
+This is the part of the wallet the desk's flow needs; key management in secure hardware,
+one-time instance bookkeeping and the disclosure log come with the wallet service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Self
+
+import httpx
+
+from runtime.fetch_guard import FetchRefused
+from runtime.fetcher import FetchPolicy, SafeFetcher
+from specs.errors import Oid4vpReason, Rejected
+from specs.jose import PrivateJwk, loads_strict
+from specs.oid4vp.dcql import parse_dcql_query
+from specs.oid4vp.dcql_match import HeldForQuery, select_credentials
+from specs.oid4vp.jwe import encrypt_response, select_response_key
+from specs.oid4vp.request_object import (
+    AuthorizationRequest,
+    parse_authorization_request_link,
+    verify_request_object,
+)
+from specs.oid4vp.response import direct_post_form, direct_post_jwt_form, response_payload
+from specs.oid4vp.transaction_data import decode_transaction_data, transaction_data_hash
+from specs.rules.dcql import PURPOSE_TYPE
+from specs.sd_jwt import open_sd_jwt, present_sd_jwt
+from specs.trust import check_verifier
+from trust.registry import TrustRegistry
+
+REQUEST_OBJECT_TYPE = "application/oauth-authz-req+jwt"
+MAX_ANSWER_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class HeldCredential:
+    """A credential the holder keeps, and the key its ``cnf`` names."""
+
+    token: str
+    holder_key: PrivateJwk
+    vct: str
+
+
+@dataclass(frozen=True)
+class ConsentPreview:
+    """What the citizen is shown before anything leaves the wallet."""
+
+    verifier: str
+    verifier_name: str | None
+    regulation: str
+    legal_basis: dict[str, Any]
+    shared: list[tuple[str, tuple[str | int, ...]]]
+    """(credential type, claim path) of every claim that would be disclosed."""
+    withheld: list[tuple[str, tuple[str | int, ...]]]
+    """Claims of the same credentials that stay in the wallet."""
+
+
+@dataclass(frozen=True)
+class OpenedRequest:
+    request: AuthorizationRequest
+    purpose: dict[str, Any]
+    preview: ConsentPreview
+    selection: dict[str, list[tuple[int, tuple[tuple[str | int, ...], ...]]]]
+
+
+class PresentationClient:
+    """Answers desks for one holder; owns its fetcher and HTTP client (``async with``)."""
+
+    def __init__(
+        self,
+        *,
+        policy: FetchPolicy,
+        trust: TrustRegistry,
+        clock: Callable[[], int],
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._fetcher = SafeFetcher(policy, transport=transport)
+        self._http = httpx.AsyncClient(
+            transport=transport, trust_env=False, follow_redirects=False, timeout=policy.timeout
+        )
+        self._allow_http = any(o.lower().startswith("http:") for o in policy.allow_local_origins)
+        self._trust = trust
+        self._clock = clock
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_exc_info: object) -> None:
+        await self._fetcher.aclose()
+        await self._http.aclose()
+
+    async def open(self, link: str, held: Sequence[HeldCredential]) -> OpenedRequest:
+        """Fetch and check the request, check the desk, match, and build the preview."""
+        client_id, request_uri, _method = parse_authorization_request_link(
+            link, allow_http=self._allow_http
+        )
+        try:
+            fetched = await self._fetcher.get(request_uri, accept=REQUEST_OBJECT_TYPE)
+        except FetchRefused:
+            raise Rejected(Oid4vpReason.MALFORMED_REQUEST_OBJECT) from None
+        now = self._clock()
+        request = verify_request_object(
+            fetched.body.decode("ascii", errors="replace"),
+            expected_client_id=client_id,
+            now=now,
+            allow_unsigned=False,
+            allow_http=self._allow_http,
+        )
+        query = parse_dcql_query(request.dcql_query)
+        purpose = _purpose(request, [c.id for c in query.credentials])
+        snapshot = self._trust.snapshot(now=now)
+        paths = [claim.path for credential in query.credentials for claim in credential.claims]
+        check_verifier(
+            snapshot,
+            client_id=request.client_id,
+            regulation=str(purpose["regulation"]),
+            claims=paths,
+            now=max(now, snapshot.as_of),
+        )
+        views = [open_sd_jwt(h.token) for h in held]
+        candidates = [
+            HeldForQuery(i, "dc+sd-jwt", h.vct, views[i].processed.claims)
+            for i, h in enumerate(held)
+        ]
+        chosen = select_credentials(query, candidates)
+        selection = {
+            query_id: [(int(str(s.ref)), s.disclose) for s in selections]
+            for query_id, selections in chosen.items()
+        }
+        shared = [
+            (held[index].vct, path)
+            for picks in selection.values()
+            for index, disclose in picks
+            for path in disclose
+        ]
+        withheld: list[tuple[str, tuple[str | int, ...]]] = [
+            (held[index].vct, path)
+            for picks in selection.values()
+            for index, disclose in picks
+            for path in sorted(
+                {tuple(p) for p in views[index].processed.revealed_paths.values()}, key=str
+            )
+            if len(path) == 1 and path not in disclose
+        ]
+        info = (request.verifier_info or [{}])[0].get("data", {})
+        preview = ConsentPreview(
+            verifier=request.client_id,
+            verifier_name=info.get("verifier") if isinstance(info, dict) else None,
+            regulation=str(purpose["regulation"]),
+            legal_basis=dict(purpose.get("legal_basis") or {}),
+            shared=shared,
+            withheld=withheld,
+        )
+        return OpenedRequest(request, purpose, preview, selection)
+
+    async def respond(
+        self, opened: OpenedRequest, held: Sequence[HeldCredential], *, consent: bool
+    ) -> dict[str, Any]:
+        """Post the presentation (or, without consent, ``access_denied``); the desk's reply."""
+        request = opened.request
+        if not consent:
+            return await self._post(request, {"error": "access_denied"})
+        hashes = [transaction_data_hash(item) for item in request.transaction_data or ()]
+        vp_token: dict[str, list[str]] = {}
+        for query_id, picks in opened.selection.items():
+            for index, disclose in picks:
+                credential = held[index]
+                vp_token.setdefault(query_id, []).append(
+                    present_sd_jwt(
+                        open_sd_jwt(credential.token),
+                        disclose=list(disclose),
+                        holder_key=credential.holder_key,
+                        nonce=request.nonce,
+                        audience=request.client_id,
+                        now=self._clock(),
+                        kb_claims={"transaction_data_hashes": hashes} if hashes else None,
+                    )
+                )
+        return await self._post(request, vp_token)
+
+    async def _post(self, request: AuthorizationRequest, answer: Any) -> dict[str, Any]:
+        if isinstance(answer, dict) and "error" in answer:
+            payload = {"error": answer["error"], "state": request.state}
+            form = {k: v for k, v in payload.items() if v is not None}
+        else:
+            form = direct_post_form(answer, request.state)
+            payload = response_payload(answer, request.state)
+        if request.response_mode == "direct_post.jwt":
+            if request.client_metadata is None:
+                raise Rejected(Oid4vpReason.MALFORMED_REQUEST_OBJECT)
+            recipient, enc = select_response_key(request.client_metadata)
+            form = direct_post_jwt_form(encrypt_response(payload, recipient=recipient, enc=enc))
+        response = await self._http.post(request.response_uri, data=form)
+        body = response.content[:MAX_ANSWER_BYTES]
+        reply: dict[str, Any] = {"status_code": response.status_code}
+        if response.headers.get("content-type", "").startswith("application/json"):
+            with contextlib.suppress(Rejected):
+                parsed = loads_strict(body)
+                if isinstance(parsed, dict):
+                    reply.update(
+                        {k: v for k, v in parsed.items() if k in {"redirect_uri", "error"}}
+                    )
+        return reply
+
+
+def _purpose(request: AuthorizationRequest, credential_ids: list[str]) -> dict[str, Any]:
+    """Our own transaction data type (the desk's purpose), required: the desk must say why."""
+    for item in request.transaction_data or ():
+        decoded = decode_transaction_data(item, credential_ids=credential_ids)
+        if decoded.get("type") == PURPOSE_TYPE:
+            return decoded
+    raise Rejected(Oid4vpReason.MALFORMED_TRANSACTION_DATA)
