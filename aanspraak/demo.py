@@ -33,26 +33,19 @@ from rich.console import Console
 from rich.table import Table
 
 from aanspraak.demo_regulations import (
-    DESK as REGULATION_DESK,
-)
-from aanspraak.demo_regulations import (
     DemoFailed,
     Wallet,
-    desk_decides,
     discover,
     issue_wallet,
 )
 from aanspraak.demo_trust import (
-    SeededRegistry,
-    build_seed,
     refuses_unanchored,
     tampered_regulation,
 )
-from runtime.regulations import catalogue, find
+from runtime.regulations import find
 from specs.jose import JwsAlg, PrivateJwk, StaticKeyResolver, generate_private_key
 from specs.rules import Outcome
 from specs.rules.discovery import notices
-from specs.rules.explain import outcome_as_dict
 from specs.sd_jwt import (
     DecoyPolicy,
     IssuedSdJwt,
@@ -110,6 +103,7 @@ class DemoReport:
     decision: dict[str, Any] = field(default_factory=dict)
     trust: dict[str, Any] = field(default_factory=dict)
     issuance: dict[str, Any] = field(default_factory=dict)
+    presentation: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +115,7 @@ class DemoReport:
             "decision": self.decision,
             "trust": self.trust,
             "issuance": self.issuance,
+            "presentation": self.presentation,
         }
 
     def step(self, actor: str, action: str, **details: Any) -> None:
@@ -266,32 +261,57 @@ def _regulation_steps(report: DemoReport, now: int) -> None:
     report.discoveries = [_discovery(o) for o in before]
     report.step("Wallet", "scanned every discoverable regulation offline", regulations=len(before))
     _attest_income_over_openid4vci(report, wallet, before, now)
-    seed = build_seed(
-        wallet.issuer_keys,
-        wallet.issued_types(),
-        REGULATION_DESK,
-        [find("kwijtschelding")],
-        catalogue(),
-    )
-    registry = SeededRegistry(seed)
+    _desk_decides_over_openid4vp(report, now)
+
+
+def _desk_decides_over_openid4vp(report: DemoReport, now: int) -> None:
+    """Governance registers agencies, the desk and the law; the desk's verifier service asks
+    exactly what kwijtschelding needs; the wallet answers over OpenID4VP after the consent
+    preview; the desk decides (demo_presentation)."""
+    # Imported here, like the issuer step: the services load in seconds, not on every command.
+    from aanspraak.demo_presentation import present_to_desk  # noqa: PLC0415
+
+    presented = present_to_desk(now)
+    registry = presented.registry
     report.step(
         "Governance",
         "registered issuers, the desk and the regulation versions",
-        issuers=len(seed.issuers),
-        anchors=len(seed.anchors),
+        issuers=len(presented.seed.issuers),
+        anchors=len(presented.seed.anchors),
     )
     tampered = tampered_regulation("kwijtschelding")
     report.trust = {
         "tampered_regulation": refuses_unanchored(registry.snapshot(now=now), tampered, now),
         "registry": registry.describe(),
     }
-    decision = desk_decides(wallet, now, registry)
-    report.decision = {
-        **outcome_as_dict(decision.outcome),
-        "disclosed": decision.disclosed,
-        "disclosures_withheld": decision.withheld,
+    summary = presented.summary
+    record = summary["decision"]["record"]
+    disclosed: dict[str, list[list[str | int]]] = {}
+    for vct, path in summary["consent"]["shared"]:
+        disclosed.setdefault(vct, []).append(path)
+    report.presentation = {
+        key: summary[key] for key in ("desk", "client_id", "link", "response_mode", "consent")
     }
-    report.step("Desk", "decided with the regulation's trace", status=decision.outcome.status.value)
+    report.decision = {
+        "regulation": record["regulation"]["id"],
+        "version": record["regulation"]["version"],
+        "status": record["outcome"],
+        "amount_cents": record["amount_cents"],
+        "text": record["text"],
+        "trace": record["trace"],
+        "inputs": record["inputs"],
+        "objection": record["objection"],
+        "explanation": summary["decision"]["explanation"],
+        "signed_record": summary["decision"]["signed_record"],
+        "disclosed": disclosed,
+        "disclosures_withheld": len(summary["consent"]["withheld"]),
+    }
+    report.step(
+        "Desk",
+        "asked over OpenID4VP, verified and decided with the regulation's trace",
+        status=record["outcome"],
+        response_mode=summary["response_mode"],
+    )
 
 
 def _attest_income_over_openid4vci(
@@ -403,19 +423,45 @@ def _render_regulations(report: DemoReport, console: Console) -> None:
         f"[bold]Governance[/bold]: a tampered copy of the kwijtschelding file is refused: "
         f"{report.trust['tampered_regulation']}"
     )
-    decision = report.decision
+    _render_presentation(report, console)
+
+
+def _render_presentation(report: DemoReport, console: Console) -> None:
+    presentation, decision = report.presentation, report.decision
+    consent = presentation["consent"]
+    console.rule("OpenID4VP: the desk's verifier service on loopback")
+    console.print(
+        f"{consent['verifier']} ({presentation['client_id'][:24]}...) asks for "
+        f"{consent['regulation']}, on the legal basis {consent['legal_basis'].get('title')}, "
+        f"art. {consent['legal_basis'].get('article')}."
+    )
+    console.print(
+        f"Consent preview: {len(consent['shared'])} claims shared, "
+        f"{len(consent['withheld'])} claims of the same credentials stay in the wallet; "
+        f"answered by {presentation['response_mode']}."
+    )
     console.rule(f"Desk decision: {decision['regulation']} -> {decision['status']}")
     console.print(decision["text"]["en"])
     for node in decision["trace"]:
+        if node["kind"] == "definition":
+            continue
         basis = node["legal_basis"]
         console.print(
             f"  {node['kind']:<11} {node['id']:<36} {node['result']!s:<8} "
             f"[dim]{basis['title']}, art. {basis['article']}[/dim]"
         )
+    for use in decision["inputs"]:
+        source = use["source"] or {}
+        console.print(
+            f"  input {use['name']:<24} from {source.get('issuer', 'not presented')} "
+            f"[dim]{source.get('vct') or ''}[/dim]"
+        )
     console.print(
-        f"  disclosed: {decision['disclosed']}; "
-        f"{decision['disclosures_withheld']} disclosures stayed in the wallet"
+        f"  disclosed: {sum(len(p) for p in decision['disclosed'].values())} claims of "
+        f"{len(decision['disclosed'])} credentials; {decision['disclosures_withheld']} claims "
+        "stayed in the wallet; the desk kept the signed decision record, not the data."
     )
+    console.print(f"[italic]{decision['objection']['text']['en']}[/italic]")
 
 
 def run(

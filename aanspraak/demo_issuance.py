@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-import uvicorn
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from rich.console import Console
 
 from aanspraak.demo_regulations import ATTESTED_INCOME_CENTS, SCAN_DATE, DemoFailed
+from aanspraak.loopback import LoopbackFailed, bound_listener, serving, url_of
 from issuer.app import build_app
 from issuer.context import IssuerContext, build_context
 from issuer.offers import CreatedOffer, OfferRequest, create_offer
@@ -41,7 +38,6 @@ from wallet.issuance import CHECKS, IssuanceClient, IssuanceFailed, IssuanceResu
 AGENCY = "Belastingdienst"
 CONFIGURATION = "household_income"
 BATCH_SIZE = 3
-STARTUP_SECONDS = 20.0
 
 
 class _DemoIssuerSettings(IssuerSettings):
@@ -75,58 +71,27 @@ class LoopbackIssuer:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self.loop))
 
 
-def _serve(
-    loop: asyncio.AbstractEventLoop, server: uvicorn.Server, listener: socket.socket
-) -> None:
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(server.serve(sockets=[listener]))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    finally:
-        loop.close()
-
-
 @contextlib.contextmanager
 def loopback_issuer(
     data_dir: Path, *, display_name: str, clock: Callable[[], int]
 ) -> Iterator[LoopbackIssuer]:
     """Start the issuer on a free ``127.0.0.1`` port; stop it and wait for it on exit."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
-        listener.bind(("127.0.0.1", 0))
+    with bound_listener() as listener:
         port = listener.getsockname()[1]
         settings = _DemoIssuerSettings(
             profile=Profile.DEVELOPMENT,
-            public_url=f"http://127.0.0.1:{port}",
+            public_url=url_of(listener),
             database_url=f"sqlite+aiosqlite:///{data_dir / 'issuer.db'}",
             data_dir=data_dir,
             port=port,
             display_name=display_name,
         )
         context = build_context(settings, clock=clock)
-        config = uvicorn.Config(
-            build_app(settings, context=context),
-            lifespan="on",
-            ws="none",
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-        )
-        server = uvicorn.Server(config)
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(
-            target=_serve, args=(loop, server, listener), name=f"issuer-{port}", daemon=True
-        )
-        thread.start()
         try:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    raise DemoFailed("the issuer service did not start")
-                time.sleep(0.02)
-            yield LoopbackIssuer(settings.public_url, context, loop)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=STARTUP_SECONDS)
+            with serving(build_app(settings, context=context), listener, name="issuer") as run:
+                yield LoopbackIssuer(settings.public_url, context, run.loop)
+        except LoopbackFailed:
+            raise DemoFailed("the issuer service did not start") from None
 
 
 class KnownIssuers:

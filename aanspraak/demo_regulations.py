@@ -6,38 +6,31 @@ insurer, the landlord). The wallet evaluates every discoverable regulation on th
 income, a second scan shows what changed: "Note: ...". Then the municipal desk asks for
 exactly the claims the kwijtschelding rules need (the DCQL compiled from the regulation),
 the wallet presents them bound to the purpose (``transaction_data_hashes`` in each KB-JWT),
-the desk verifies and decides, and the decision cites the law for every step.
+the desk verifies and decides, and the decision cites the law for every step: that last part
+runs the verifier service over OpenID4VP (``demo_presentation``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.regulations import catalogue, find
-from specs.jose import PrivateJwk, StaticKeyResolver, b64url_encode, generate_private_key
-from specs.rules import HeldCredential, Outcome, compile_dcql, evaluate, facts_from_credentials
+from runtime.regulations import catalogue
+from specs.jose import PrivateJwk, generate_private_key
+from specs.rules import HeldCredential, Outcome
 from specs.rules.discovery import scan
 from specs.rules.predicates import derive_predicate_claims
 from specs.sd_jwt import (
     HolderView,
-    KeyBindingRequired,
-    claim_path,
     mark_all_disclosable,
     open_sd_jwt,
-    present_sd_jwt,
-    select_values,
 )
-from specs.sd_jwt_vc import PLAIN_BY_DEFAULT, issue_sd_jwt_vc, verify_sd_jwt_vc
-from specs.trust import check_anchor, check_issuer, check_verifier
-from trust.registry import TrustRegistry
+from specs.sd_jwt_vc import PLAIN_BY_DEFAULT, issue_sd_jwt_vc
 
 SCAN_DATE = dt.date(2026, 3, 1)
-DESK = "https://gemeente-utrecht.example/kwijtschelding"
 DECIDED_REGULATION = "kwijtschelding"
 ESTIMATED_INCOME_CENTS = 2_400_000
 ATTESTED_INCOME_CENTS = 4_150_000
@@ -58,7 +51,7 @@ ISSUERS = {
 }
 
 
-def _citizen_claims(year: int) -> list[tuple[str, str, dict[str, Any]]]:
+def citizen_claims(year: int) -> list[tuple[str, str, dict[str, Any]]]:
     reference = f"{year}-01-01"
     return [
         (
@@ -157,7 +150,7 @@ class Wallet:
 
 def issue_wallet(now: int) -> Wallet:
     wallet = Wallet(generate_private_key())
-    for issuer, vct, claims in _citizen_claims(SCAN_DATE.year):
+    for issuer, vct, claims in citizen_claims(SCAN_DATE.year):
         wallet.receive(issuer, vct, claims, now)
     return wallet
 
@@ -165,89 +158,3 @@ def issue_wallet(now: int) -> Wallet:
 def discover(wallet: Wallet, *, estimate: bool) -> list[Outcome]:
     self_declared = dict(ESTIMATES) if estimate else None
     return scan(catalogue(), wallet.held(), on=SCAN_DATE, self_declared=self_declared)
-
-
-@dataclass(frozen=True)
-class DeskDecision:
-    outcome: Outcome
-    disclosed: dict[str, list[list[str | int]]]
-    withheld: int
-
-
-def desk_decides(wallet: Wallet, now: int, registry: TrustRegistry) -> DeskDecision:
-    """The desk compiles its request; the wallet presents exactly that; the desk decides.
-
-    Both consult the trust registry: the desk runs only the anchored version of the law, the
-    wallet answers only a desk registered for these claims, the desk accepts credentials only
-    from keys registered for their type.
-    """
-    compiled = find(DECIDED_REGULATION, SCAN_DATE)
-    request = compile_dcql(compiled)
-    trust = registry.snapshot(now=now)
-    # The in-process chain stamps each block at least a second after the previous one, so
-    # entries seeded a moment ago may carry a time just ahead of our clock.
-    now = max(now, trust.as_of)
-    regulation = compiled.regulation
-    check_anchor(
-        trust,
-        regulation=regulation.id,
-        valid_from=regulation.valid_from.isoformat(),
-        version=compiled.version,
-        now=now,
-    )
-    check_verifier(
-        trust,
-        client_id=DESK,
-        regulation=regulation.id,
-        claims=[need.path for need in request.needs],
-        now=now,
-    )
-    nonce = os.urandom(16).hex()
-
-    purpose_hash = b64url_encode(hashlib.sha256(request.transaction_data[0].encode()).digest())
-    verified: list[HeldCredential] = []
-    disclosed: dict[str, list[list[str | int]]] = {}
-    withheld = 0
-    presented: set[str] = set()
-    for query in request.query["credentials"]:
-        vct = query["meta"]["vct_values"][0]
-        view = next((v for v in wallet.views if v.processed.claims["vct"] == vct), None)
-        if view is None:
-            continue  # checked against the credential sets below
-        presented.add(query["id"])
-        paths = [
-            claim["path"]
-            for claim in query["claims"]
-            if select_values(view.processed.claims, claim_path(claim["path"]))
-        ]
-        presentation = present_sd_jwt(
-            view,
-            disclose=[claim_path(p) for p in paths],
-            holder_key=wallet.key,
-            nonce=nonce,
-            audience=DESK,
-            now=now,
-            kb_claims={"transaction_data_hashes": [purpose_hash]},
-        )
-        issuer = view.processed.claims["iss"]
-        result = verify_sd_jwt_vc(
-            presentation,
-            issuer_keys=StaticKeyResolver(wallet.issuer_keys[issuer].public),
-            key_binding=KeyBindingRequired(nonce=nonce, audience=DESK),
-            now=now,
-        )
-        check_issuer(
-            trust, issuer=issuer, vct=vct, key_refs=[result.sd_jwt.issuer_key.thumbprint()], now=now
-        )
-        binding = result.sd_jwt.key_binding
-        if binding is None or binding.claims.get("transaction_data_hashes") != [purpose_hash]:
-            raise DemoFailed("the presentation is not bound to the desk's purpose")
-        verified.append(HeldCredential(issuer, vct, result.claims))
-        disclosed[vct] = paths
-        withheld += len(view.disclosures) - (presentation.count("~") - 1)
-    for credential_set in request.query["credential_sets"]:
-        options = credential_set["options"]
-        if credential_set["required"] and not any(set(o) <= presented for o in options):
-            raise DemoFailed("the wallet cannot satisfy a required credential set")
-    facts = facts_from_credentials(compiled.regulation, verified)
-    return DeskDecision(evaluate(compiled, facts.facts), disclosed, withheld)

@@ -145,7 +145,9 @@ async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentatio
         issuer=issuer,
         vct=credential.vct,
         key_refs=[credential.sd_jwt.issuer_key.thumbprint()],
-        now=now,
+        # Trust is decided at the later of our clock and the registry's block time: a node's
+        # blocks may run slightly ahead of this host's clock (it is trusted by configuration).
+        now=max(now, snapshot.as_of),
     )
     binding = credential.sd_jwt.key_binding
     assert binding is not None  # KeyBindingRequired: verify_sd_jwt_vc refused otherwise

@@ -173,7 +173,7 @@ def _check_registration(
             client_id=context.client_id,
             regulation=compiled.regulation.id,
             claims=[need.path for need in needs],
-            now=now,
+            now=max(now, snapshot.as_of),  # see verifier.pipeline: block time may lead
         )
     except Rejected as exc:
         raise Forbidden(f"the trust registry does not allow this request ({exc.reason})") from None

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from aanspraak.demo import REQUESTED_CLAIMS, DemoReport, run_story
+from specs.jose import parse_compact_jws
 from tests.cli.conftest import Run
 
 
@@ -89,3 +90,25 @@ def test_the_income_statement_received_over_http_changes_the_outcomes(story: Dem
     changed = {n["regulation"]: n for n in story.notices}
     assert changed["zorgtoeslag"]["before"] == "eligible"
     assert changed["zorgtoeslag"]["after"] == "not_eligible"  # income above the limit now
+
+
+def test_the_desk_asks_over_openid4vp_and_keeps_a_signed_record(story: DemoReport) -> None:
+    presentation = story.presentation
+    assert presentation["link"].startswith("openid4vp://?client_id=x509_hash%3A")
+    assert presentation["desk"].startswith("http://127.0.0.1:")
+    assert presentation["response_mode"] == "direct_post.jwt"
+    consent = presentation["consent"]
+    assert consent["regulation"] == "kwijtschelding"
+    assert consent["legal_basis"]["id"].startswith("BWBR")
+    shared = {tuple(path) for _vct, path in consent["shared"]}
+    withheld = {tuple(path) for _vct, path in consent["withheld"]}
+    assert ("birthdate",) in withheld
+    assert not shared & withheld
+    signed = story.decision["signed_record"]
+    record = parse_compact_jws(signed).payload
+    assert record["iss"] == presentation["client_id"]
+    assert record["outcome"] == story.decision["status"] == "refer_hardship"
+    assert all("value" not in use for use in record["inputs"])
+    assert story.decision["objection"]["legal_basis"]["article"] == "6:7"
+    actors = [step["actor"] for step in story.steps]
+    assert actors.index("Governance") < actors.index("Desk", actors.index("Governance"))

@@ -52,14 +52,20 @@ class LiveDesk:
         """Run ``coroutine`` in the server's loop (where the desk's objects live)."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
-    def give(self, case: Scenario) -> None:
-        """Issue the scenario's credentials to the HTTP wallet (in the server's loop: the
-        agencies' status lists are read there)."""
+    def give(self, case: Scenario, wallet: TestWallet | None = None) -> None:
+        """Issue the scenario's credentials to ``wallet`` (the HTTP wallet by default), in the
+        server's loop: the agencies' status lists are read there."""
 
         async def give() -> None:
-            self.desk.give(case, self.wallet)
+            self.desk.give(case, wallet or self.wallet)
 
         self.run(give())
+
+    def wallet_for(self, case: Scenario) -> TestWallet:
+        """Another HTTP wallet holding only ``case``'s credentials (one holder per answer)."""
+        wallet = TestWallet(self.wallet.client, self.desk.clock)
+        self.give(case, wallet)
+        return wallet
 
 
 @dataclass

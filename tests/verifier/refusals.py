@@ -20,6 +20,7 @@ import httpx
 from runtime.scenarios import Scenario
 from specs.errors import Reason
 from specs.jose import PrivateJwk
+from specs.oid4vp.request_object import AuthorizationRequest
 from tests.verifier.conftest import Desk, scenario
 from tests.verifier.wallet import TestWallet, new_holder_key
 
@@ -57,6 +58,12 @@ def give_parts(
         target.hold(token, key, vct)
         indices[vct] = index
     return indices
+
+
+def state_of(request: AuthorizationRequest) -> str:
+    """The request's ``state``: the verifier always sets one (its transaction handle)."""
+    assert request.state is not None
+    return request.state
 
 
 async def ready(desk: Desk) -> dict[str, Any]:

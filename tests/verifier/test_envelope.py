@@ -21,6 +21,7 @@ from tests.verifier.refusals import (
     assert_still_open,
     assert_wire_error,
     ready,
+    state_of,
 )
 from tests.verifier.wallet import Tamper
 from verifier.responses import MAX_RESPONSE_BYTES
@@ -33,7 +34,10 @@ async def roomy_desk(tmp_path: Path, database_url: str) -> AsyncIterator[Desk]:
     """A ``direct_post`` desk whose HTTP body cap is above the response endpoint's own
     (``MAX_RESPONSE_BYTES``), so the endpoint's size rule is the one that answers."""
     async for made in make_desk(
-        tmp_path, database_url, response_mode="direct_post", max_request_bytes=2 * MAX_RESPONSE_BYTES
+        tmp_path,
+        database_url,
+        response_mode="direct_post",
+        max_request_bytes=2 * MAX_RESPONSE_BYTES,
     ):
         yield made
 
@@ -75,7 +79,7 @@ async def test_json_body_labelled_as_a_form(plain_desk: Desk) -> None:
     desk = plain_desk
     started = await ready(desk)
     request = await desk.wallet.fetch_request(started["link"])
-    body = b'{"vp_token": {}, "state": "' + request.state.encode() + b'"}'
+    body = b'{"vp_token": {}, "state": "' + state_of(request).encode() + b'"}'
     response = await desk.client.post(request.response_uri, content=body, headers=FORM)
     assert_wire_error(response, Oid4vpReason.MALFORMED_RESPONSE)
     await assert_still_open(desk, started)
@@ -86,7 +90,7 @@ async def test_form_that_is_not_utf8(plain_desk: Desk) -> None:
     desk = plain_desk
     started = await ready(desk)
     request = await desk.wallet.fetch_request(started["link"])
-    body = urlencode({"state": request.state}).encode() + b"&vp_token=\xe9t\xe9"
+    body = urlencode({"state": state_of(request)}).encode() + b"&vp_token=\xe9t\xe9"
     response = await desk.client.post(request.response_uri, content=body, headers=FORM)
     assert_wire_error(response, Oid4vpReason.MALFORMED_RESPONSE)
     await assert_still_open(desk, started)
@@ -147,7 +151,7 @@ async def test_answer_without_vp_token(plain_desk: Desk) -> None:
     desk = plain_desk
     started = await ready(desk)
     request = await desk.wallet.fetch_request(started["link"])
-    response = await desk.wallet.post(request, {"state": request.state})
+    response = await desk.wallet.post(request, {"state": state_of(request)})
     assert_wire_error(response, Oid4vpReason.VP_TOKEN_MISSING)
     await assert_consumed(desk, started, Oid4vpReason.VP_TOKEN_MISSING)
 
@@ -157,6 +161,6 @@ async def test_malformed_vp_token(plain_desk: Desk) -> None:
     desk = plain_desk
     started = await ready(desk)
     request = await desk.wallet.fetch_request(started["link"])
-    response = await desk.wallet.post(request, {"vp_token": '"eyJ..."', "state": request.state})
+    response = await desk.wallet.post(request, {"vp_token": '"eyJ..."', "state": state_of(request)})
     assert_wire_error(response, Oid4vpReason.MALFORMED_VP_TOKEN)
     await assert_consumed(desk, started, Oid4vpReason.MALFORMED_VP_TOKEN)

@@ -183,9 +183,7 @@ async def test_plaintext_not_json(desk: Desk) -> None:
     started = await ready(desk)
     request, recipient, _plaintext = await request_and_payload(desk, started)
     token = encrypt(b'{"state": "a", "state": "b"}', recipient)
-    assert_wire_error(
-        await post_response(desk, request, token), Oid4vpReason.MALFORMED_RESPONSE
-    )
+    assert_wire_error(await post_response(desk, request, token), Oid4vpReason.MALFORMED_RESPONSE)
     await assert_still_open(desk, started)
 
 

@@ -181,6 +181,7 @@ def test_eligible_decision_from_the_decoded_qr_code(live: LiveDesk, page: Page) 
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(heading).to_have_text("Decision: Healthcare allowance")
+    expect(page.get_by_role("status")).to_have_text("Decision received: Entitled")
     expect(page.locator(".outcome")).to_have_text("Entitled")
     expect(page.locator(".decision-text")).to_contain_text("You are entitled")
     expect(page.locator(".amount")).to_contain_text(euros.replace(",", "."))
@@ -225,6 +226,26 @@ def test_same_device_return_resumes_with_the_response_code(live: LiveDesk, page:
     )
     expect(page.locator(".outcome")).to_have_text("Recht")
     assert page.url == live.page_url  # the code is taken out of the address bar
+
+
+def test_a_hardship_referral_says_an_officer_decides(live: LiveDesk, page: Page) -> None:
+    from playwright.sync_api import expect
+
+    wallet = live.wallet_for(
+        scenario("zorgtoeslag", "debt_restructuring_sets_aside_the_asset_test")
+    )
+    sign_in(page, live)
+    link = start(page)
+    response = live.run(wallet.answer(link))
+    assert response.status_code == 200, response.text
+
+    expect(page.locator(".outcome")).to_have_text(
+        "Een medewerker beslist (maatwerk)", timeout=RESULT_TIMEOUT_MS
+    )
+    note = page.locator(".hardship")
+    expect(note).to_contain_text("hardheidsclausule")
+    expect(note).to_contain_text("Een medewerker van het loket beslist over maatwerk")
+    expect(page.locator(".amount")).to_have_count(0)
 
 
 def _contrast(page: Page, selector: str) -> float:

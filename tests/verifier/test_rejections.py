@@ -34,6 +34,7 @@ from tests.verifier.refusals import (
     give_parts,
     parts_of,
     ready,
+    state_of,
 )
 from tests.verifier.wallet import Tamper, new_holder_key
 
@@ -139,6 +140,49 @@ async def test_presentation_filed_under_the_wrong_query_id(desk: Desk) -> None:
     started, response = await refused(desk, Tamper(rewrite_vp_token=swap))
     assert_wire_error(response, DcqlReason.VCT_NOT_REQUESTED)
     await assert_consumed(desk, started, DcqlReason.VCT_NOT_REQUESTED)
+
+
+async def test_required_credential_left_out(desk: Desk) -> None:
+    """The person credential is required by the query's credential sets (§6.4.2)."""
+
+    def drop_person(token: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {query_id: p for query_id, p in token.items() if query_id != "c0"}
+
+    started, response = await refused(desk, Tamper(rewrite_vp_token=drop_person))
+    assert_wire_error(response, DcqlReason.CREDENTIAL_SETS_UNSATISFIED)
+    await assert_consumed(desk, started, DcqlReason.CREDENTIAL_SETS_UNSATISFIED)
+
+
+async def test_two_presentations_for_one_query(desk: Desk) -> None:
+    """§8.1: one presentation per Credential Query unless it says ``multiple``."""
+
+    def twice(token: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {**token, "c0": token["c0"] * 2}
+
+    started, response = await refused(desk, Tamper(rewrite_vp_token=twice))
+    assert_wire_error(response, DcqlReason.MULTIPLE_NOT_ALLOWED)
+    await assert_consumed(desk, started, DcqlReason.MULTIPLE_NOT_ALLOWED)
+
+
+async def test_too_many_presentations(desk: Desk) -> None:
+    """Counted before any presentation is looked at (``max_presentations``)."""
+    limit = desk.context.settings.max_presentations
+
+    def flood(token: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {**token, "c0": token["c0"] * (limit + 1)}
+
+    started, response = await refused(desk, Tamper(rewrite_vp_token=flood))
+    assert_wire_error(response, Oid4vpReason.TOO_MANY_PRESENTATIONS)
+    await assert_consumed(desk, started, Oid4vpReason.TOO_MANY_PRESENTATIONS)
+
+
+async def test_presentation_that_is_not_an_sd_jwt(desk: Desk) -> None:
+    def garble(token: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {**token, "c0": ["not-an-sd-jwt"]}
+
+    started, response = await refused(desk, Tamper(rewrite_vp_token=garble))
+    assert_wire_error(response, SdJwtReason.MALFORMED_SERIALIZATION)
+    await assert_consumed(desk, started, SdJwtReason.MALFORMED_SERIALIZATION)
 
 
 # transaction_data (§8.4, Appendix B.3.3.1): the citizen's signature covers the purpose.
@@ -265,7 +309,9 @@ async def test_citizen_declines_by_direct_post(plain_desk: Desk) -> None:
     desk = plain_desk
     started = await ready(desk)
     request = await desk.wallet.fetch_request(started["link"])
-    response = await desk.wallet.post(request, {"error": "access_denied", "state": request.state})
+    response = await desk.wallet.post(
+        request, {"error": "access_denied", "state": state_of(request)}
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {}
     await assert_consumed(desk, started, Oid4vpReason.VP_TOKEN_MISSING)
@@ -279,7 +325,9 @@ async def test_citizen_declines_by_direct_post(plain_desk: Desk) -> None:
 async def test_citizen_declines_unencrypted_to_an_encrypted_request(desk: Desk) -> None:
     started = await ready(desk)
     request = await desk.wallet.fetch_request(started["link"])
-    response = await desk.wallet.post(request, {"error": "access_denied", "state": request.state})
+    response = await desk.wallet.post(
+        request, {"error": "access_denied", "state": state_of(request)}
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {}
     await assert_consumed(desk, started, Oid4vpReason.VP_TOKEN_MISSING)
@@ -292,7 +340,7 @@ async def test_citizen_declines_inside_the_jwe(desk: Desk) -> None:
     request = await desk.wallet.fetch_request(started["link"])
     assert request.client_metadata is not None
     recipient, enc = select_response_key(request.client_metadata)
-    payload = {"error": "access_denied", "state": request.state}
+    payload = {"error": "access_denied", "state": state_of(request)}
     jwe = encrypt_response(payload, recipient=recipient, enc=enc)
     response = await desk.wallet.post(request, direct_post_jwt_form(jwe))
     assert response.status_code == 200, response.text

@@ -46,9 +46,9 @@ def either_desk(request: pytest.FixtureRequest, database_url: str) -> Desk:
 async def decision_rows(desk: Desk, transaction_id: str) -> int:
     async with desk.context.database.read() as connection:
         count = await connection.scalar(
-            select(func.count()).select_from(decisions).where(
-                decisions.c.transaction_id == transaction_id
-            )
+            select(func.count())
+            .select_from(decisions)
+            .where(decisions.c.transaction_id == transaction_id)
         )
     return int(count or 0)
 

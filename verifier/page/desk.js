@@ -182,6 +182,7 @@
     transaction: null, // {id, link, qr_svg, name, same_device}
     responseCode: null,
     result: null,
+    returned: null, // a response_code that came back before the key was entered
     status: null, // {key, params}
     timer: null,
     polling: 0,
@@ -191,7 +192,12 @@
 
   function t(key, params) {
     const text = TEXT[state.language][key] ?? TEXT.nl[key] ?? key;
-    return text.replace(/\{(\w+)\}/g, (_, name) => String(params?.[name] ?? ''));
+    // A parameter may be a function, so a status re-rendered in another language
+    // translates its parts too.
+    return text.replace(/\{(\w+)\}/g, (_, name) => {
+      const value = params?.[name];
+      return String((typeof value === 'function' ? value() : value) ?? '');
+    });
   }
 
   function el(tag, options = {}, ...children) {
@@ -363,7 +369,14 @@
       return;
     }
     store(STORE.key, key);
-    if (await loadRegulations()) focus('regulation');
+    if (!(await loadRegulations())) return;
+    if (savedTransaction()) {
+      const code = state.returned;
+      state.returned = null;
+      resume(code);
+    } else {
+      focus('regulation');
+    }
   }
 
   function onForgetKey() {
@@ -512,7 +525,7 @@
     if (status === 'rejected') setStatus('status.rejected');
     else if (status === 'expired') setStatus('status.expired');
     else if (status === 'undetermined') setStatus('status.undetermined');
-    else if (status) setStatus('status.decided', { outcome: t(`outcome.${status}`) });
+    else if (status) setStatus('status.decided', { outcome: () => t(`outcome.${status}`) });
   }
 
   function onCancel() {
@@ -744,6 +757,7 @@
     window.addEventListener('hashchange', onHashChange);
     const code = returnedCode();
     if (!load(STORE.key)) {
+      state.returned = code;
       setStatus('status.key');
       return;
     }
