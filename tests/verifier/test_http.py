@@ -27,6 +27,7 @@ from issuer.offer_admin import CredentialStatus, change_status
 from issuer.offers import OfferRequest
 from runtime.fetcher import FetchPolicy
 from runtime.regulations import catalogue
+from runtime.settings import Profile
 from specs.jose import JwsAlg, PrivateJwk, generate_private_key
 from specs.trust.trust_list import build_trust_list
 from tests.verifier.conftest import START, Clock, scenario
@@ -95,7 +96,7 @@ def roles(tmp_path: Path) -> Iterator[Roles]:
         with bound_listener() as listener:
             desk_url = url_of(listener)
             settings = VerifierSettings(
-                profile="development",
+                profile=Profile.DEVELOPMENT,
                 public_url=desk_url,
                 database_url=f"sqlite+aiosqlite:///{tmp_path / 'verifier.db'}",
                 data_dir=tmp_path / "verifier",
@@ -122,7 +123,7 @@ def roles(tmp_path: Path) -> Iterator[Roles]:
             registry = FileTrustRegistry(trust_list, governance.public, 300)
             context = build_context(settings, trust=registry, clock=clock)
             with serving(build_app(settings, context=context), listener, name="verifier") as run:
-                created = asyncio.run(
+                desk_key = asyncio.run(
                     run.call(context.api_keys.create(name="desk", scope=["zorgtoeslag"]))
                 )
 
@@ -133,7 +134,7 @@ def roles(tmp_path: Path) -> Iterator[Roles]:
                     assert asyncio.run(agency_call(agency, work)) >= 1
 
                 yield Roles(
-                    clock, agency.url, desk_url, created.secret, offers, held, registry, revoke
+                    clock, agency.url, desk_url, desk_key.secret, offers, held, registry, revoke
                 )
 
 
