@@ -20,6 +20,7 @@ from aanspraak.cli_io import fail_usage, read_json_file
 from aanspraak.issuer_cli_io import print_json
 from aanspraak.verifier_cli_io import ENV_PREFIX, nothing_more, run_on_database
 from aanspraak.verifier_cli_io import settings_from_environment as settings_now
+from runtime.key_files import KeyFileError
 from verifier.results import transaction_result
 from verifier.transactions import start_transaction
 
@@ -91,7 +92,28 @@ def request(
             context, regulation_id=regulation, facts=known, redirect_uri=redirect_uri
         )
     )
-    print_json(started.as_json())
+    print_json({**started.as_json(), "qr_svg": started.qr_svg()})
+
+
+@app.command("identity")
+def identity() -> None:
+    """Print the client identifier and keys governance registers for this desk."""
+    from verifier.identity import load_identity  # noqa: PLC0415
+
+    settings = settings_now()
+    try:
+        loaded = load_identity(settings)
+    except (KeyFileError, OSError, ValueError) as exc:
+        fail_usage(str(exc))
+    shown: dict[str, Any] = {
+        "client_id": loaded.client_id,
+        "prefix": loaded.prefix.value,
+        "signing_key_thumbprint": loaded.signer.public.thumbprint(),
+    }
+    if loaded.certificates:
+        leaf = loaded.certificates[0]
+        shown["certificate_not_after"] = leaf.not_valid_after_utc.isoformat()
+    print_json(shown)
 
 
 @app.command("result")

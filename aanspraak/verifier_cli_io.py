@@ -30,8 +30,9 @@ ENV_PREFIX = "AANSPRAAK_VERIFIER_"
 
 
 def _problems(exc: ValidationError, prefix: str) -> str:
+    """Each problem named by its variable; one spanning several settings as ``settings``."""
     return "; ".join(
-        f"{prefix}{'_'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}"
+        f"{prefix + '_'.join(map(str, e['loc'])).upper() if e['loc'] else 'settings'}: {e['msg']}"
         for e in exc.errors()
     )
 

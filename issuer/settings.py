@@ -26,7 +26,7 @@ class IssuerSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="AANSPRAAK_ISSUER_", extra="forbid")
 
     database_url: str = "sqlite+aiosqlite:///data/issuer/issuer.db"
-    port: int = 8001
+    port: int = Field(default=8001, ge=0, le=65535)
     data_dir: Path = Path("data/issuer")
     display_name: str = "aanspraak issuer"
     signing_key_file: Path | None = None

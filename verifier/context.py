@@ -110,9 +110,6 @@ def build_context(
     clock: Clock = system_clock,
     fetcher: SafeFetcher | None = None,
 ) -> VerifierContext:
-    unknown = set(settings.regulations) - {c.regulation.id for c in catalogue()}
-    if unknown:
-        raise ValueError(f"unknown regulations configured: {sorted(unknown)}")
     return VerifierContext(
         settings=settings,
         database=Database(create_engine(settings.database_url)),

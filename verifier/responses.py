@@ -95,10 +95,11 @@ def _check_open(row: Any, now: int) -> Any:
     return row
 
 
-async def open_envelope(context: VerifierContext, body: bytes) -> tuple[Any, dict[str, Any]]:
+async def open_envelope(
+    context: VerifierContext, body: bytes, now: int
+) -> tuple[Any, dict[str, Any]]:
     """The transaction and the response parameters; nothing is consumed here."""
     form = parse_direct_post_form(body, max_bytes=MAX_RESPONSE_BYTES)
-    now = context.clock()
     if "response" in form:
         key_id = response_key_id(form["response"], max_bytes=MAX_RESPONSE_BYTES)
         row = None
@@ -126,14 +127,14 @@ async def open_envelope(context: VerifierContext, body: bytes) -> tuple[Any, dic
 async def receive_response(context: VerifierContext, body: bytes) -> Answer:
     """Handle one post to the ``response_uri``; raises ``Rejected`` for a bad envelope and
     ``PresentationRejected`` for a consumed request whose presentation was refused."""
-    row, payload = await open_envelope(context, body)
+    now = context.clock()  # one instant for the whole answer: expiry is judged once
+    row, payload = await open_envelope(context, body, now)
     compiled = regulation_of(row)
     transaction_data = json.loads(row.transaction_data)
     outcome_record: dict[str, Any] | None = None
     failure: Rejected | None = None
     declined: str | None = None
     decision_id = new_id()
-    now = context.clock()
     if "error" in payload:  # §8.5: the citizen declined, or the wallet could not answer
         error = payload["error"]
         declined = error if error in WALLET_ERRORS else "wallet-error"

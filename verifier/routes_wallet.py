@@ -11,8 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from runtime.wire import InvalidRequest, UnsupportedMediaType
-from specs.errors import Rejected
+from runtime.wire import UnsupportedMediaType
+from specs.errors import Oid4vpReason, Rejected
 from specs.oid4vp.request_object import parse_request_uri_post
 from verifier.dependencies import Context
 from verifier.responses import PresentationRejected, receive_response
@@ -49,9 +49,9 @@ async def post_request(request_id: str, request: Request, context: Context) -> R
 
 @router.post("/response", summary="Authorization response (§8.2 direct_post, §8.3 .jwt)")
 async def response(request: Request, context: Context) -> JSONResponse:
-    if _media_type(request) != FORM:
-        raise InvalidRequest("the body must be application/x-www-form-urlencoded")
     try:
+        if _media_type(request) != FORM:
+            raise Rejected(Oid4vpReason.MALFORMED_RESPONSE)  # §8.2: a form, nothing else
         answer = await receive_response(context, await request.body())
     except PresentationRejected as refused:
         raise RESPONSE_ERRORS(refused.rejected) from None

@@ -4,8 +4,7 @@
 ``uvicorn --factory verifier.serve:app_from_environment`` works with several workers, since
 each worker process builds its own app from the same environment. The registry is a chain
 node (``AANSPRAAK_TRUST_RPC_URL``) or a signed trust list (``backend=file``); the in-process
-chain exists only inside ``aanspraak demo`` and ``aanspraak serve``, which deploy and seed it
-in their own process.
+chain exists only inside ``aanspraak demo``, which deploys and seeds it in its own process.
 """
 
 from __future__ import annotations

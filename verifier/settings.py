@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from runtime.settings import Profile, ServiceSettings
+from runtime.regulations import catalogue
+from runtime.settings import MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, Profile, ServiceSettings
 
 ClientIdPrefixName = Literal[
     "x509_san_dns", "x509_hash", "decentralized_identifier", "redirect_uri"
@@ -30,7 +30,10 @@ class VerifierSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="AANSPRAAK_VERIFIER_", extra="forbid")
 
     database_url: str = "sqlite+aiosqlite:///data/verifier/verifier.db"
-    port: int = 8003
+    port: int = Field(default=8003, ge=0, le=65535)
+    max_request_bytes: int = Field(default=512 * 1024, ge=MIN_REQUEST_BYTES, le=MAX_REQUEST_BYTES)
+    """Largest request body: a wallet's answer with several credentials and their
+    Disclosures, encrypted, fits with room (the response endpoint's own cap is the same)."""
     data_dir: Path = Path("data/verifier")
     display_name: str = "aanspraak desk"
     """Shown to the citizen in the consent screen (``verifier_info``) and on the desk page."""
@@ -70,11 +73,11 @@ class VerifierSettings(ServiceSettings):
     """How long an issuer's fetched JWT VC Issuer Metadata (its keys) is reused."""
     max_presentations: int = Field(default=8, ge=1, le=32)
 
-    @field_validator("public_url")
+    @field_validator("regulations")
     @classmethod
-    def _no_query(cls, value: str) -> str:
-        if urlsplit(value).path.endswith("/"):
-            raise ValueError("public_url must not end with '/'")
+    def _bundled(cls, value: list[str]) -> list[str]:
+        if set(value) - {c.regulation.id for c in catalogue()}:
+            raise ValueError("names a regulation that is not bundled")
         return value
 
     @model_validator(mode="after")

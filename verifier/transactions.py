@@ -25,6 +25,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import segno
 from sqlalchemy import select
@@ -32,7 +33,7 @@ from sqlalchemy import select
 from runtime.api_keys import ApiKey
 from runtime.bearer import new_bearer, new_id
 from runtime.regulations import catalogue, find
-from runtime.wire import Conflict, Forbidden, NotFound, ServiceUnavailable
+from runtime.wire import Conflict, Forbidden, InvalidRequest, NotFound, ServiceUnavailable
 from specs.errors import Rejected
 from specs.oid4vp.jwe import new_response_key, public_response_jwk, response_client_metadata
 from specs.oid4vp.request_object import (
@@ -48,6 +49,7 @@ from verifier.facts import check_desk_facts
 from verifier.tables import transactions
 
 PENDING = "pending"
+MAX_REDIRECT_URI = 2_000
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ async def start_transaction(
     redirect_uri: str | None = None,
 ) -> StartedTransaction:
     compiled = choose_regulation(context, regulation_id, api_key)
+    if redirect_uri is not None:
+        check_redirect_uri(redirect_uri, development=context.development)
     desk_facts = check_desk_facts(compiled, facts or {})
     try:
         request = compile_dcql(compiled, known=frozenset(desk_facts))
@@ -157,6 +161,19 @@ async def start_transaction(
     return StartedTransaction(
         transaction_id, compiled, request_uri, link, expires_at, request.query
     )
+
+
+def check_redirect_uri(uri: str, *, development: bool) -> None:
+    """Where the wallet sends the citizen back (same-device flow, OpenID4VP 1.0 §8.2): an
+    https URL (plain http only in the development profile), never a script or data URL."""
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    allowed = {"https", "http"} if development else {"https"}
+    if parts.scheme not in allowed or not host or parts.username or len(uri) > MAX_REDIRECT_URI:
+        raise InvalidRequest("redirect_uri must be an https URL")
 
 
 def _check_registration(

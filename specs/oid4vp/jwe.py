@@ -266,7 +266,9 @@ def response_key_id(token: str, *, max_bytes: int) -> str | None:
 
     Only a lookup key: ``decrypt_response`` checks the whole header again before using it.
     """
-    if len(token) > max_bytes or token.count(".") != 4:
+    if len(token) > max_bytes:
+        raise Rejected(Oid4vpReason.JWE_TOO_LARGE)
+    if token.count(".") != _SEGMENTS - 1:
         raise Rejected(Oid4vpReason.MALFORMED_JWE)
     try:
         header = loads_strict(b64url_decode(token.split(".", 1)[0]))

@@ -85,9 +85,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Setup:
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     clock = Clock()
-    monkeypatch.setattr(
-        verifier_cli_io, "build_context", partial(build_context, clock=clock)
-    )
+    monkeypatch.setattr(verifier_cli_io, "build_context", partial(build_context, clock=clock))
     agencies = Agencies(clock)
     for case in all_scenarios():
         for credential in case.credentials:
@@ -206,14 +204,11 @@ async def test_same_device_result_needs_the_response_code_of_the_redirect(
     assert (without.code, without.stdout, without.stderr) == (
         1,
         "",
-        "error: this result is released only with the response_code of its redirect "
-        "(forbidden)\n",
+        "error: this result is released only with the response_code of its redirect (forbidden)\n",
     )
     wrong = await in_thread(cli, "verifier", "result", transaction_id, "--response-code", "x" * 43)
     assert wrong.code == 1
-    right = ok(
-        await in_thread(cli, "verifier", "result", transaction_id, "--response-code", code)
-    )
+    right = ok(await in_thread(cli, "verifier", "result", transaction_id, "--response-code", code))
     assert right["status"] == "eligible"
 
 
@@ -231,12 +226,8 @@ def test_facts_from_a_file_and_from_stdin_are_not_asked_of_the_wallet(
         assert asked_paths(started) < asked_paths(full)
 
 
-async def test_a_hardship_referral_decided_from_desk_facts_on_stdin(
-    cli: Cli, setup: Setup
-) -> None:
-    started = ok(
-        await in_thread(cli, *REQUEST, "zorgtoeslag", "--facts", "-", stdin='{"age": 35}')
-    )
+async def test_a_hardship_referral_decided_from_desk_facts_on_stdin(cli: Cli, setup: Setup) -> None:
+    started = ok(await in_thread(cli, *REQUEST, "zorgtoeslag", "--facts", "-", stdin='{"age": 35}'))
     async with service(setup) as (client, _):
         wallet = wallet_for(client, setup, *REFERRED)
         assert (await wallet.answer(started["link"])).status_code == 200
@@ -247,9 +238,7 @@ async def test_a_hardship_referral_decided_from_desk_facts_on_stdin(
     assert "35" not in json.dumps(decided["decision"]["record"]["inputs"])
 
 
-async def test_api_keys_authenticate_rotate_with_overlap_and_revoke(
-    cli: Cli, setup: Setup
-) -> None:
+async def test_api_keys_authenticate_rotate_with_overlap_and_revoke(cli: Cli, setup: Setup) -> None:
     create = ("verifier", "api-key", "create", "--name", "loket Utrecht")
     created = ok(await in_thread(cli, *create, "--regulation", "zorgtoeslag"))
     first, first_id = created["api_key"], created["id"]
@@ -293,8 +282,8 @@ async def test_api_keys_authenticate_rotate_with_overlap_and_revoke(
 async def test_a_transaction_started_here_is_not_visible_to_a_desk_key(
     cli: Cli, setup: Setup
 ) -> None:
-    key = ok(await in_thread(cli, "verifier", "api-key", "create", "--name", "desk",
-                             "--regulation", "zorgtoeslag"))["api_key"]  # fmt: skip
+    create = ("verifier", "api-key", "create", "--name", "desk", "--regulation", "zorgtoeslag")
+    key = ok(await in_thread(cli, *create))["api_key"]
     started = ok(await in_thread(cli, *REQUEST, "zorgtoeslag"))
     async with service(setup) as (client, _):
         response = await client.get(
@@ -352,24 +341,67 @@ def test_a_key_is_rotated_once(cli: Cli) -> None:
     assert (again.code, again.stderr) == (1, "error: this API key was already rotated (conflict)\n")
 
 
+def test_a_desk_the_registry_does_not_list_is_refused(cli: Cli, setup: Setup) -> None:
+    governance = generate_private_key(JwsAlg.ES256)
+    (setup.tmp_path / "governance.jwk").write_text(json.dumps(governance.public.to_jwk()))
+    trust_list = setup.tmp_path / "trust-list.jwt"
+    write_trust_list(
+        trust_list, setup.agencies, "x509_hash:another-desk", governance, setup.clock()
+    )
+    result = cli(*REQUEST, "zorgtoeslag")
+    assert (result.code, result.stdout, result.stderr) == (
+        1,
+        "",
+        "error: the trust registry does not allow this request (verifier-not-registered) "
+        "(forbidden)\n",
+    )
+
+
+UNREADABLE = "error: the trust registry cannot be read; try again later (temporarily_unavailable)\n"
+
+
+@pytest.mark.parametrize("defect", ["missing", "other governance key", "expired"])
+def test_a_trust_list_that_cannot_be_used_stops_new_transactions(
+    cli: Cli, setup: Setup, defect: str
+) -> None:
+    trust_list = setup.tmp_path / "trust-list.jwt"
+    if defect == "missing":
+        trust_list.unlink()
+    elif defect == "other governance key":
+        other = generate_private_key(JwsAlg.ES256)
+        write_trust_list(trust_list, setup.agencies, setup.client_id, other, setup.clock())
+    else:
+        setup.clock.advance(2 * 86_400)  # the list is signed for one day
+    result = cli(*REQUEST, "zorgtoeslag")
+    assert (result.code, result.stdout, result.stderr) == (1, "", UNREADABLE)
+
+
 def test_a_refusal_from_the_real_command_is_one_line_without_the_input(run: Run) -> None:
     result = run(*REQUEST, "no_such_regulation", "--facts", "-", stdin=json.dumps({"age": 35}))
     assert (result.code, result.stdout, result.stderr) == (1, "", NOT_DECIDED)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the command passes --redirect-uri on unchecked (the desk API requires http(s)://); "
-    "proposed: start_transaction checks it, so both entries refuse it with invalid_request",
-)
 def test_a_redirect_uri_that_is_not_a_web_address_is_refused(cli: Cli) -> None:
     result = cli(*REQUEST, "zorgtoeslag", "--redirect-uri", "javascript:alert(1)")
     assert (result.code, result.stdout) == (2, "")
     assert "javascript" not in result.stderr
 
 
+def test_request_prints_the_qr_code_its_help_promises(cli: Cli) -> None:
+    promised = "QR" in cli(*REQUEST[:2], "--help").stdout
+    started = ok(cli(*REQUEST, "zorgtoeslag"))
+    assert not promised or str(started.get("qr_svg")).startswith("<svg")
+
+
+def test_the_client_identifier_can_be_read_before_registration(cli: Cli, setup: Setup) -> None:
+    shown = ok(cli("verifier", "identity"))
+    assert shown["client_id"] == setup.client_id
+
+
 def test_settings_problems_name_the_variable_not_its_value(cli: Cli) -> None:
-    result = cli("verifier", "api-key", "list", env={"AANSPRAAK_VERIFIER_KB_MAX_AGE_SECONDS": "4242"})
+    result = cli(
+        "verifier", "api-key", "list", env={"AANSPRAAK_VERIFIER_KB_MAX_AGE_SECONDS": "4242"}
+    )
     assert result.code == 2
     assert result.stderr.startswith(
         "error: invalid settings: AANSPRAAK_VERIFIER_KB_MAX_AGE_SECONDS: "
@@ -398,22 +430,12 @@ def test_a_secret_in_the_public_url_is_not_repeated(cli: Cli) -> None:
     assert "hunter2" not in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a model-level problem is named 'AANSPRAAK_VERIFIER_settings', a variable that "
-    "does not exist; proposed: name it 'settings' as the issuer's command does",
-)
 def test_a_problem_of_several_settings_is_not_named_as_a_variable(cli: Cli) -> None:
     secret_url = {"AANSPRAAK_VERIFIER_PUBLIC_URL": "https://a:hunter2@desk.example"}
     result = cli("verifier", "api-key", "list", env=secret_url)
     assert result.stderr.startswith("error: invalid settings: settings: Value error, public_url")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unknown id in AANSPRAAK_VERIFIER_REGULATIONS is reported as \"unknown "
-    "regulations configured: ['...']\": the value, not the variable; proposed: name the variable",
-)
 def test_an_unknown_configured_regulation_names_the_variable(cli: Cli) -> None:
     result = cli(
         "verifier", "api-key", "list", env={"AANSPRAAK_VERIFIER_REGULATIONS": f'["{CANARY}"]'}
@@ -423,11 +445,6 @@ def test_an_unknown_configured_regulation_names_the_variable(cli: Cli) -> None:
     assert CANARY not in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="VerifierSettings redeclares port as a plain int = 8003, which drops the 0-65535 "
-    "bounds of ServiceSettings; proposed: port: int = Field(default=8003, ge=0, le=65535)",
-)
 def test_a_port_out_of_range_is_a_settings_problem(cli: Cli) -> None:
     result = cli("verifier", "api-key", "list", env={"AANSPRAAK_VERIFIER_PORT": "99999"})
     assert result.code == 2
@@ -442,7 +459,9 @@ def test_production_refuses_to_start_without_provisioned_keys(cli: Cli, tmp_path
     }
     result = cli("verifier", "api-key", "list", env=production)
     assert (result.code, result.stdout) == (2, "")
-    assert result.stderr.endswith("signing-key.jwk: no signing key (provision one; see docs/verifier.md)\n")
+    assert result.stderr.endswith(
+        "signing-key.jwk: no signing key (provision one; see docs/verifier.md)\n"
+    )
     assert not (tmp_path / "empty" / "signing-key.jwk").exists()
 
 

@@ -51,6 +51,9 @@ EXPECTED: list[tuple[type[wire.WireError], int, str, dict[str, str]]] = [
     (wire.Unauthorized, 401, "unauthorized", {"www-authenticate": "Bearer"}),
     (wire.Forbidden, 403, "forbidden", {}),
     (wire.Conflict, 409, "conflict", {}),
+    (wire.InvalidTransactionData, 400, "invalid_transaction_data", {}),
+    (wire.VpFormatsNotSupported, 400, "vp_formats_not_supported", {}),
+    (wire.InvalidRequestUriMethod, 400, "invalid_request_uri_method", {}),
     (wire.ServiceUnavailable, 503, "temporarily_unavailable", {}),
     (wire.ServerError, 500, "server_error", {}),
 ]

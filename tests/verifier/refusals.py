@@ -93,6 +93,18 @@ async def assert_consumed(desk: Desk, started: dict[str, Any], reason: Reason) -
     assert (await desk.client.get(started["request_uri"])).status_code == 404
 
 
+async def assert_declined(desk: Desk, started: dict[str, Any], code: str) -> None:
+    """The desk's view of a wallet's error response (§8.5): ``declined`` with the wire code
+    the wallet sent (or ``wallet-error``), no decision, and the request used up."""
+    result = await desk.result(started["transaction_id"])
+    assert result.status_code == 200, result.text
+    body = result.json()
+    assert body["status"] == "declined"
+    assert body["reason"] == code
+    assert "decision" not in body
+    assert (await desk.client.get(started["request_uri"])).status_code == 404
+
+
 async def assert_still_open(desk: Desk, started: dict[str, Any]) -> None:
     """Nothing was consumed: still pending, and the real wallet's answer is decided."""
     pending = (await desk.result(started["transaction_id"])).json()

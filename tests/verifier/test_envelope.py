@@ -97,8 +97,7 @@ async def test_form_that_is_not_utf8(plain_desk: Desk) -> None:
 
 
 async def test_not_form_encoded(plain_desk: Desk) -> None:
-    """A JSON body is refused by media type, before anything is read (§8.2). The route
-    answers with its own fixed text: there is no reason enum member for a media type."""
+    """A JSON body is refused by media type, before anything is read (§8.2)."""
     desk = plain_desk
     started = await ready(desk)
     request = await desk.wallet.fetch_request(started["link"])
@@ -107,7 +106,7 @@ async def test_not_form_encoded(plain_desk: Desk) -> None:
     assert response.status_code == 400, response.text
     assert response.json() == {
         "error": "invalid_request",
-        "error_description": "the body must be application/x-www-form-urlencoded",
+        "error_description": Oid4vpReason.MALFORMED_RESPONSE.value,
     }
     await assert_still_open(desk, started)
 

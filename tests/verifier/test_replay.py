@@ -1,4 +1,4 @@
-"""Replay, expiry and racing answers at the response endpoint (OpenID4VP 1.0 §14.1, §8.2).
+"""Replay, expiry and racing answers at the response endpoint (OpenID4VP 1.0 §14.2, §8.2).
 
 A transaction takes one answer. The same bytes posted again, posted to another transaction,
 posted after the transaction ended, or posted ten times at once must each end in exactly one

@@ -356,8 +356,12 @@ def test_response_key_id_reads_only_the_kid_and_refuses_what_is_no_jwe() -> None
     header, rest = token.split(".", 1)
     bare = b64url_encode(dumps_compact({"alg": "ECDH-ES", "enc": "A128GCM"}).encode())
     assert response_key_id(f"{bare}.{rest}", max_bytes=10_000) is None
-    for bad, limit in ((token, 10), ("a.b.c", 10_000), ("!!.b.c.d.e", 10_000)):
+    for bad, limit, reason in (
+        (token, 10, Oid4vpReason.JWE_TOO_LARGE),
+        ("a.b.c", 10_000, Oid4vpReason.MALFORMED_JWE),
+        ("!!.b.c.d.e", 10_000, Oid4vpReason.MALFORMED_JWE),
+    ):
         with pytest.raises(Rejected) as caught:
             response_key_id(bad, max_bytes=limit)
-        assert caught.value.reason is Oid4vpReason.MALFORMED_JWE
+        assert caught.value.reason is reason
     del header
