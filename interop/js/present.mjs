@@ -1,13 +1,15 @@
 // Present an SD-JWT (VC) with @sd-jwt/sd-jwt-vc: keep the disclosures the frame selects and
 // append a KB-JWT signed with the holder key.
 //
-// stdin:  {"sd_jwt", "holder_private_jwk", "disclose", "nonce", "aud", "iat"}
+// stdin:  {"sd_jwt", "holder_private_jwk", "disclose", "nonce", "aud", "iat", "kb_claims"?}
 // stdout: {"presentation": "<compact SD-JWT+KB>"}
 //
 // disclose is the library's PresentationFrame: {"given_name": true, "address": {"locality": true},
 // "nationalities": {"0": true}}. A nested frame also selects the parent's own disclosure.
 // holder_private_jwk may be null (then nonce, aud and iat must be null too): the presentation
 // then ends in "~" with no KB-JWT, for tests of verifiers that require key binding.
+// kb_claims (optional) adds claims to the KB-JWT payload, e.g. OpenID4VP's
+// transaction_data_hashes (OpenID4VP 1.0 B.3.3); it may not replace iat, aud, nonce or sd_hash.
 
 import { digest } from "@sd-jwt/crypto-nodejs";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
@@ -15,7 +17,17 @@ import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
 import { UsageError, es256Signer, privateKeyFromJwk, readInput, run, writeOutput } from "./common.mjs";
 
 await run(async () => {
-  const input = await readInput(["sd_jwt", "holder_private_jwk", "disclose", "nonce", "aud", "iat"]);
+  const input = await readInput(
+    ["sd_jwt", "holder_private_jwk", "disclose", "nonce", "aud", "iat"],
+    ["kb_claims"],
+  );
+  const extra = input.kb_claims ?? {};
+  if (typeof extra !== "object" || extra === null || Array.isArray(extra)) {
+    throw new UsageError("kb_claims must be a JSON object");
+  }
+  for (const name of ["iat", "aud", "nonce", "sd_hash"]) {
+    if (name in extra) throw new UsageError(`kb_claims may not set ${name}`);
+  }
   const { disclose, holder_private_jwk: holderJwk } = input;
   if (typeof disclose !== "object" || disclose === null || Array.isArray(disclose)) {
     throw new UsageError("disclose must be a presentation frame (a JSON object)");
@@ -41,7 +53,7 @@ await run(async () => {
     kbSignAlg: "ES256",
   });
   const presentation = await instance.present(input.sd_jwt, disclose, {
-    kb: { payload: { iat: input.iat, aud: input.aud, nonce: input.nonce } },
+    kb: { payload: { ...extra, iat: input.iat, aud: input.aud, nonce: input.nonce } },
   });
   writeOutput({ presentation });
 });

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,7 +105,9 @@ class Desk:
             f"/desk/transactions/{transaction_id}", params=params, headers=self.headers()
         )
 
-    def give(self, case: Scenario, wallet: TestWallet | None = None) -> dict[str, int | None]:
+    def give(
+        self, case: Scenario, wallet: TestWallet | None = None, *, with_status: bool = True
+    ) -> dict[str, int | None]:
         """Issue the scenario's credentials to the wallet, all bound to one holder key (the
         verifier refuses credentials of one answer bound to different holders)."""
         target = wallet or self.wallet
@@ -112,7 +115,11 @@ class Desk:
         indices: dict[str, int | None] = {}
         for credential in case.credentials:
             token, index = self.agencies.issue(
-                credential.issuer, credential.vct, credential.claims, holder=holder.public
+                credential.issuer,
+                credential.vct,
+                credential.claims,
+                holder=holder.public,
+                with_status=with_status,
             )
             target.hold(token, holder, credential.vct)
             indices[credential.vct] = index
@@ -153,6 +160,10 @@ async def make_desk(tmp_path: Path, database_url: str, **overrides: Any) -> Asyn
             yield Desk(
                 app, context, client, clock, agencies, created.secret, TestWallet(client, clock)
             )
+
+
+running_desk = contextlib.asynccontextmanager(make_desk)
+"""``async with running_desk(tmp_path, url) as desk``: a desk outside a fixture."""
 
 
 @pytest.fixture
