@@ -53,6 +53,11 @@ class ExpiringCache(Generic[_T]):
         self._locks.pop(key, None)
         return value
 
+    def peek(self, key: str) -> _T | None:
+        """The value if cached and not expired; never loads (for synchronous callers)."""
+        entry = self._entries.get(key)
+        return entry.value if entry is not None and self.clock() < entry.until else None
+
     def put(self, key: str, value: _T, until: int) -> None:
         """Fill the cache directly (tests and benchmarks: trust and status from cache)."""
         self._entries[key] = _Entry(value, until)

@@ -2,10 +2,9 @@
 
 For every presentation, in this order (each step refuses with its own reason):
 
-1. parse with limits (``specs.sd_jwt`` caps; the ``iss`` is read before anything is
-   verified, only to look the issuer up);
-2. the issuer is in the trust registry at all: an unlisted ``iss`` is refused before any
-   fetch, so a presentation cannot steer the verifier's outbound requests;
+1. parse with limits (``specs.sd_jwt`` caps);
+2. the issuer is in the trust registry at all: the key resolver refuses an unlisted ``iss``
+   before any fetch, so a presentation cannot steer the verifier's outbound requests;
 3. the issuer's signature, with a key from its JWT VC Issuer Metadata (fetched through the
    safe fetcher, cached), and the SD-JWT VC rules (``verify_sd_jwt_vc``);
 4. the issuer may attest this ``vct`` now, with this key (``check_issuer``);
@@ -34,19 +33,18 @@ from typing import Any
 from runtime.fetch_guard import FetchRefused
 from runtime.issuer_metadata import fetch_issuer_keys
 from specs.errors import Family, Oid4vpReason, Rejected, StatusListReason, TrustReason
-from specs.jose import JwsAlg, parse_compact_jws
+from specs.jose import JwsAlg, PublicJwk
 from specs.oid4vp.dcql import DcqlQuery
 from specs.oid4vp.dcql_match import PresentedCredential, check_presentation, disclosed_paths
 from specs.oid4vp.transaction_data import check_transaction_data_hashes
 from specs.rules import HeldCredential
-from specs.sd_jwt import KeyBindingRequired, holder_key_from_cnf
-from specs.sd_jwt.limits import DEFAULT_LIMITS
-from specs.sd_jwt.serialization import split_compact
-from specs.sd_jwt_vc import JwtVcIssuerMetadataResolver, verify_sd_jwt_vc
+from specs.sd_jwt import KeyBindingRequired
+from specs.sd_jwt_vc import JwtVcIssuerMetadataResolver, VerifiedSdJwtVc, verify_sd_jwt_vc
 from specs.status_list import StatusType
 from specs.status_list.reference import StatusReference
 from specs.status_list.token import VerifiedStatusList, verify_status_list_token
 from specs.trust import TrustSnapshot, check_issuer
+from verifier.caches import ExpiringCache
 from verifier.context import VerifierContext
 
 STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
@@ -107,13 +105,33 @@ async def verify_presentations(
     return verified
 
 
-def _listed_issuer(token: str, snapshot: TrustSnapshot) -> str:
-    """The unverified ``iss``, accepted only to look it up: unlisted means refused now."""
-    parts = split_compact(token, limits=DEFAULT_LIMITS)
-    issuer = parse_compact_jws(parts.signed_jwts[0][0]).payload.get("iss")
-    if not isinstance(issuer, str) or issuer not in snapshot.issuers:
-        raise Rejected(TrustReason.ISSUER_NOT_REGISTERED)
-    return issuer
+class _KeysNotCached(Exception):
+    """The listed issuer's keys must be fetched first (outside the synchronous verification)."""
+
+    def __init__(self, issuer: str) -> None:
+        super().__init__(issuer)
+        self.issuer = issuer
+
+
+class _ListedIssuerKeys:
+    """The verification's key resolver: the ``iss`` it reads (once, while verifying) must be
+    listed in the registry, else refused before any fetch; the keys come from the cache."""
+
+    def __init__(self, snapshot: TrustSnapshot, cache: ExpiringCache[JwtVcIssuerMetadataResolver]):
+        self._snapshot, self._cache = snapshot, cache
+        self.issuer: str | None = None
+
+    def resolve_key(
+        self, header: Mapping[str, Any], payload: Mapping[str, Any], *, now: int
+    ) -> PublicJwk:
+        issuer = payload.get("iss")
+        if not isinstance(issuer, str) or issuer not in self._snapshot.issuers:
+            raise Rejected(TrustReason.ISSUER_NOT_REGISTERED)
+        keys = self._cache.peek(issuer)
+        if keys is None:
+            raise _KeysNotCached(issuer)
+        self.issuer = issuer
+        return keys.resolve_key(header, payload, now=now)
 
 
 async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentations
@@ -124,22 +142,31 @@ async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentatio
     expected: Expectations,
     now: int,
 ) -> VerifiedCredential:
-    issuer = _listed_issuer(token, snapshot)
-    keys = await _issuer_keys(context, issuer)
     settings = context.settings
-    credential = verify_sd_jwt_vc(
-        token,
-        issuer_keys=keys,
-        key_binding=KeyBindingRequired(
-            nonce=expected.nonce,
-            audience=expected.client_id,
-            max_age=settings.kb_max_age_seconds,
+    resolver = _ListedIssuerKeys(snapshot, context.issuer_keys)
+
+    def verify() -> VerifiedSdJwtVc:
+        return verify_sd_jwt_vc(
+            token,
+            issuer_keys=resolver,
+            key_binding=KeyBindingRequired(
+                nonce=expected.nonce,
+                audience=expected.client_id,
+                max_age=settings.kb_max_age_seconds,
+                leeway=settings.clock_leeway_seconds,
+            ),
+            now=now,
             leeway=settings.clock_leeway_seconds,
-        ),
-        now=now,
-        leeway=settings.clock_leeway_seconds,
-        allow_http=context.development,
-    )
+            allow_http=context.development,
+        )
+
+    try:
+        credential = verify()
+    except _KeysNotCached as missing:  # first sight of this issuer (or its entry expired)
+        await _issuer_keys(context, missing.issuer)
+        credential = verify()
+    issuer = resolver.issuer
+    assert issuer is not None  # the resolver ran, or verification had refused
     check_issuer(
         snapshot,
         issuer=issuer,
@@ -153,8 +180,8 @@ async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentatio
     assert binding is not None  # KeyBindingRequired: verify_sd_jwt_vc refused otherwise
     check_transaction_data_hashes(binding.claims, expected.transaction_data)
     if credential.status is not None:
+        keys = await _issuer_keys(context, issuer)
         await _check_status(context, keys, credential.status, now)
-    holder = holder_key_from_cnf(credential.claims).thumbprint()
     presented = PresentedCredential(
         query_id=query_id,
         format="dc+sd-jwt",
@@ -162,9 +189,9 @@ async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentatio
         claims=credential.claims,
         disclosed_paths=disclosed_paths(credential.sd_jwt),
     )
-    return VerifiedCredential(
-        query_id, issuer, credential.vct, credential.claims, holder, presented
-    )
+    holder = binding.holder_key.thumbprint()  # the cnf key the KB-JWT was verified with
+    claims = credential.claims
+    return VerifiedCredential(query_id, issuer, credential.vct, claims, holder, presented)
 
 
 async def _issuer_keys(context: VerifierContext, issuer: str) -> JwtVcIssuerMetadataResolver:
