@@ -2,8 +2,9 @@
 
 Three parties talk real HTTP on loopback (development profile):
 
-* the agencies publish their signing keys as JWT VC Issuer Metadata (SD-JWT VC §4) on one
-  small server, each under its own path; the citizen's credentials carry those identifiers;
+* the agencies publish their signing keys as JWT VC Issuer Metadata (SD-JWT VC §4) and their
+  Status List Tokens on one small server, each under its own path; the citizen's credentials
+  carry those identifiers and status references;
 * the desk runs the verifier service (uvicorn, SQLite in a temporary directory): its
   operator starts a transaction for kwijtschelding through the desk API, which compiles the
   law into the minimal DCQL query and returns the ``openid4vp://`` link;
@@ -43,12 +44,14 @@ from runtime.regulations import catalogue, find
 from runtime.settings import Profile
 from specs.errors import Rejected
 from specs.jose import PrivateJwk, generate_private_key
+from specs.status_list import StatusType, build_status_list_token, encode_status_list
 from verifier.app import build_app
 from verifier.context import build_context
 from verifier.identity import load_identity
 from verifier.settings import VerifierSettings
 from wallet.presentation import HeldCredential, PresentationClient
 
+STATUS_LIST_SIZE = 1_024
 DESK_NAME = "gemeente Utrecht, kwijtschelding gemeentelijke belastingen"
 
 
@@ -67,8 +70,9 @@ class _DemoVerifierSettings(VerifierSettings):
         return (init_settings,)
 
 
-def _publication_app(base: str, keys: dict[str, PrivateJwk]) -> Starlette:
-    """``/.well-known/jwt-vc-issuer/<agency>``: each agency's identifier and public key."""
+def _publication_app(base: str, keys: dict[str, PrivateJwk], now: int) -> Starlette:
+    """What each agency publishes: ``/.well-known/jwt-vc-issuer/<agency>`` (its identifier
+    and public key) and ``/status/<agency>`` (its Status List Token, every credential valid)."""
 
     async def metadata(request: Request) -> Response:
         issuer = f"{base}/{request.path_params['agency']}"
@@ -77,15 +81,38 @@ def _publication_app(base: str, keys: dict[str, PrivateJwk]) -> Starlette:
             return Response(status_code=404)
         return JSONResponse({"issuer": issuer, "jwks": {"keys": [key.public.to_jwk()]}})
 
-    return Starlette(routes=[Route("/.well-known/jwt-vc-issuer/{agency}", metadata)])
+    async def status_list(request: Request) -> Response:
+        agency = request.path_params["agency"]
+        key = keys.get(f"{base}/{agency}")
+        if key is None:
+            return Response(status_code=404)
+        token = build_status_list_token(
+            key=key,
+            subject_uri=f"{base}/status/{agency}",
+            status_list=encode_status_list([int(StatusType.VALID)] * STATUS_LIST_SIZE, 1),
+            now=now,
+            ttl=300,
+            exp=now + 86_400,
+            issuer=f"{base}/{agency}",
+            allow_http=True,
+        )
+        return Response(token, media_type="application/statuslist+jwt")
+
+    return Starlette(
+        routes=[
+            Route("/.well-known/jwt-vc-issuer/{agency}", metadata),
+            Route("/status/{agency}", status_list),
+        ]
+    )
 
 
 def _holder_wallet(base: str, now: int) -> Wallet:
     """The citizen's credentials, issued by agencies whose identifiers live on ``base``."""
     wallet = Wallet(generate_private_key())
-    for issuer, vct, claims in citizen_claims(SCAN_DATE.year):
+    for index, (issuer, vct, claims) in enumerate(citizen_claims(SCAN_DATE.year)):
         slug = issuer.removeprefix("https://").split(".", 1)[0]
-        wallet.receive(f"{base}/{slug}", vct, claims, now)
+        status = {"status_list": {"idx": index, "uri": f"{base}/status/{slug}"}}
+        wallet.receive(f"{base}/{slug}", vct, claims, now, status=status)
     return wallet
 
 
@@ -126,7 +153,7 @@ def present_to_desk(now: int) -> Presented:
         )
         registry = SeededRegistry(seed)
         context = build_context(settings, trust=registry, clock=clock)
-        publication = _publication_app(agencies, wallet.issuer_keys)
+        publication = _publication_app(agencies, wallet.issuer_keys, now)
         try:
             with (
                 serving(publication, agencies_socket, name="agencies"),

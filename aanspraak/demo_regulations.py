@@ -133,17 +133,30 @@ class Wallet:
             types.setdefault(view.processed.claims["iss"], set()).add(view.processed.claims["vct"])
         return types
 
-    def receive(self, issuer: str, vct: str, claims: Mapping[str, Any], now: int) -> None:
+    def receive(
+        self,
+        issuer: str,
+        vct: str,
+        claims: Mapping[str, Any],
+        now: int,
+        *,
+        status: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Issue a credential to this wallet; ``status`` (a loopback status list reference,
+        so development only) is added as the SD-JWT VC ``status`` claim."""
         key = self.issuer_keys.setdefault(issuer, generate_private_key())
         derived = derive_predicate_claims(vct, claims, catalogue())
         body = {"iss": issuer, "iat": now, **claims}
         body.update({str(path[0]): value for path, value in derived.items()})
+        if status is not None:
+            body["status"] = dict(status)
         issued = issue_sd_jwt_vc(
             mark_all_disclosable(body, keep_plain=PLAIN_BY_DEFAULT),
             vct=vct,
             issuer_key=key,
             holder_key=self.key.public,
             random_bytes=os.urandom,
+            allow_http=status is not None,
         )
         self.views.append(open_sd_jwt(issued.token))
 

@@ -157,6 +157,7 @@ class StatusListReason(StrEnum):
     REVOKED = "credential-revoked"
     SUSPENDED = "credential-suspended"
     NOT_VALID = "credential-status-not-valid"
+    STATUS_MISSING = "credential-status-missing"
 
 
 class TrustReason(StrEnum):
@@ -390,6 +391,7 @@ FAMILY_OF: dict[Reason, Family] = {
     StatusListReason.REVOKED: _F.POLICY_UNSATISFIED,
     StatusListReason.SUSPENDED: _F.POLICY_UNSATISFIED,
     StatusListReason.NOT_VALID: _F.POLICY_UNSATISFIED,
+    StatusListReason.STATUS_MISSING: _F.POLICY_UNSATISFIED,
     TrustReason.ISSUER_NOT_REGISTERED: _F.ISSUER_UNTRUSTED,
     TrustReason.VCT_NOT_AUTHORISED: _F.ISSUER_UNTRUSTED,
     TrustReason.KEY_NOT_REGISTERED: _F.ISSUER_UNTRUSTED,

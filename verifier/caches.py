@@ -26,6 +26,7 @@ MAX_ENTRIES = 4_096
 class _Entry(Generic[_T]):
     value: _T
     until: int
+    loaded: int
 
 
 @dataclass
@@ -49,7 +50,7 @@ class ExpiringCache(Generic[_T]):
             value, until = await load()
             if len(self._entries) >= self.max_entries:
                 self._evict()
-            self._entries[key] = _Entry(value, until)
+            self._entries[key] = _Entry(value, until, self.clock())
         self._locks.pop(key, None)
         return value
 
@@ -60,7 +61,20 @@ class ExpiringCache(Generic[_T]):
 
     def put(self, key: str, value: _T, until: int) -> None:
         """Fill the cache directly (tests and benchmarks: trust and status from cache)."""
-        self._entries[key] = _Entry(value, until)
+        self._entries[key] = _Entry(value, until, self.clock())
+
+    def forget_if_older(self, key: str, age: int) -> bool:
+        """Drop ``key`` if it was loaded at least ``age`` seconds ago; whether it was dropped.
+
+        For a value that turned out stale before its time (an issuer published a new key):
+        the next ``get`` loads again, but never more often than every ``age`` seconds, so
+        an attacker's unknown ``kid`` cannot make every request a fetch.
+        """
+        entry = self._entries.get(key)
+        if entry is None or self.clock() - entry.loaded < age:
+            return False
+        del self._entries[key]
+        return True
 
     def _evict(self) -> None:
         now = self.clock()

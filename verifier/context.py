@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from runtime.api_keys import ApiKeyStore
 from runtime.database import Database, create_engine
+from runtime.fetch_guard import Origin, parse_origin
 from runtime.fetcher import SafeFetcher
 from runtime.key_files import KeyFileError
 from runtime.regulations import catalogue
@@ -38,6 +39,8 @@ class VerifierContext:
     database: Database
     identity: VerifierIdentity
     sealer: Sealer
+    token_key: bytes
+    """Derives each transaction's request_id, state and nonce (``transaction_secrets``)."""
     trust: TrustRegistry
     fetcher: SafeFetcher
     clock: Clock = system_clock
@@ -65,6 +68,13 @@ class VerifierContext:
         return f"{self.settings.public_url}{path}"
 
     @property
+    def redirect_origins(self) -> frozenset[Origin]:
+        """Where a same-device flow may return the citizen: this service (its desk page) and
+        the configured ``redirect_origins``."""
+        own = parse_origin(_origin_text(self.settings.public_url))
+        return frozenset({own, *(parse_origin(o) for o in self.settings.redirect_origins)})
+
+    @property
     def api_keys(self) -> ApiKeyStore:
         return ApiKeyStore(
             self.database,
@@ -88,6 +98,11 @@ class VerifierContext:
         return dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
 
 
+def _origin_text(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
 def load_storage_key(settings: VerifierSettings) -> bytes:
     path = settings.storage_key_path
     if settings.profile is not Profile.DEVELOPMENT and not path.exists():
@@ -98,9 +113,9 @@ def load_storage_key(settings: VerifierSettings) -> bytes:
         raise KeyFileError(f"{path}: not a usable storage key") from error
 
 
-def sealing_key(storage_key: bytes) -> bytes:
-    """The key that seals response keys and desk facts, derived for this one purpose."""
-    return hashlib.sha256(b"aanspraak verifier sealing\x00" + storage_key).digest()
+def derived_key(storage_key: bytes, purpose: bytes) -> bytes:
+    """One key per purpose from the storage key, so no key serves two uses."""
+    return hashlib.sha256(b"aanspraak verifier " + purpose + b"\x00" + storage_key).digest()
 
 
 def build_context(
@@ -110,11 +125,14 @@ def build_context(
     clock: Clock = system_clock,
     fetcher: SafeFetcher | None = None,
 ) -> VerifierContext:
+    identity = load_identity(settings, now=clock)  # the signing key is the first to name
+    storage_key = load_storage_key(settings)
     return VerifierContext(
         settings=settings,
         database=Database(create_engine(settings.database_url)),
-        identity=load_identity(settings, now=clock),
-        sealer=Sealer(sealing_key(load_storage_key(settings))),
+        identity=identity,
+        sealer=Sealer(derived_key(storage_key, b"sealing")),
+        token_key=derived_key(storage_key, b"tokens"),
         trust=trust,
         fetcher=fetcher or SafeFetcher.for_settings(settings),
         clock=clock,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from runtime.bearer import new_id
 from runtime.wire import Conflict, NotFound
@@ -34,6 +35,24 @@ async def record_follow_up(
 ) -> dict[str, Any]:
     now = context.clock()
     follow_up_id = new_id()
+    try:
+        return await _record(
+            context, decision_id, follow_up_id, now, officer, outcome, grounds, amount_cents
+        )
+    except IntegrityError:  # a concurrent follow-up won the unique key
+        raise Conflict("this referral already has its maatwerk decision") from None
+
+
+async def _record(  # noqa: PLR0917 - one private step of record_follow_up
+    context: VerifierContext,
+    decision_id: str,
+    follow_up_id: str,
+    now: int,
+    officer: str,
+    outcome: FollowUpOutcome,
+    grounds: str,
+    amount_cents: int | None,
+) -> dict[str, Any]:
     async with context.database.write() as connection:
         row = (
             await connection.execute(select(decisions).where(decisions.c.id == decision_id))
@@ -42,6 +61,11 @@ async def record_follow_up(
             raise NotFound("no such decision")
         if row.outcome != "refer_hardship":
             raise Conflict("only a hardship referral can be followed up with maatwerk")
+        existing = await connection.execute(
+            select(follow_ups.c.id).where(follow_ups.c.decision_id == decision_id)
+        )
+        if existing.first() is not None:  # the unique key decides a race; this the message
+            raise Conflict("this referral already has its maatwerk decision")
         decision = parse_compact_jws(row.record).payload
         authority = decision["regulation"]["authority"]
         record = {

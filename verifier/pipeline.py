@@ -12,7 +12,8 @@ For every presentation, in this order (each step refuses with its own reason):
    ``iat`` within the window, ``sd_hash`` (OpenID4VP 1.0 Appendix B.3.6; RFC 9901 §7.3);
 6. ``transaction_data_hashes`` in the KB-JWT cover our purpose (§8.4, Appendix B.3.3);
 7. status: the Status List Token at the credential's ``status.status_list.uri``, fetched
-   through the safe fetcher and cached until its ``ttl``; anything but VALID refuses;
+   through the safe fetcher and cached until its ``ttl``; anything but VALID refuses, and
+   so does a credential without a status reference (``require_status``, on by default);
 
 then for the whole answer:
 
@@ -32,7 +33,14 @@ from typing import Any
 
 from runtime.fetch_guard import FetchRefused
 from runtime.issuer_metadata import fetch_issuer_keys
-from specs.errors import Family, Oid4vpReason, Rejected, StatusListReason, TrustReason
+from specs.errors import (
+    Family,
+    Oid4vpReason,
+    Rejected,
+    SdJwtVcReason,
+    StatusListReason,
+    TrustReason,
+)
 from specs.jose import JwsAlg, PublicJwk
 from specs.oid4vp.dcql import DcqlQuery
 from specs.oid4vp.dcql_match import PresentedCredential, check_presentation, disclosed_paths
@@ -48,6 +56,7 @@ from verifier.caches import ExpiringCache
 from verifier.context import VerifierContext
 
 STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
+KEY_REFRESH_SECONDS = 60
 UNAVAILABLE = frozenset({Family.TRUST_UNAVAILABLE, Family.STATUS_UNAVAILABLE})
 
 
@@ -165,6 +174,16 @@ async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentatio
     except _KeysNotCached as missing:  # first sight of this issuer (or its entry expired)
         await _issuer_keys(context, missing.issuer)
         credential = verify()
+    except Rejected as exc:
+        # A kid not in the cached metadata may be a key the issuer published since: fetch
+        # again, at most once per KEY_REFRESH_SECONDS per issuer, and verify once more.
+        issuer = resolver.issuer
+        if exc.reason is not SdJwtVcReason.ISSUER_KEY_NOT_FOUND or issuer is None:
+            raise
+        if not context.issuer_keys.forget_if_older(issuer, KEY_REFRESH_SECONDS):
+            raise
+        await _issuer_keys(context, issuer)
+        credential = verify()
     issuer = resolver.issuer
     assert issuer is not None  # the resolver ran, or verification had refused
     check_issuer(
@@ -182,6 +201,8 @@ async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentatio
     if credential.status is not None:
         keys = await _issuer_keys(context, issuer)
         await _check_status(context, keys, credential.status, now)
+    elif settings.require_status:
+        raise Rejected(StatusListReason.STATUS_MISSING)
     presented = PresentedCredential(
         query_id=query_id,
         format="dc+sd-jwt",

@@ -25,6 +25,7 @@ it, so a result cannot be pulled into another browser session (session fixation)
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ from verifier.context import VerifierContext
 from verifier.decision_record import decision_record, sign_record, undetermined_record
 from verifier.pipeline import CannotVerify, Expectations, verify_presentations
 from verifier.tables import decisions, transactions
+from verifier.transaction_secrets import is_token, nonce_of, state_of
 from verifier.transactions import PENDING, open_desk_facts, open_response_key, regulation_of
 
 MAX_RESPONSE_BYTES = 512 * 1024
@@ -103,7 +105,7 @@ async def open_envelope(
     if "response" in form:
         key_id = response_key_id(form["response"], max_bytes=MAX_RESPONSE_BYTES)
         row = None
-        if key_id is not None:
+        if is_token(key_id):  # our kids are ids; anything else finds nothing, unqueried
             row = await _row_where(context, transactions.c.response_key_id == key_id)
         row = _check_open(row, now)
         payload = decrypt_response(
@@ -111,11 +113,16 @@ async def open_envelope(
             private_jwk=open_response_key(context, row),
             max_bytes=MAX_RESPONSE_BYTES,
         )
-        if payload.get("state") != row.state:
+        state = payload.get("state")
+        if not isinstance(state, str) or not hmac.compare_digest(
+            state.encode(), state_of(context.token_key, row.id).encode()
+        ):
             raise Rejected(Oid4vpReason.UNKNOWN_STATE)
         return row, payload
     state = form.get("state")
-    found = await _row_where(context, transactions.c.state == state) if state else None
+    found = None
+    if is_token(state):
+        found = await _row_where(context, transactions.c.state_digest == digest(state))
     row = _check_open(found, now)
     if row.response_mode == "direct_post.jwt" and "error" not in form:
         # §8.3: an error response may come unencrypted (the wallet may have nothing to
@@ -129,7 +136,10 @@ async def receive_response(context: VerifierContext, body: bytes) -> Answer:
     ``PresentationRejected`` for a consumed request whose presentation was refused."""
     now = context.clock()  # one instant for the whole answer: expiry is judged once
     row, payload = await open_envelope(context, body, now)
-    compiled = regulation_of(row)
+    try:
+        compiled = regulation_of(row)
+    except LookupError:  # the bundled version changed since it started: cannot be answered
+        raise Rejected(Oid4vpReason.TRANSACTION_EXPIRED) from None
     transaction_data = json.loads(row.transaction_data)
     outcome_record: dict[str, Any] | None = None
     failure: Rejected | None = None
@@ -137,7 +147,7 @@ async def receive_response(context: VerifierContext, body: bytes) -> Answer:
     decision_id = new_id()
     if "error" in payload:  # §8.5: the citizen declined, or the wallet could not answer
         error = payload["error"]
-        declined = error if error in WALLET_ERRORS else "wallet-error"
+        declined = error if isinstance(error, str) and error in WALLET_ERRORS else "wallet-error"
     else:
         try:
             vp_token = parse_vp_token(
@@ -147,7 +157,7 @@ async def receive_response(context: VerifierContext, body: bytes) -> Answer:
                 context,
                 vp_token,
                 Expectations(
-                    nonce=row.nonce,
+                    nonce=nonce_of(context.token_key, row.id),
                     client_id=context.client_id,
                     transaction_data=transaction_data,
                     query=parse_dcql_query(json.loads(row.dcql_query)),
@@ -237,6 +247,7 @@ async def _record(context: VerifierContext, row: Any, answer: Answered, now: int
                 decisions.insert().values(
                     id=decision_id,
                     transaction_id=row.id,
+                    desk=row.desk,
                     regulation_id=row.regulation_id,
                     regulation_version=row.regulation_version,
                     outcome=record["outcome"],

@@ -1,6 +1,7 @@
 """What the desk reads back: a transaction's state and, once decided, its decision record.
 
-A key sees only the transactions it started (others look absent: 404). In the same-device
+A key sees only the transactions a key of its name started (others look absent: 404; a
+rotated key keeps its name). In the same-device
 flow the ``response_code`` the wallet's redirect carried must accompany the read (OpenID4VP
 1.0 §8.2, §13.3): without it a decided result is not released, so an attacker who started a
 transaction and got a victim to answer it cannot read the victim's result elsewhere. Results
@@ -20,17 +21,27 @@ from specs.jose import parse_compact_jws
 from verifier.context import VerifierContext
 from verifier.decision_record import explanation
 from verifier.tables import decisions, follow_ups, transactions
+from verifier.transaction_secrets import is_id, is_token
 from verifier.transactions import PENDING
 
 
-async def load_decision(context: VerifierContext, decision_id: str) -> dict[str, Any]:
-    """The signed record, its payload, and any follow-ups (the officer's maatwerk)."""
+async def load_decision(
+    context: VerifierContext, decision_id: str, *, api_key: ApiKey | None
+) -> dict[str, Any]:
+    """The signed record, its payload, and any follow-ups (the officer's maatwerk).
+
+    A key sees only the decisions of transactions a key of its name started (a rotated key
+    keeps its name); the command line (``api_key=None``) sees all.
+    """
+    refused = NotFound("no such decision (it may have passed its retention period)")
+    if not is_id(decision_id):
+        raise refused
     async with context.database.read() as connection:
         row = (
             await connection.execute(select(decisions).where(decisions.c.id == decision_id))
         ).first()
-        if row is None:
-            raise NotFound("no such decision (it may have passed its retention period)")
+        if row is None or (api_key is not None and row.desk != api_key.name):
+            raise refused
         later = (
             await connection.execute(
                 select(follow_ups)
@@ -58,13 +69,12 @@ async def transaction_result(
     response_code: str | None = None,
 ) -> dict[str, Any]:
     now = context.clock()
-    async with context.database.read() as connection:
-        row = (
-            await connection.execute(
-                select(transactions).where(transactions.c.id == transaction_id)
-            )
-        ).first()
-    if row is None or (api_key is not None and row.api_key_id != api_key.id):
+    row = None
+    if is_id(transaction_id):
+        async with context.database.read() as connection:
+            query = select(transactions).where(transactions.c.id == transaction_id)
+            row = (await connection.execute(query)).first()
+    if row is None or (api_key is not None and row.desk != api_key.name):
         raise NotFound("no such transaction")
     if row.result_expires_at <= now:
         raise NotFound("no such transaction (its result has expired)")
@@ -75,10 +85,10 @@ async def transaction_result(
     if row.status == PENDING:
         return {**base, "status": "expired" if row.expires_at <= now else PENDING}
     if row.response_code_digest is not None and not (
-        response_code and same_digest(digest(response_code), row.response_code_digest)
+        is_token(response_code) and same_digest(digest(response_code), row.response_code_digest)
     ):
         raise Forbidden("this result is released only with the response_code of its redirect")
     if row.status in {"rejected", "declined"}:
         return {**base, "status": row.status, "reason": row.failure_reason}
-    decision = await load_decision(context, row.decision_id)
+    decision = await load_decision(context, row.decision_id, api_key=api_key)
     return {**base, "status": decision["record"]["outcome"], "decision": decision}

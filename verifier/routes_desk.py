@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from runtime.wire import NotFound
 from verifier.dependencies import Context, DeskKey
 from verifier.follow_ups import record_follow_up
 from verifier.results import load_decision, transaction_result
@@ -45,9 +44,9 @@ class FollowUpBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    officer: str = Field(min_length=1, max_length=200)
+    officer: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
     outcome: Literal["eligible", "not_eligible"]
-    grounds: str = Field(min_length=1, max_length=10_000)
+    grounds: str = Field(min_length=1, max_length=10_000, pattern=r"^[^\x00]+$")
     amount_cents: int | None = Field(default=None, ge=0, le=10**9)
 
 
@@ -81,7 +80,15 @@ async def get_transaction(
     transaction_id: str,
     context: Context,
     key: DeskKey,
-    response_code: Annotated[str | None, Query(max_length=200)] = None,
+    response_code: Annotated[
+        str | None,
+        Header(
+            alias="Response-Code",
+            max_length=200,
+            description="Same-device flow: the response_code the wallet's redirect carried "
+            "(a header, so it never lands in access logs of query strings)",
+        ),
+    ] = None,
 ) -> JSONResponse:
     result = await transaction_result(
         context, transaction_id, api_key=key, response_code=response_code
@@ -91,9 +98,7 @@ async def get_transaction(
 
 @router.get("/decisions/{decision_id}", summary="A decision record and its follow-ups")
 async def get_decision(decision_id: str, context: Context, key: DeskKey) -> JSONResponse:
-    decision = await load_decision(context, decision_id)
-    if decision["record"]["regulation"]["id"] not in key.scope:
-        raise NotFound("no such decision")
+    decision = await load_decision(context, decision_id, api_key=key)
     return JSONResponse(decision, headers=NO_STORE)
 
 
@@ -101,9 +106,7 @@ async def get_decision(decision_id: str, context: Context, key: DeskKey) -> JSON
 async def follow_up(
     decision_id: str, body: FollowUpBody, context: Context, key: DeskKey
 ) -> JSONResponse:
-    decision = await load_decision(context, decision_id)
-    if decision["record"]["regulation"]["id"] not in key.scope:
-        raise NotFound("no such decision")
+    await load_decision(context, decision_id, api_key=key)  # 404 for another desk's decision
     recorded = await record_follow_up(
         context,
         decision_id,

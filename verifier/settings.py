@@ -9,11 +9,12 @@ created there on first start. A production profile refuses to create keys or cer
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
+from runtime.fetch_guard import parse_origin
 from runtime.regulations import catalogue
 from runtime.settings import MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, Profile, ServiceSettings
 
@@ -54,6 +55,9 @@ class VerifierSettings(ServiceSettings):
     Unset: ``<data_dir>/storage.key``."""
     regulations: list[str] = Field(default_factory=list)
     """Regulation ids this desk decides. Empty: every bundled regulation."""
+    redirect_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Origins (besides this service's own, where the desk page lives) a same-device flow may
+    return the citizen to; comma-separated in the environment."""
     response_mode: ResponseMode = "direct_post.jwt"
     """``direct_post.jwt`` (encrypted to a fresh key per transaction) or ``direct_post``."""
     response_enc: ResponseEnc = "A128GCM"
@@ -69,9 +73,26 @@ class VerifierSettings(ServiceSettings):
     clock_leeway_seconds: int = Field(default=30, ge=0, le=300)
     status_list_max_age_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
     """A Status List Token older than this decides nothing: the decision is "cannot verify"."""
+    require_status: bool = True
+    """Refuse a credential without a Token Status List reference: a revocation could not
+    reach the desk. Turn off only for credential types that are never revoked."""
     issuer_metadata_ttl_seconds: int = Field(default=300, ge=0, le=86_400)
     """How long an issuer's fetched JWT VC Issuer Metadata (its keys) is reused."""
     max_presentations: int = Field(default=8, ge=1, le=32)
+
+    @field_validator("redirect_origins", mode="before")
+    @classmethod
+    def _split_redirect_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("redirect_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            parse_origin(origin)  # ValueError names the rule, not the value
+        return value
 
     @field_validator("regulations")
     @classmethod

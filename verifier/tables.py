@@ -1,13 +1,15 @@
 """The verifier's tables. What is kept, and for how long (DESIGN §1 verifier/, §5):
 
-* ``transactions``: one eligibility request. Its nonce and state, the sealed response
-  decryption key (deleted once answered), the desk's own facts sealed (deleted once decided),
+* ``transactions``: one eligibility request. Digests of its ``request_id`` and ``state``
+  (the values themselves, and the nonce, are derived from the id under a key the database
+  never holds: ``transaction_secrets``), the sealed response decryption key (deleted once
+  answered), the desk's own facts sealed (deleted once decided),
   the query and purpose (compiled from the law: no personal data), and the lifecycle. The
   response code of the same-device flow is kept as a digest. Kept until the result expires.
-* ``decisions``: the decision record (signed), never the presentation, the disclosures, the
-  claim values or the holder's keys; deleted after the retention period.
+* ``decisions``: the decision record (signed) and which desk asked, never the presentation,
+  the disclosures, the claim values or the holder's keys; deleted after the retention period.
 * ``follow_ups``: the officer's tailored decision (maatwerk) on a hardship referral, with
-  its grounds; deleted with its decision.
+  its grounds, one per decision; deleted with its decision.
 * ``api_keys``: desk system keys as digests, with the regulations each may request.
 
 Times are integer seconds since the epoch (UTC), so SQLite and PostgreSQL agree.
@@ -35,10 +37,9 @@ transactions = Table(
     "transactions",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column("api_key_id", String(32), nullable=True),  # None: started from the command line
-    Column("request_id", String(64), nullable=False, unique=True),
-    Column("state", String(64), nullable=False, unique=True),
-    Column("nonce", String(64), nullable=False),
+    Column("desk", String(200), nullable=True),  # the API key's name; None: the command line
+    Column("request_digest", String(64), nullable=False, unique=True),
+    Column("state_digest", String(64), nullable=False, unique=True),
     Column("response_mode", String(20), nullable=False),
     Column("response_key_id", String(64), nullable=True, unique=True),
     Column("response_key_sealed", Text, nullable=True),
@@ -64,6 +65,7 @@ decisions = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("transaction_id", String(32), nullable=False, unique=True),
+    Column("desk", String(200), nullable=True),
     Column("regulation_id", String(100), nullable=False),
     Column("regulation_version", String(100), nullable=False),
     Column("outcome", String(20), nullable=False),
@@ -87,4 +89,3 @@ follow_ups = Table(
     Column("record", Text, nullable=False),  # signed, like the decision
     Column("created_at", BigInteger, nullable=False),
 )
-Index("follow_ups_decision", follow_ups.c.decision_id)

@@ -5,7 +5,9 @@ the minimal DCQL query (DESIGN §1 verifier/, ``specs.rules.dcql``) minus what t
 already knows, checks that the trust registry lets this desk ask for exactly those claims
 (the wallet will check the same and refuse otherwise), and stores:
 
-* a fresh ``nonce`` (the KB-JWT must carry it, Appendix B.3.6) and ``state``, both 256-bit;
+* a ``nonce`` (the KB-JWT must carry it, Appendix B.3.6) and ``state``, both 256-bit and
+  derived from the transaction id under a key the database never holds
+  (``transaction_secrets``);
 * for ``direct_post.jwt`` a fresh P-256 key for this transaction only (§8.3), sealed at rest
   and deleted once the wallet has answered;
 * the purpose as ``transaction_data`` of our own type (§5.1), so the KB-JWT's
@@ -22,16 +24,18 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+import httpx
 import segno
 from sqlalchemy import select
 
 from runtime.api_keys import ApiKey
-from runtime.bearer import new_bearer, new_id
+from runtime.bearer import digest, new_id
+from runtime.fetch_guard import Origin, origin_of
 from runtime.regulations import catalogue, find
 from runtime.wire import Conflict, Forbidden, InvalidRequest, NotFound, ServiceUnavailable
 from specs.errors import Rejected
@@ -47,9 +51,11 @@ from specs.trust import check_verifier
 from verifier.context import VerifierContext
 from verifier.facts import check_desk_facts
 from verifier.tables import transactions
+from verifier.transaction_secrets import is_token, nonce_of, request_id_of, state_of
 
 PENDING = "pending"
 MAX_REDIRECT_URI = 2_000
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,9 @@ async def start_transaction(
 ) -> StartedTransaction:
     compiled = choose_regulation(context, regulation_id, api_key)
     if redirect_uri is not None:
-        check_redirect_uri(redirect_uri, development=context.development)
+        check_redirect_uri(
+            redirect_uri, development=context.development, origins=context.redirect_origins
+        )
     desk_facts = check_desk_facts(compiled, facts or {})
     try:
         request = compile_dcql(compiled, known=frozenset(desk_facts))
@@ -117,7 +125,8 @@ async def start_transaction(
         raise Conflict("nothing to ask: the desk already holds every input") from None
     now = context.clock()
     _check_registration(context, compiled, request.needs, now)
-    transaction_id, request_id = new_id(), new_bearer()
+    transaction_id = new_id()
+    request_id = request_id_of(context.token_key, transaction_id)
     response_key_id = response_key_sealed = None
     if context.settings.response_mode == "direct_post.jwt":
         response_key_id = new_id()
@@ -135,10 +144,9 @@ async def start_transaction(
         await connection.execute(
             transactions.insert().values(
                 id=transaction_id,
-                api_key_id=api_key.id if api_key else None,
-                request_id=request_id,
-                state=new_bearer(),
-                nonce=new_bearer(),
+                desk=api_key.name if api_key else None,
+                request_digest=digest(request_id),
+                state_digest=digest(state_of(context.token_key, transaction_id)),
                 response_mode=context.settings.response_mode,
                 response_key_id=response_key_id,
                 response_key_sealed=response_key_sealed,
@@ -163,17 +171,23 @@ async def start_transaction(
     )
 
 
-def check_redirect_uri(uri: str, *, development: bool) -> None:
+def check_redirect_uri(uri: str, *, development: bool, origins: frozenset[Origin]) -> None:
     """Where the wallet sends the citizen back (same-device flow, OpenID4VP 1.0 §8.2): an
-    https URL (plain http only in the development profile), never a script or data URL."""
+    https URL (plain http only in the development profile) on one of ``origins`` (the
+    verifier's own and the configured ``redirect_origins``), never a script or data URL:
+    a desk key cannot send citizens, with a fresh response code, anywhere it likes
+    (THREATS H-08)."""
+    refused = InvalidRequest("redirect_uri must be an https URL of an allowed origin")
+    if len(uri) > MAX_REDIRECT_URI or _CONTROL.search(uri):
+        raise refused
     try:
-        parts = urlsplit(uri)
-        host = parts.hostname
-    except ValueError:
-        host = None
+        url = httpx.URL(uri)
+        origin = origin_of(url) if url.scheme in {"http", "https"} and url.raw_host else None
+    except (httpx.InvalidURL, ValueError):
+        raise refused from None
     allowed = {"https", "http"} if development else {"https"}
-    if parts.scheme not in allowed or not host or parts.username or len(uri) > MAX_REDIRECT_URI:
-        raise InvalidRequest("redirect_uri must be an https URL")
+    if url.scheme not in allowed or url.userinfo or origin not in origins:
+        raise refused
 
 
 def _check_registration(
@@ -235,27 +249,30 @@ async def request_object(
     """The signed request object for ``request_id`` (§5.10), or 404 once it cannot be
     answered any more (answered, or expired)."""
     now = context.clock()
-    async with context.database.read() as connection:
-        row = (
-            await connection.execute(
-                select(transactions).where(transactions.c.request_id == request_id)
-            )
-        ).first()
+    row = None
+    if is_token(request_id):
+        async with context.database.read() as connection:
+            query = select(transactions).where(transactions.c.request_digest == digest(request_id))
+            row = (await connection.execute(query)).first()
     if row is None or row.status != PENDING or row.expires_at <= now:
         raise NotFound("no such request, or it can no longer be answered")
+    try:
+        compiled = regulation_of(row)
+    except LookupError:  # the bundled version changed since the transaction started
+        raise NotFound("no such request, or it can no longer be answered") from None
     client_metadata = None
     if row.response_mode == "direct_post.jwt":
         public = public_response_jwk(open_response_key(context, row))
         enc = context.settings.response_enc
         others = [e for e in ("A128GCM", "A256GCM", "A128CBC-HS256") if e != enc]
         client_metadata = response_client_metadata(public, enc_values=(enc, *others))
-    purpose = compile_dcql(regulation_of(row)).verifier_info
+    purpose = compile_dcql(compiled).verifier_info
     request = AuthorizationRequest(
         client_id=context.client_id,
         response_uri=context.response_uri,
         response_mode=row.response_mode,
-        nonce=row.nonce,
-        state=row.state,
+        nonce=nonce_of(context.token_key, row.id),
+        state=state_of(context.token_key, row.id),
         dcql_query=json.loads(row.dcql_query),
         client_metadata=client_metadata,
         transaction_data=tuple(json.loads(row.transaction_data)),

@@ -14,8 +14,12 @@
   even asked (THREATS: over-asking verifiers).
 * The consent preview says who asks, which claims, why (regulation and legal basis), and
   what will not be shared; nothing is sent without ``consent=True``.
-* The answer goes to the request's ``response_uri`` only, without following redirects,
-  with a bounded body; encrypted to the desk's key when it asked for ``direct_post.jwt``.
+* The answer goes to the request's ``response_uri`` only (bound to the desk's client
+  identifier by the request's signature), without following redirects, with a bounded reply;
+  encrypted to the desk's key when it asked for ``direct_post.jwt``. The POST does not yet
+  go through the safe fetcher's address checks (it only GETs): the wallet service adds them.
+* Exactly one transaction data item, of the desk-purpose type, is signed (§5.1: an unknown
+  type is refused), so the KB-JWT never covers anything the preview did not show.
 
 This is the part of the wallet the desk's flow needs; key management in secure hardware,
 one-time instance bookkeeping and the disclosure log come with the wallet service.
@@ -211,23 +215,43 @@ class PresentationClient:
                 raise Rejected(Oid4vpReason.MALFORMED_REQUEST_OBJECT)
             recipient, enc = select_response_key(request.client_metadata)
             form = direct_post_jwt_form(encrypt_response(payload, recipient=recipient, enc=enc))
-        response = await self._http.post(request.response_uri, data=form)
-        body = response.content[:MAX_ANSWER_BYTES]
-        reply: dict[str, Any] = {"status_code": response.status_code}
-        if response.headers.get("content-type", "").startswith("application/json"):
+        async with self._http.stream("POST", request.response_uri, data=form) as response:
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_ANSWER_BYTES:  # a desk's reply is a few bytes of JSON
+                    body = b""
+                    break
+            status, media_type = response.status_code, response.headers.get("content-type", "")
+        reply: dict[str, Any] = {"status_code": status}
+        if media_type.startswith("application/json"):
             with contextlib.suppress(Rejected):
                 parsed = loads_strict(body)
                 if isinstance(parsed, dict):
-                    reply.update(
-                        {k: v for k, v in parsed.items() if k in {"redirect_uri", "error"}}
-                    )
+                    error, back = parsed.get("error"), parsed.get("redirect_uri")
+                    if isinstance(error, str):
+                        reply["error"] = error
+                    if isinstance(back, str) and self._acceptable_redirect(back):
+                        reply["redirect_uri"] = back
         return reply
+
+    def _acceptable_redirect(self, uri: str) -> bool:
+        """Where the desk sends the citizen back (§8.2): https (http only in development)."""
+        scheme = uri.split(":", 1)[0].lower()
+        return scheme == "https" or (self._allow_http and scheme == "http")
 
 
 def _purpose(request: AuthorizationRequest, credential_ids: list[str]) -> dict[str, Any]:
-    """Our own transaction data type (the desk's purpose), required: the desk must say why."""
-    for item in request.transaction_data or ():
-        decoded = decode_transaction_data(item, credential_ids=credential_ids)
-        if decoded.get("type") == PURPOSE_TYPE:
-            return decoded
-    raise Rejected(Oid4vpReason.MALFORMED_TRANSACTION_DATA)
+    """The desk's purpose: exactly one transaction data item, of our own type.
+
+    OpenID4VP 1.0 §5.1: a wallet that does not understand a transaction data type must
+    refuse the request. Every item is hashed into the KB-JWT, so signing one the consent
+    preview did not show would let a desk slip anything under the citizen's signature.
+    """
+    items = [
+        decode_transaction_data(item, credential_ids=credential_ids)
+        for item in request.transaction_data or ()
+    ]
+    if len(items) != 1 or items[0].get("type") != PURPOSE_TYPE:
+        raise Rejected(Oid4vpReason.MALFORMED_TRANSACTION_DATA)
+    return items[0]

@@ -76,6 +76,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Setup:
     values = {
         "AANSPRAAK_VERIFIER_PROFILE": "development",
         "AANSPRAAK_VERIFIER_PUBLIC_URL": DESK,
+        "AANSPRAAK_VERIFIER_REDIRECT_ORIGINS": "https://desk.example",
         "AANSPRAAK_VERIFIER_DATA_DIR": str(tmp_path / "verifier"),
         "AANSPRAAK_VERIFIER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/verifier.db",
         "AANSPRAAK_TRUST_BACKEND": "file",

@@ -99,6 +99,7 @@ class Agencies:
             issuer_key=agency.key,
             holder_key=holder,
             random_bytes=os.urandom,
+            extra_header={"kid": agency.key.public.kid},  # SD-JWT VC §4.3: picks the key
         )
         return issued.token, index
 

@@ -88,6 +88,16 @@ class Desk:
     agencies: Agencies
     api_key: str
     wallet: TestWallet
+    governance: PrivateJwk | None = None
+    trust_list: Path | None = None
+
+    def republish_trust_list(self) -> None:
+        """Governance signs the registry again (after an agency's key changed)."""
+        assert self.governance is not None
+        assert self.trust_list is not None
+        write_trust_list(
+            self.trust_list, self.agencies, self.context.client_id, self.governance, self.clock()
+        )
 
     def headers(self, key: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.api_key}"}
@@ -100,10 +110,13 @@ class Desk:
         started: dict[str, Any] = response.json()
         return started
 
-    async def result(self, transaction_id: str, **params: str) -> httpx.Response:
-        return await self.client.get(
-            f"/desk/transactions/{transaction_id}", params=params, headers=self.headers()
-        )
+    async def result(
+        self, transaction_id: str, *, response_code: str | None = None
+    ) -> httpx.Response:
+        headers = self.headers()
+        if response_code is not None:
+            headers["Response-Code"] = response_code
+        return await self.client.get(f"/desk/transactions/{transaction_id}", headers=headers)
 
     def give(
         self, case: Scenario, wallet: TestWallet | None = None, *, with_status: bool = True
@@ -132,6 +145,7 @@ def verifier_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Ve
         "public_url": DESK,
         "database_url": database_url,
         "data_dir": tmp_path / "verifier",
+        "redirect_origins": ["https://desk.example"],  # where same-device tests return
         **overrides,
     }
     return VerifierSettings(**values)
@@ -157,8 +171,17 @@ async def make_desk(tmp_path: Path, database_url: str, **overrides: Any) -> Asyn
         created = await context.api_keys.create(name="desk", scope=sorted(context.regulations()))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=DESK) as client:
+            wallet = TestWallet(client, clock)
             yield Desk(
-                app, context, client, clock, agencies, created.secret, TestWallet(client, clock)
+                app,
+                context,
+                client,
+                clock,
+                agencies,
+                created.secret,
+                wallet,
+                governance,
+                trust_list,
             )
 
 

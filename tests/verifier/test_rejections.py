@@ -10,6 +10,7 @@ every defect also travels through the encryption the real wallet uses.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from specs.errors import (
 )
 from specs.jose import PrivateJwk, public_jwk_from_key
 from tests.verifier.agencies import new_agency_key
-from tests.verifier.conftest import Desk
+from tests.verifier.conftest import Desk, running_desk
 from tests.verifier.refusals import (
     assert_consumed,
     assert_wire_error,
@@ -304,3 +305,22 @@ async def test_credential_not_valid(desk: Desk, status: int, reason: StatusListR
     response = await desk.wallet.answer(started["link"])
     assert_wire_error(response, reason)
     await assert_consumed(desk, started, reason)
+
+
+async def test_credential_without_status_reference(desk: Desk) -> None:
+    """A credential no revocation could ever reach is refused (``require_status``)."""
+    desk.give(eligible_case(), with_status=False)
+    started = await desk.start("zorgtoeslag")
+    response = await desk.wallet.answer(started["link"])
+    assert_wire_error(response, StatusListReason.STATUS_MISSING)
+    await assert_consumed(desk, started, StatusListReason.STATUS_MISSING)
+
+
+async def test_status_not_required_when_configured(tmp_path: Path) -> None:
+    """Where an operator turns it off (types never revoked), the same answer decides."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/no-status.db"
+    async with running_desk(tmp_path, url, require_status=False) as relaxed:
+        relaxed.give(eligible_case(), with_status=False)
+        started = await relaxed.start("zorgtoeslag")
+        assert (await relaxed.wallet.answer(started["link"])).status_code == 200
+        assert (await relaxed.result(started["transaction_id"])).json()["status"] == "eligible"

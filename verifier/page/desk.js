@@ -17,7 +17,7 @@
   };
   const POLL_MS = 1500;
   const FINAL = new Set([
-    'expired', 'rejected', 'eligible', 'not_eligible', 'unknown', 'refer_hardship', 'undetermined',
+    'expired', 'rejected', 'declined', 'eligible', 'not_eligible', 'unknown', 'refer_hardship', 'undetermined',
   ]);
 
   const TEXT = {
@@ -56,6 +56,7 @@
       'status.no_return': 'In dit tabblad loopt geen aanvraag. Start een nieuwe aanvraag.',
       'status.decided': 'Besluit ontvangen: {outcome}',
       'status.rejected': 'Het antwoord van de wallet is geweigerd.',
+      'status.declined': 'De burger heeft niets gedeeld.',
       'status.expired': 'De aanvraag is verlopen. Start een nieuwe aanvraag.',
       'status.undetermined': 'Kan niet controleren: probeer het opnieuw.',
       'status.not_found': 'Deze aanvraag bestaat niet (meer). Start een nieuwe aanvraag.',
@@ -68,6 +69,7 @@
       'outcome.refer_hardship': 'Een medewerker beslist (maatwerk)',
       'outcome.undetermined': 'Kan niet controleren: probeer het opnieuw',
       'outcome.rejected': 'Antwoord geweigerd',
+      'outcome.declined': 'Niets gedeeld',
       'outcome.expired': 'Aanvraag verlopen',
       'result.decision': 'Besluit: {name}',
       'result.request': 'Aanvraag: {name}',
@@ -76,6 +78,7 @@
       'result.hardship': 'De regel geeft geen recht, maar de hardheidsclausule kan van toepassing zijn. Een medewerker van het loket beslist over maatwerk.',
       'result.hardship_basis': 'Grondslag voor maatwerk:',
       'result.rejected': 'Het loket heeft het antwoord van de wallet niet geaccepteerd. Er is niets besloten. Start een nieuwe aanvraag.',
+      'result.declined': 'De burger heeft de vraag afgewezen, of de wallet kon niet antwoorden. Er is niets besloten. Start een nieuwe aanvraag als de burger dat wil.',
       'result.reason': 'Reden:',
       'result.expired': 'De wallet heeft niet op tijd geantwoord. Er is niets besloten.',
       'result.undetermined': 'Kan niet controleren: probeer het opnieuw.',
@@ -132,6 +135,7 @@
       'status.no_return': 'No request is running in this tab. Start a new request.',
       'status.decided': 'Decision received: {outcome}',
       'status.rejected': "The wallet's answer was refused.",
+      'status.declined': 'The citizen shared nothing.',
       'status.expired': 'The request has expired. Start a new request.',
       'status.undetermined': 'Cannot verify: try again.',
       'status.not_found': 'This request does not exist (any more). Start a new request.',
@@ -144,6 +148,7 @@
       'outcome.refer_hardship': 'An officer will decide (maatwerk)',
       'outcome.undetermined': 'Cannot verify: try again',
       'outcome.rejected': 'Answer refused',
+      'outcome.declined': 'Nothing shared',
       'outcome.expired': 'Request expired',
       'result.decision': 'Decision: {name}',
       'result.request': 'Request: {name}',
@@ -152,6 +157,7 @@
       'result.hardship': 'The rule gives no entitlement, but the hardship clause may apply. An officer of the desk will decide on a tailored solution (maatwerk).',
       'result.hardship_basis': 'Legal basis for maatwerk:',
       'result.rejected': "The desk did not accept the wallet's answer. Nothing was decided. Start a new request.",
+      'result.declined': 'The citizen declined, or the wallet could not answer. Nothing was decided. Start a new request if the citizen wants to.',
       'result.reason': 'Reason:',
       'result.expired': 'The wallet did not answer in time. Nothing was decided.',
       'result.undetermined': 'Cannot verify: try again.',
@@ -290,7 +296,11 @@
   const API_BASE = new URL('.', window.location.href);
 
   async function api(path, init = {}) {
-    const headers = { Accept: 'application/json', Authorization: `Bearer ${load(STORE.key) ?? ''}` };
+    const headers = {
+      Accept: 'application/json',
+      Authorization: `Bearer ${load(STORE.key) ?? ''}`,
+      ...(init.headers ?? {}),
+    };
     if (init.body) headers['Content-Type'] = 'application/json';
     const response = await fetch(new URL(path, API_BASE), {
       ...init,
@@ -469,11 +479,12 @@
     };
     const tick = async () => {
       if (run !== state.polling || !state.transaction) return;
-      let path = `transactions/${encodeURIComponent(state.transaction.id)}`;
-      if (state.responseCode) path += `?response_code=${encodeURIComponent(state.responseCode)}`;
+      const path = `transactions/${encodeURIComponent(state.transaction.id)}`;
+      // A header, not a query parameter: proxies log query strings.
+      const init = state.responseCode ? { headers: { 'Response-Code': state.responseCode } } : {};
       let answer;
       try {
-        answer = await api(path);
+        answer = await api(path, init);
       } catch {
         if (run === state.polling) setStatus('status.network');
         again();
@@ -523,6 +534,7 @@
   function announceResult() {
     const status = state.result?.status;
     if (status === 'rejected') setStatus('status.rejected');
+    else if (status === 'declined') setStatus('status.declined');
     else if (status === 'expired') setStatus('status.expired');
     else if (status === 'undetermined') setStatus('status.undetermined');
     else if (status) setStatus('status.decided', { outcome: () => t(`outcome.${status}`) });
@@ -676,7 +688,14 @@
     container.replaceChildren();
     if (!result) return;
     const name = localName(result.name);
-    if (result.status === 'rejected') {
+    if (result.status === 'declined') {
+      $('result-heading').textContent = t('result.request', { name });
+      container.append(
+        el('p', { className: 'outcome outcome-rejected', text: t('outcome.declined') }),
+        el('p', { text: t('result.declined') }),
+        el('p', {}, `${t('result.reason')} `, el('code', { className: 'reason', text: String(result.reason ?? '') })),
+      );
+    } else if (result.status === 'rejected') {
       $('result-heading').textContent = t('result.request', { name });
       container.append(
         el('p', { className: 'outcome outcome-rejected', text: t('outcome.rejected') }),

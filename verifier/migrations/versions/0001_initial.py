@@ -33,6 +33,7 @@ def upgrade() -> None:
         "decisions",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("transaction_id", sa.String(length=32), nullable=False),
+        sa.Column("desk", sa.String(length=200), nullable=True),
         sa.Column("regulation_id", sa.String(length=100), nullable=False),
         sa.Column("regulation_version", sa.String(length=100), nullable=False),
         sa.Column("outcome", sa.String(length=20), nullable=False),
@@ -46,10 +47,9 @@ def upgrade() -> None:
     op.create_table(
         "transactions",
         sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("api_key_id", sa.String(length=32), nullable=True),
-        sa.Column("request_id", sa.String(length=64), nullable=False),
-        sa.Column("state", sa.String(length=64), nullable=False),
-        sa.Column("nonce", sa.String(length=64), nullable=False),
+        sa.Column("desk", sa.String(length=200), nullable=True),
+        sa.Column("request_digest", sa.String(length=64), nullable=False),
+        sa.Column("state_digest", sa.String(length=64), nullable=False),
         sa.Column("response_mode", sa.String(length=20), nullable=False),
         sa.Column("response_key_id", sa.String(length=64), nullable=True),
         sa.Column("response_key_sealed", sa.Text(), nullable=True),
@@ -68,9 +68,9 @@ def upgrade() -> None:
         sa.Column("answered_at", sa.BigInteger(), nullable=True),
         sa.Column("result_expires_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("request_id"),
+        sa.UniqueConstraint("request_digest"),
         sa.UniqueConstraint("response_key_id"),
-        sa.UniqueConstraint("state"),
+        sa.UniqueConstraint("state_digest"),
     )
     op.create_index(
         "transactions_result_expiry", "transactions", ["result_expires_at"], unique=False
@@ -88,11 +88,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("follow_ups_decision", "follow_ups", ["decision_id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("follow_ups_decision", table_name="follow_ups")
     op.drop_table("follow_ups")
     op.drop_index("transactions_result_expiry", table_name="transactions")
     op.drop_table("transactions")
