@@ -205,6 +205,24 @@ def test_a_refused_answer_shows_the_reason(live: LiveDesk, page: Page) -> None:
     expect(page.locator("table.inputs")).to_have_count(0)
 
 
+def test_a_declined_request_ends_with_nothing_shared(live: LiveDesk, page: Page) -> None:
+    from playwright.sync_api import expect
+
+    sign_in(page, live)
+    link = start(page)
+    request = live.run(live.wallet.fetch_request(link))
+    form = {"error": "access_denied", "state": request.state or ""}
+    response = live.run(live.wallet.post(request, form))
+    assert response.status_code == 200, response.text
+
+    expect(page.locator("#result-heading")).to_have_text(
+        "Aanvraag: Zorgtoeslag", timeout=RESULT_TIMEOUT_MS
+    )
+    expect(page.get_by_role("status")).to_have_text("De burger heeft niets gedeeld.")
+    expect(page.locator(".outcome")).to_have_text("Niets gedeeld")
+    expect(page.locator("code.reason")).to_have_text("access_denied")
+
+
 def test_same_device_return_resumes_with_the_response_code(live: LiveDesk, page: Page) -> None:
     from playwright.sync_api import expect
 
