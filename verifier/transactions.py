@@ -47,7 +47,7 @@ from specs.oid4vp.request_object import (
     build_unsigned_request_object,
 )
 from specs.rules import CompiledRegulation, compile_dcql
-from specs.trust import check_verifier
+from specs.trust import check_anchor, check_verifier
 from verifier.context import VerifierContext
 from verifier.facts import check_desk_facts
 from verifier.tables import transactions
@@ -193,18 +193,28 @@ def check_redirect_uri(uri: str, *, development: bool, origins: frozenset[Origin
 def _check_registration(
     context: VerifierContext, compiled: CompiledRegulation, needs: Any, now: int
 ) -> None:
-    """Ask only what the registry lets this desk ask (a wallet refuses anything more)."""
+    """Run only the law governance anchored, and ask only what the registry lets this desk
+    ask (a wallet refuses anything more)."""
     try:
         snapshot = context.trust.snapshot(now=now)
     except Rejected:
         raise ServiceUnavailable("the trust registry cannot be read; try again later") from None
+    at = max(now, snapshot.as_of)  # see verifier.pipeline: block time may lead our clock
+    regulation = compiled.regulation
     try:
+        check_anchor(
+            snapshot,
+            regulation=regulation.id,
+            valid_from=regulation.valid_from.isoformat(),
+            version=compiled.version,
+            now=at,
+        )
         check_verifier(
             snapshot,
             client_id=context.client_id,
-            regulation=compiled.regulation.id,
+            regulation=regulation.id,
             claims=[need.path for need in needs],
-            now=max(now, snapshot.as_of),  # see verifier.pipeline: block time may lead
+            now=at,
         )
     except Rejected as exc:
         raise Forbidden(f"the trust registry does not allow this request ({exc.reason})") from None

@@ -66,13 +66,19 @@ def scenario(regulation: str, name: str) -> Scenario:
 
 
 def write_trust_list(
-    path: Path, agencies: Agencies, client_id: str, governance: PrivateJwk, now: int
+    path: Path,
+    agencies: Agencies,
+    client_id: str,
+    governance: PrivateJwk,
+    now: int,
+    *,
+    anchored: bool = True,
 ) -> None:
     types: dict[str, set[str]] = {}
     for case in all_scenarios():
         for credential in case.credentials:
             types.setdefault(credential.issuer, set()).add(credential.vct)
-    seed = build_seed(agencies.keys, types, client_id, catalogue(), catalogue())
+    seed = build_seed(agencies.keys, types, client_id, catalogue(), catalogue() if anchored else [])
     token = build_trust_list(
         seed.snapshot(as_of=now), key=governance, governance_id="governance", now=now, ttl=86_400
     )
@@ -91,12 +97,17 @@ class Desk:
     governance: PrivateJwk | None = None
     trust_list: Path | None = None
 
-    def republish_trust_list(self) -> None:
+    def republish_trust_list(self, *, anchored: bool = True) -> None:
         """Governance signs the registry again (after an agency's key changed)."""
         assert self.governance is not None
         assert self.trust_list is not None
         write_trust_list(
-            self.trust_list, self.agencies, self.context.client_id, self.governance, self.clock()
+            self.trust_list,
+            self.agencies,
+            self.context.client_id,
+            self.governance,
+            self.clock(),
+            anchored=anchored,
         )
 
     def headers(self, key: str | None = None) -> dict[str, str]:

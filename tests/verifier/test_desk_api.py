@@ -238,3 +238,13 @@ async def test_only_a_referral_can_be_followed_up(desk: Desk) -> None:
         headers=desk.headers(),
     )
     assert (response.status_code, response.json()["error"]) == (409, "conflict")
+
+
+async def test_a_regulation_version_governance_did_not_anchor_is_not_run(desk: Desk) -> None:
+    desk.clock.advance(1)  # a newer list: the registry refuses an older one (rollback)
+    desk.republish_trust_list(anchored=False)
+    response = await desk.client.post(
+        "/desk/transactions", json={"regulation": "zorgtoeslag"}, headers=desk.headers()
+    )
+    assert (response.status_code, response.json()["error"]) == (403, "forbidden")
+    assert "regulation-not-anchored" in response.json()["error_description"]
