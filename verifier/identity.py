@@ -13,9 +13,10 @@ OpenID4VP 1.0 §5.9.3 client identifier prefixes, as configured:
 The full string (prefix included) is what the trust registry lists, what the wallet's KB-JWT
 names as ``aud`` (Appendix B.3.6), and what signs decision records as ``iss``.
 
-In the development profile a missing key and a missing certificate are created (the
-certificate self-signed, valid one year, SAN = the host of ``public_url``); production
-refuses to start without them, like the issuer.
+In the development profile a missing key and a missing certificate are created (a leaf for
+the key, valid one year, SAN = the host of ``public_url``, issued by a throwaway development
+CA whose certificate follows it in the file); production refuses to start without them,
+like the issuer.
 """
 
 from __future__ import annotations
@@ -130,30 +131,72 @@ def _certificates(
 
 
 def _write_self_signed(path: Path, signer: PrivateJwk, host: str, name: str, at: int) -> None:
-    """A development certificate: self-signed, one year, SAN = ``host`` (DNS or IP)."""
+    """A development chain: a throwaway CA (its key is discarded once it has signed) and the
+    leaf for the signing key, one year, SAN = ``host`` (DNS, or IP plus ``localhost``).
+
+    A chain rather than a self-signed leaf, so a wallet can be told to trust the development
+    CA as a root (RFC 5280 path validation refuses an end-entity certificate as its own root).
+    """
+    private_key = signer.key
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey):
+        raise KeyFileError("the development certificate needs an EC signing key")
     now = dt.datetime.fromtimestamp(at, dt.UTC)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name[:64] or "aanspraak")])
+    start, end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=365)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aanspraak development CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(signing=False), critical=True)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     try:
         names: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(host))]
         names.append(x509.DNSName("localhost"))
     except ValueError:
         names = [x509.DNSName(host)]
-    private_key = signer.key
-    if not isinstance(private_key, ec.EllipticCurvePrivateKey):
-        raise KeyFileError("the development certificate needs an EC signing key")
-    certificate = (
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name[:64] or "aanspraak")])
+    leaf = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(subject)
+        .issuer_name(ca_name)
         .public_key(private_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=365))
+        .not_valid_before(start)
+        .not_valid_after(end)
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(private_key, hashes.SHA256())
+        .add_extension(_key_usage(signing=True), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(descriptor, "wb") as handle:
-        handle.write(certificate.public_bytes(serialization.Encoding.PEM))
+        for certificate in (leaf, ca):
+            handle.write(certificate.public_bytes(serialization.Encoding.PEM))
+
+
+def _key_usage(*, signing: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=signing,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=not signing,
+        crl_sign=not signing,
+        encipher_only=False,
+        decipher_only=False,
+    )

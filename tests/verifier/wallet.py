@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
+from cryptography import x509
 
 from specs.jose import JwsAlg, PrivateJwk, generate_private_key
 from specs.oid4vp.dcql import parse_dcql_query
@@ -77,6 +78,9 @@ class TestWallet:
     held: list[Held] = field(default_factory=list)
     request_uri_method: str = "get"
     allow_http: bool = True
+    trust_roots: list[x509.Certificate] | None = None
+    """Certificates the wallet trusts for ``x509_san_dns`` requests (a DNS name alone proves
+    nothing: anyone can certify any name to themselves)."""
 
     def hold(self, token: str, holder_key: PrivateJwk, vct: str) -> None:
         self.held.append(Held(token, holder_key, vct))
@@ -100,6 +104,7 @@ class TestWallet:
             expected_client_id=client_id,
             now=self.clock(),
             allow_unsigned=True,
+            trust_roots=self.trust_roots,
             wallet_nonce=wallet_nonce,
             allow_http=self.allow_http,
         )
