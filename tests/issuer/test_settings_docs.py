@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -20,11 +19,15 @@ from aanspraak.issuer_cli import app as issuer_commands
 from issuer.settings import IssuerSettings
 from issuer.webhooks import SIGNATURE_HEADER, signature
 from runtime.settings import Profile
+from tests.settings_docs import (
+    assert_every_setting_described,
+    assert_stated_defaults_are_code_defaults,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 EXAMPLE = DOCS / "issuer.example.env"
 GUIDE = DOCS / "issuer.md"
-VARIABLE = re.compile(r"^(# )?AANSPRAAK_ISSUER_(\w+)=", re.MULTILINE)
+PREFIX = "AANSPRAAK_ISSUER_"
 
 
 @pytest.fixture(autouse=True)
@@ -35,47 +38,12 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-def _comments_above() -> dict[str, str]:
-    """Each variable's name (lower case) and the comment block right above its line."""
-    found: dict[str, str] = {}
-    block: list[str] = []
-    for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
-        match = VARIABLE.match(line)
-        if match:
-            name = match.group(2).lower()
-            assert name not in found, f"{name} is listed twice"
-            found[name] = " ".join(block)
-            block = []
-        elif line.startswith("# ") and not line.startswith("# ---"):
-            block.append(line[2:])
-        else:
-            block = []
-    return found
-
-
 def test_the_example_lists_every_setting_with_a_comment() -> None:
-    described = _comments_above()
-    assert sorted(described) == sorted(IssuerSettings.model_fields)
-    for name, comment in described.items():
-        assert len(comment) > 20, f"{name} has no comment"
-        assert "Default:" in comment or "Required" in comment, f"{name}: no default stated"
+    assert_every_setting_described(EXAMPLE, PREFIX, IssuerSettings)
 
 
 def test_the_stated_defaults_are_the_code_defaults() -> None:
-    for name, comment in _comments_above().items():
-        field = IssuerSettings.model_fields[name]
-        if field.is_required():
-            assert "Required" in comment, name
-            continue
-        match = re.search(r"Default: (.+?)(?:\.$|\. | \(|;)", comment)
-        assert match is not None, name
-        stated, default = match.group(1), field.get_default(call_default_factory=True)
-        if default is None:
-            assert stated.startswith(("unset", "<DATA_DIR>/")), name
-        elif default == []:
-            assert stated in {"[]", "empty"}, name
-        else:
-            assert stated == str(default), name
+    assert_stated_defaults_are_code_defaults(EXAMPLE, PREFIX, IssuerSettings)
 
 
 def test_the_example_loads_as_it_is_and_with_every_line_uncommented(tmp_path: Path) -> None:

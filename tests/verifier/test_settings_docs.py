@@ -22,13 +22,18 @@ import verifier.routes_page
 import verifier.routes_wallet
 from aanspraak.verifier_cli import app as verifier_commands
 from runtime.settings import Profile
+from tests.settings_docs import (
+    assert_every_setting_described,
+    assert_stated_defaults_are_code_defaults,
+    comments_above,
+)
 from verifier.settings import VerifierSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "verifier.example.env"
 GUIDE = ROOT / "docs" / "verifier.md"
 README = ROOT / "README.md"
-VARIABLE = re.compile(r"^(# )?AANSPRAAK_VERIFIER_(\w+)=", re.MULTILINE)
+PREFIX = "AANSPRAAK_VERIFIER_"
 
 
 @pytest.fixture(autouse=True)
@@ -39,47 +44,12 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-def _comments_above() -> dict[str, str]:
-    """Each variable's name (lower case) and the comment block right above its line."""
-    found: dict[str, str] = {}
-    block: list[str] = []
-    for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
-        match = VARIABLE.match(line)
-        if match:
-            name = match.group(2).lower()
-            assert name not in found, f"{name} is listed twice"
-            found[name] = " ".join(block)
-            block = []
-        elif line.startswith("# ") and not line.startswith("# ---"):
-            block.append(line[2:])
-        else:
-            block = []
-    return found
-
-
 def test_the_example_lists_every_setting_with_a_comment() -> None:
-    described = _comments_above()
-    assert sorted(described) == sorted(VerifierSettings.model_fields)
-    for name, comment in described.items():
-        assert len(comment) > 20, f"{name} has no comment"
-        assert "Default:" in comment or "Required" in comment, f"{name}: no default stated"
+    assert_every_setting_described(EXAMPLE, PREFIX, VerifierSettings)
 
 
 def test_the_stated_defaults_are_the_code_defaults() -> None:
-    for name, comment in _comments_above().items():
-        field = VerifierSettings.model_fields[name]
-        if field.is_required():
-            assert "Required" in comment, name
-            continue
-        match = re.search(r"Default: (.+?)(?:\.$|\. | \(|;)", comment)
-        assert match is not None, name
-        stated, default = match.group(1), field.get_default(call_default_factory=True)
-        if default is None:
-            assert stated.startswith(("unset", "<DATA_DIR>/")), name
-        elif default == []:
-            assert stated in {"[]", "empty"}, name
-        else:
-            assert stated == str(default), name
+    assert_stated_defaults_are_code_defaults(EXAMPLE, PREFIX, VerifierSettings)
 
 
 def _choices(annotation: object) -> list[str]:
@@ -91,7 +61,7 @@ def _choices(annotation: object) -> list[str]:
 
 
 def test_every_choice_of_a_setting_is_named_in_its_comment() -> None:
-    described = _comments_above()
+    described = comments_above(EXAMPLE, PREFIX)
     with_choices = 0
     for name, field in VerifierSettings.model_fields.items():
         for choice in _choices(field.annotation):
