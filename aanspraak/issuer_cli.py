@@ -11,15 +11,14 @@ Exit codes and messages: see ``aanspraak.issuer_cli_io``; the API-key commands l
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import segno
 import typer
-import uvicorn
 
 from aanspraak.cli_io import read_json_file
+from aanspraak.cli_serve import serve_role
 from aanspraak.issuer_api_key_cli import api_key_app
 from aanspraak.issuer_cli_io import (
     ENV_PREFIX,
@@ -60,24 +59,15 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Run the issuer under uvicorn; each worker builds its app from the environment."""
-    if port is not None:
-        os.environ[f"{ENV_PREFIX}PORT"] = str(port)
-    if host is not None:
-        os.environ[f"{ENV_PREFIX}HOST"] = host
-    settings = settings_from_environment()
-    run_on_database(nothing_more)  # keys and schema made once, not raced by the workers
-    shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    typer.echo(
-        f"issuer {settings.public_url} listening on http://{shown_host}:{settings.port}"
-        f" ({workers} worker{'s' if workers > 1 else ''})"
-    )
-    uvicorn.run(
-        "issuer.serve:app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
+    serve_role(
+        role="issuer",
+        env_prefix=ENV_PREFIX,
+        factory="issuer.serve:app_from_environment",
+        port=port,
+        host=host,
         workers=workers,
-        access_log=False,  # request paths hold offer ids, which lead to pre-authorized codes
+        settings=settings_from_environment,
+        prepare=lambda: run_on_database(nothing_more),  # keys and schema: once, not raced
     )
 
 

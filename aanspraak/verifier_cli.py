@@ -9,14 +9,13 @@ here. Every command that touches the database first migrates it (``verifier.app.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 
 from aanspraak.cli_io import fail_usage, read_json_file
+from aanspraak.cli_serve import serve_role
 from aanspraak.issuer_cli_io import print_json
 from aanspraak.verifier_cli_io import ENV_PREFIX, nothing_more, run_on_database
 from aanspraak.verifier_cli_io import settings_from_environment as settings_now
@@ -51,24 +50,16 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Run the verifier under uvicorn; each worker builds its app from the environment."""
-    if port is not None:
-        os.environ[f"{ENV_PREFIX}PORT"] = str(port)
-    if host is not None:
-        os.environ[f"{ENV_PREFIX}HOST"] = host
-    settings = settings_now()
-    run_on_database(nothing_more)  # keys, certificate and schema made once, not raced
-    shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    typer.echo(
-        f"verifier {settings.public_url} listening on http://{shown_host}:{settings.port}"
-        f" ({workers} worker{'s' if workers > 1 else ''}); desk page at /desk/page"
-    )
-    uvicorn.run(
-        "verifier.serve:app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
+    serve_role(
+        role="verifier",
+        env_prefix=ENV_PREFIX,
+        factory="verifier.serve:app_from_environment",
+        port=port,
+        host=host,
         workers=workers,
-        access_log=False,  # request paths hold request ids, which lead to nonces
+        settings=settings_now,
+        prepare=lambda: run_on_database(nothing_more),  # keys, certificate, schema: once
+        note="; desk page at /desk/page",
     )
 
 
