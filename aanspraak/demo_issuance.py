@@ -22,10 +22,10 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from rich.console import Console
 
 from aanspraak.demo_regulations import ATTESTED_INCOME_CENTS, SCAN_DATE, DemoFailed
+from aanspraak.demo_settings import GivenOnly
 from aanspraak.loopback import LoopbackFailed, bound_listener, serving, url_of
 from issuer.app import build_app
 from issuer.context import IssuerContext, build_context
@@ -40,20 +40,9 @@ CONFIGURATION = "household_income"
 BATCH_SIZE = 3
 
 
-class _DemoIssuerSettings(IssuerSettings):
+class _DemoIssuerSettings(GivenOnly, IssuerSettings):
     """The demo's settings come from the demo alone: no ``AANSPRAAK_ISSUER_*`` variable of
     the machine it runs on (a production key file, a webhook) may leak into it."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -37,6 +36,7 @@ from aanspraak.demo_regulations import (
     Wallet,
     citizen_claims,
 )
+from aanspraak.demo_settings import GivenOnly
 from aanspraak.demo_trust import Seed, SeededRegistry, build_seed
 from aanspraak.loopback import LoopbackFailed, bound_listener, serving, url_of
 from runtime.fetcher import FetchPolicy
@@ -55,19 +55,8 @@ STATUS_LIST_SIZE = 1_024
 DESK_NAME = "gemeente Utrecht, kwijtschelding gemeentelijke belastingen"
 
 
-class _DemoVerifierSettings(VerifierSettings):
+class _DemoVerifierSettings(GivenOnly, VerifierSettings):
     """The demo's settings come from the demo alone, never from ``AANSPRAAK_VERIFIER_*``."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
 
 
 def _publication_app(base: str, keys: dict[str, PrivateJwk], now: int) -> Starlette:
