@@ -38,3 +38,20 @@ def vectors_dir(*parts: str) -> Path:
 
 def load_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+#: 2026-11-18: inside the 2026 regulation year and the demo trust entries' validity.
+START = 1_795_000_000
+
+
+class Clock:
+    """A clock the test moves by hand (services take a ``clock`` callable)."""
+
+    def __init__(self, now: int = START) -> None:
+        self.now = now
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, seconds: int) -> None:
+        self.now += seconds

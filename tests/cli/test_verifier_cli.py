@@ -38,8 +38,9 @@ from aanspraak.cli import app as aanspraak
 from runtime.fetcher import FetchPolicy, SafeFetcher
 from specs.jose import JwsAlg, generate_private_key
 from tests.cli.conftest import Result, Run
+from tests.support import Clock
 from tests.verifier.agencies import Agencies
-from tests.verifier.conftest import Clock, all_scenarios, scenario, write_trust_list
+from tests.verifier.conftest import all_scenarios, scenario, write_trust_list
 from tests.verifier.wallet import TestWallet, new_holder_key
 from trust.settings import TrustSettings
 from verifier.app import build_app

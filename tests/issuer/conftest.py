@@ -18,22 +18,9 @@ from issuer.keys import create_signing_key
 from issuer.settings import IssuerSettings
 from runtime.sealing import load_or_create_key
 from tests.issuer.wallet import Wallet, offer_from_link
+from tests.support import Clock
 
 ISSUER = "https://issuer.example"
-START = 1_795_000_000  # 2026-11-18, inside the 2026 regulation year
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: int = START) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, seconds: int) -> None:
-        self.now += seconds
 
 
 @dataclass

@@ -19,7 +19,8 @@ from issuer.context import build_context
 from issuer.sweeper import sweep
 from issuer.tables import offers, webhook_outbox
 from issuer.webhooks import SIGNATURE_HEADER, deliver_due
-from tests.issuer.conftest import INCOME_CLAIMS, Clock, Issuer, issuer_settings
+from tests.issuer.conftest import INCOME_CLAIMS, Issuer, issuer_settings
+from tests.support import Clock
 
 SECRET = "webhook-secret-for-tests"
 

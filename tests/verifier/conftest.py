@@ -28,6 +28,7 @@ from runtime.regulations import catalogue
 from runtime.scenarios import Scenario, load_scenarios, scenario_files
 from specs.jose import JwsAlg, PrivateJwk, generate_private_key
 from specs.trust.trust_list import build_trust_list
+from tests.support import Clock
 from tests.verifier.agencies import Agencies
 from tests.verifier.wallet import TestWallet, new_holder_key
 from trust.file_backend import FileTrustRegistry
@@ -37,18 +38,6 @@ from verifier.identity import load_identity
 from verifier.settings import VerifierSettings
 
 DESK = "http://127.0.0.1:8003"
-START = 1_795_000_000  # 2026-11-18, inside the 2026 regulation year
-
-
-class Clock:
-    def __init__(self, now: int = START) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, seconds: int) -> None:
-        self.now += seconds
 
 
 def all_scenarios() -> list[Scenario]:

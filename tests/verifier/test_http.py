@@ -30,7 +30,8 @@ from runtime.regulations import catalogue
 from runtime.settings import Profile
 from specs.jose import JwsAlg, PrivateJwk, generate_private_key
 from specs.trust.trust_list import build_trust_list
-from tests.verifier.conftest import START, Clock, scenario
+from tests.support import START, Clock
+from tests.verifier.conftest import scenario
 from trust.file_backend import FileTrustRegistry
 from verifier.app import build_app
 from verifier.context import build_context

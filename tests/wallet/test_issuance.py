@@ -28,7 +28,8 @@ from specs.errors import JoseReason, Oid4vciReason, SdJwtReason, SdJwtVcReason
 from specs.jose import JwsSigner, b64url_decode, generate_private_key, sign_compact_jws
 from specs.oid4vci import PRE_AUTHORIZED_GRANT, offer_link_by_reference
 from specs.sd_jwt_vc import VC_TYP
-from tests.issuer.conftest import INCOME_CLAIMS, ISSUER, Clock, issuer_settings
+from tests.issuer.conftest import INCOME_CLAIMS, ISSUER, issuer_settings
+from tests.support import Clock
 from wallet.issuance import (
     IssuanceClient,
     IssuanceFailed,
