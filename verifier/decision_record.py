@@ -16,6 +16,7 @@ later to anyone who trusts that key, without the desk.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from specs.jose import JwsSigner, sign_compact_jws
@@ -67,32 +68,43 @@ def _regulation(compiled: CompiledRegulation) -> dict[str, Any]:
     }
 
 
-def _objection(compiled: CompiledRegulation) -> dict[str, Any]:
-    authority = compiled.regulation.authority
+def objection(authority: str) -> dict[str, Any]:
+    """How to object to a decision of ``authority`` (Awb art. 6:7), in Dutch and English."""
     return {
         "legal_basis": AWB_OBJECTION,
         "text": {lang: text.format(authority=authority) for lang, text in OBJECTION_TEXT.items()},
     }
 
 
+@dataclass(frozen=True)
+class RecordHead:
+    """What every record of one transaction starts with: who decided what, when, under
+    which law, and how to object."""
+
+    decision_id: str
+    transaction_id: str
+    verifier: str
+    compiled: CompiledRegulation
+    now: int
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "iss": self.verifier,
+            "iat": self.now,
+            "jti": self.decision_id,
+            "transaction": self.transaction_id,
+            "regulation": _regulation(self.compiled),
+            "objection": objection(self.compiled.regulation.authority),
+        }
+
+
 def decision_record(
-    *,
-    decision_id: str,
-    transaction_id: str,
-    verifier: str,
-    compiled: CompiledRegulation,
-    outcome: Outcome,
-    transaction_data: Sequence[str],
-    now: int,
+    head: RecordHead, outcome: Outcome, transaction_data: Sequence[str]
 ) -> dict[str, Any]:
     """The record of an evaluated regulation (no claim values in it, see module docstring)."""
-    hardship = compiled.regulation.hardship
+    hardship = head.compiled.regulation.hardship
     return {
-        "iss": verifier,
-        "iat": now,
-        "jti": decision_id,
-        "transaction": transaction_id,
-        "regulation": _regulation(compiled),
+        **head.fields(),
         "outcome": outcome.status.value,
         "amount_cents": outcome.amount_cents,
         "estimated": outcome.estimated,
@@ -120,31 +132,17 @@ def decision_record(
         ],
         "settle_with": list(outcome.settle_with),
         "purpose_hashes": [transaction_data_hash(item) for item in transaction_data],
-        "objection": _objection(compiled),
     }
 
 
-def undetermined_record(
-    *,
-    decision_id: str,
-    transaction_id: str,
-    verifier: str,
-    compiled: CompiledRegulation,
-    cause: str,
-    now: int,
-) -> dict[str, Any]:
+def undetermined_record(head: RecordHead, cause: str) -> dict[str, Any]:
     """ "Cannot verify": a dependency was unreadable; never eligible, nothing decided."""
     return {
-        "iss": verifier,
-        "iat": now,
-        "jti": decision_id,
-        "transaction": transaction_id,
-        "regulation": _regulation(compiled),
+        **head.fields(),
         "outcome": UNDETERMINED,
         "cause": cause,
         "amount_cents": None,
         "text": dict(CANNOT_VERIFY_TEXT),
-        "objection": _objection(compiled),
     }
 
 

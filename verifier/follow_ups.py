@@ -18,7 +18,7 @@ from runtime.bearer import new_id
 from runtime.wire import Conflict, NotFound
 from specs.jose import parse_compact_jws
 from verifier.context import VerifierContext
-from verifier.decision_record import AWB_OBJECTION, OBJECTION_TEXT, sign_record
+from verifier.decision_record import objection, sign_record
 from verifier.tables import decisions, follow_ups
 
 FollowUpOutcome = Literal["eligible", "not_eligible"]
@@ -79,10 +79,7 @@ async def _record(  # noqa: PLR0917 - one private step of record_follow_up
             "amount_cents": amount_cents,
             "grounds": grounds,
             "legal_basis": (decision.get("hardship_referral") or {}).get("legal_basis"),
-            "objection": {
-                "legal_basis": AWB_OBJECTION,
-                "text": {k: v.format(authority=authority) for k, v in OBJECTION_TEXT.items()},
-            },
+            "objection": objection(authority),
         }
         signed = _sign(context, record)
         await connection.execute(

@@ -40,7 +40,12 @@ from specs.oid4vp.jwe import decrypt_response, response_key_id
 from specs.oid4vp.response import parse_direct_post_form, parse_vp_token
 from specs.rules import evaluate, facts_from_credentials
 from verifier.context import VerifierContext
-from verifier.decision_record import decision_record, sign_record, undetermined_record
+from verifier.decision_record import (
+    RecordHead,
+    decision_record,
+    sign_record,
+    undetermined_record,
+)
 from verifier.pipeline import CannotVerify, Expectations, verify_presentations
 from verifier.tables import decisions, transactions
 from verifier.transaction_secrets import is_token, nonce_of, state_of
@@ -145,6 +150,7 @@ async def receive_response(context: VerifierContext, body: bytes) -> Answer:
     failure: Rejected | None = None
     declined: str | None = None
     decision_id = new_id()
+    head = RecordHead(decision_id, row.id, context.client_id, compiled, now)
     if "error" in payload:  # §8.5: the citizen declined, or the wallet could not answer
         error = payload["error"]
         declined = error if isinstance(error, str) and error in WALLET_ERRORS else "wallet-error"
@@ -169,24 +175,9 @@ async def receive_response(context: VerifierContext, body: bytes) -> Answer:
                 desk=open_desk_facts(context, row) or None,
             )
             outcome = evaluate(compiled, facts.facts)
-            outcome_record = decision_record(
-                decision_id=decision_id,
-                transaction_id=row.id,
-                verifier=context.client_id,
-                compiled=compiled,
-                outcome=outcome,
-                transaction_data=transaction_data,
-                now=now,
-            )
+            outcome_record = decision_record(head, outcome, transaction_data)
         except CannotVerify as exc:
-            outcome_record = undetermined_record(
-                decision_id=decision_id,
-                transaction_id=row.id,
-                verifier=context.client_id,
-                compiled=compiled,
-                cause=exc.cause,
-                now=now,
-            )
+            outcome_record = undetermined_record(head, exc.cause)
         except Rejected as exc:
             failure = exc
     response_code = new_bearer() if row.redirect_uri and failure is None else None
