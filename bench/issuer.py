@@ -32,11 +32,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import gc
 import json
-import pstats
-import statistics
 import sys
 import tempfile
 import time
@@ -46,6 +43,7 @@ from typing import Any
 from bench.issuer_http import measure_http
 from bench.issuer_inprocess import InProcess, Subject
 from bench.issuer_workload import BATCH, CONFIGURATIONS, DISCLOSURES, prepared_context
+from bench.rounds import compare, measure, profiled
 from bench.sd_jwt import environment
 from specs.jose import generate_private_key
 
@@ -65,50 +63,17 @@ LABELS = {
 }
 
 
-def _time(subject: Subject, iterations: int) -> tuple[float, float]:
-    """CPU and wall seconds of ``iterations`` calls; inputs are prepared before the clock."""
-    subject.prepare(iterations)
-    gc.collect()  # each round starts from the same heap state; GC stays on while timing
-    cpu, wall = time.process_time(), time.perf_counter()
-    subject.run(iterations)
-    return time.process_time() - cpu, time.perf_counter() - wall
-
-
-def _iterations_for(subject: Subject, seconds: float) -> int:
-    """Calls that take about ``seconds`` of CPU; doubles as warm-up."""
-    iterations = 1
-    while (elapsed := _time(subject, iterations)[0]) < min(0.05, seconds / 2):
-        iterations *= 2
-    return max(1, round(iterations * seconds / max(elapsed, 1e-9)))
-
-
-def measure(subjects: list[Subject], *, rounds: int, seconds: float) -> None:
-    for subject in subjects:
-        subject.iterations = _iterations_for(subject, seconds)
-    for number in range(rounds):
-        for group in BASELINES:
-            members = [s for s in subjects if s.group == group]
-            shift = number % len(members)  # who goes first rotates
-            for subject in members[shift:] + members[:shift]:
-                cpu, wall = _time(subject, subject.iterations)
-                made = subject.iterations * subject.credentials
-                subject.rates.append(made / max(cpu, 1e-9))
-                subject.wall_rates.append(made / max(wall, 1e-9))
-
-
 def summarize(subjects: list[Subject]) -> dict[str, dict[str, Any]]:
     by_name = {s.name: s for s in subjects}
     rows: dict[str, dict[str, Any]] = {}
     for subject in subjects:
-        baseline = by_name[BASELINES[subject.group]]
-        per_round = [o / c for o, c in zip(subject.rates, baseline.rates, strict=True)]
-        median = statistics.median(subject.rates)
+        compared = compare(subject, by_name[BASELINES[subject.group]])
         rows[subject.name] = {
             "label": LABELS[subject.name].strip(),
-            "per_cpu_second": median,
-            "per_wall_second": statistics.median(subject.wall_rates),
-            "ratio": median / statistics.median(baseline.rates),
-            "round_ratio_range": [min(per_round), max(per_round)],
+            "per_cpu_second": compared.rate,
+            "per_wall_second": compared.wall_rate,
+            "ratio": compared.ratio,
+            "round_ratio_range": compared.round_ratio_range,
             "target": TARGET if subject.name == "build" else None,
             "rates": subject.rates,
             "wall_rates": subject.wall_rates,
@@ -179,13 +144,7 @@ def _print_http(http: dict[str, Any], ceiling: float) -> None:
 def profile(inprocess: InProcess, path: str, *, seconds: float) -> None:
     """cProfile of one path for about ``seconds`` (main thread only), top 25 by own time."""
     subject = next(s for s in inprocess.subjects() if s.name == path)
-    iterations = _iterations_for(subject, seconds)
-    subject.prepare(iterations)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    subject.run(iterations)
-    profiler.disable()
-    pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(25)
+    profiled(subject, seconds=seconds)[1].print_stats(25)
 
 
 def run_in_process(data_dir: Path, args: argparse.Namespace) -> dict[str, Any] | None:
@@ -205,7 +164,14 @@ def run_in_process(data_dir: Path, args: argparse.Namespace) -> dict[str, Any] |
                 profile(inprocess, args.profile, seconds=max(args.seconds * 5, 1.0))
                 return None
             subjects = inprocess.subjects()
-            measure(subjects, rounds=args.rounds, seconds=args.seconds)
+            measure(
+                subjects,
+                groups=BASELINES,
+                group_of=lambda s: s.group,
+                rounds=args.rounds,
+                seconds=args.seconds,
+                units=lambda s: s.credentials,
+            )
             return summarize(subjects)
         finally:
             runner.run(context.engine.dispose())

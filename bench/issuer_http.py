@@ -11,20 +11,24 @@ does per credential is known apart from the client's.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.http_load import (
+    Load,
+    bounded,
+    free_port,
+    fsync_seconds,
+    percentiles,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 from bench.issuer_workload import (
     BATCH,
     ISSUER_ID,
@@ -39,117 +43,29 @@ from bench.issuer_workload import (
 from issuer.context import system_clock
 from specs.jose import PublicJwk, generate_private_key
 
-STARTUP_SECONDS = 60.0
-
 
 @dataclass
-class HttpFigures:
-    rates: list[float] = field(default_factory=list)
-    """Per round, credentials / wall seconds."""
-    latencies: list[float] = field(default_factory=list)
-    """Seconds from sending a credential request to its full response, every request."""
-    server_cpu_seconds: float | None = 0.0
-    wall_seconds: float = 0.0
-    credentials: int = 0
+class HttpFigures(Load):
+    """The rounds' figures; a unit is a credential, a latency a credential request's (from
+    sending it to its full response)."""
+
     fsync_seconds: float = 0.0
     """Median of one fsync in the data directory, before and after: what a commit waits for."""
 
     def summary(self) -> dict[str, Any]:
-        latencies = sorted(self.latencies)
-        p99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) > 1 else latencies[0]
-        cpu = self.server_cpu_seconds
+        p50, p99 = percentiles(self.latencies)
         return {
             "credentials_per_second": statistics.median(self.rates),
             "round_rates": self.rates,
-            "latency_p50_ms": statistics.median(latencies) * 1000,
+            "latency_p50_ms": p50 * 1000,
             "latency_p99_ms": p99 * 1000,
-            "requests": len(latencies),
-            "credentials": self.credentials,
-            "server_cpu_seconds": cpu,
-            "credentials_per_server_cpu_second": self.credentials / cpu if cpu else None,
-            "server_busy": cpu / self.wall_seconds if cpu else None,
+            "requests": len(self.latencies),
+            "credentials": self.units,
+            "server_cpu_seconds": self.server_cpu_seconds,
+            "credentials_per_server_cpu_second": self.per_server_cpu_second(),
+            "server_busy": self.server_busy(),
             "fsync_ms": self.fsync_seconds * 1000,
         }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a process (Linux ``/proc``); None where there is no ``/proc``."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def fsync_seconds(directory: Path, *, samples: int = 21) -> list[float]:
-    """Seconds of one fsync after a 4 KiB append in ``directory``, ``samples`` times.
-
-    SQLite runs with ``synchronous=FULL`` (``runtime.database``): each commit waits for one,
-    and the issuer's commits are serialised, so this bounds the HTTP rate on slow disks.
-    """
-    times = []
-    with (directory / "fsync.probe").open("ab") as probe:
-        for _ in range(samples):
-            probe.write(b"\0" * 4096)
-            probe.flush()
-            started = time.perf_counter()
-            os.fsync(probe.fileno())
-            times.append(time.perf_counter() - started)
-    (directory / "fsync.probe").unlink()
-    return times
-
-
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    """``uvicorn --factory issuer.serve:app_from_environment``, one worker, no access log."""
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "issuer.serve:app_from_environment",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    environment = {**os.environ, **settings_environment(data_dir)}
-    with (data_dir / "server.log").open("wb") as log:  # the child keeps its own descriptor
-        return subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
-
-
-async def wait_ready(client: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("bench.issuer: the issuer server exited at start (see server.log)")
-        try:
-            if (await client.get("/readyz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise SystemExit("bench.issuer: the issuer server did not become ready")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 class Wallet:
@@ -180,16 +96,9 @@ class Wallet:
         return [item["credential"] for item in response.json()["credentials"]], latency
 
 
-async def _flows(
-    wallet: Wallet, codes: Sequence[str], concurrency: int
-) -> list[tuple[list[str], float]]:
-    gate = asyncio.Semaphore(concurrency)
-
-    async def bounded(code: str) -> tuple[list[str], float]:
-        async with gate:
-            return await wallet.flow(code)
-
-    return await asyncio.gather(*(bounded(code) for code in codes))
+def _tally(done: list[tuple[list[str], float]]) -> tuple[int, list[float]]:
+    """Credentials issued and the credential requests' latencies of a round of flows."""
+    return sum(len(tokens) for tokens, _ in done), [latency for _, latency in done]
 
 
 async def _make_offers(
@@ -210,17 +119,27 @@ async def measure_http(
     warm_up = 2 * concurrency
     codes, issuer_key = await _make_offers(data_dir, configuration, warm_up + rounds * flows)
     fsyncs = fsync_seconds(data_dir)
-    port = _free_port()
-    server = start_server(data_dir, port)
+    port = free_port()
+    server = start_server(
+        "issuer.serve:app_from_environment",
+        port=port,
+        settings=settings_environment(data_dir),
+        data_dir=data_dir,
+    )
     figures = HttpFigures()
     try:
         limits = httpx.Limits(max_connections=concurrency)
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60.0
         ) as client:
-            await wait_ready(client, server)
+            await wait_ready(
+                client,
+                server,
+                exited="bench.issuer: the issuer server exited at start (see server.log)",
+                not_ready="bench.issuer: the issuer server did not become ready",
+            )
             wallet = Wallet(client, configuration)
-            done = await _flows(wallet, codes[:warm_up], concurrency)
+            done = await bounded(codes[:warm_up], wallet.flow, concurrency)
             check_credentials(
                 done[0][0],
                 issuer_key=issuer_key,
@@ -231,19 +150,8 @@ async def measure_http(
             )
             for number in range(rounds):
                 batch = codes[warm_up + number * flows : warm_up + (number + 1) * flows]
-                cpu_before, started = _cpu_seconds(server.pid), time.perf_counter()
-                done = await _flows(wallet, batch, concurrency)
-                elapsed = time.perf_counter() - started
-                cpu_after = _cpu_seconds(server.pid)
-                issued = sum(len(tokens) for tokens, _ in done)
-                figures.rates.append(issued / elapsed)
-                figures.wall_seconds += elapsed
-                figures.latencies += [latency for _, latency in done]
-                figures.credentials += issued
-                if cpu_before is None or cpu_after is None or figures.server_cpu_seconds is None:
-                    figures.server_cpu_seconds = None
-                else:
-                    figures.server_cpu_seconds += cpu_after - cpu_before
+                work = bounded(batch, wallet.flow, concurrency)
+                await figures.round(server.pid, work, _tally)
     finally:
         stop_server(server)
     figures.fsync_seconds = statistics.median(fsyncs + fsync_seconds(data_dir))

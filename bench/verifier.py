@@ -39,11 +39,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import gc
 import json
-import pstats
-import statistics
 import sys
 import tempfile
 import time
@@ -55,6 +52,7 @@ from typing import Any
 from sqlalchemy import select
 
 from aanspraak.loopback import bound_listener, url_of
+from bench.rounds import compare, measure, profiled
 from bench.sd_jwt import environment
 from bench.sd_jwt_ceiling import Ceiling
 from bench.verifier_http import measure_http
@@ -74,7 +72,7 @@ from specs.sd_jwt import KeyBindingRequired
 from specs.sd_jwt_vc import verify_sd_jwt_vc
 from verifier.app import prepare
 from verifier.context import VerifierContext
-from verifier.decision_record import decision_record, sign_record
+from verifier.decision_record import RecordHead, decision_record, sign_record
 from verifier.pipeline import verify_presentations
 from verifier.responses import receive_response
 from verifier.tables import decisions
@@ -190,15 +188,16 @@ class InProcess:
         return evaluate(prepared.compiled, facts.facts)
 
     async def decide_and_sign(self, case: Case, prepared: Prepared) -> str:
-        record = decision_record(
-            decision_id=new_id(),
-            transaction_id=prepared.transaction_id,
-            verifier=self.context.client_id,
-            compiled=prepared.compiled,
-            outcome=await self.decide(case, prepared),
-            transaction_data=prepared.expectations.transaction_data,
-            now=self.context.clock(),
+        decision_id = new_id()
+        outcome = await self.decide(case, prepared)
+        head = RecordHead(
+            decision_id,
+            prepared.transaction_id,
+            self.context.client_id,
+            prepared.compiled,
+            self.context.clock(),
         )
+        record = decision_record(head, outcome, prepared.expectations.transaction_data)
         return sign_record(record, self.context.identity.signer)
 
     # -- subjects ----------------------------------------------------------------------------
@@ -283,52 +282,21 @@ class InProcess:
             return outcome
 
 
-def _time(subject: Subject, iterations: int) -> tuple[float, float]:
-    """CPU and wall seconds of ``iterations`` answers; inputs are made before the clock."""
-    subject.prepare(iterations)
-    gc.collect()  # each round starts from the same heap state; GC stays on while timing
-    cpu, wall = time.process_time(), time.perf_counter()
-    subject.run(iterations)
-    return time.process_time() - cpu, time.perf_counter() - wall
-
-
-def _iterations_for(subject: Subject, seconds: float) -> int:
-    """Answers that take about ``seconds`` of CPU; doubles as warm-up."""
-    iterations = 1
-    while (elapsed := _time(subject, iterations)[0]) < min(0.05, seconds / 2):
-        iterations *= 2
-    return max(1, round(iterations * seconds / max(elapsed, 1e-9)))
-
-
-def measure(subjects: list[Subject], *, rounds: int, seconds: float) -> None:
-    for subject in subjects:
-        subject.iterations = _iterations_for(subject, seconds)
-    for number in range(rounds):
-        for case in CASES:
-            members = [s for s in subjects if s.case == case]
-            shift = number % len(members)  # who goes first rotates
-            for subject in members[shift:] + members[:shift]:
-                cpu, wall = _time(subject, subject.iterations)
-                subject.rates.append(subject.iterations / max(cpu, 1e-9))
-                subject.wall_rates.append(subject.iterations / max(wall, 1e-9))
-
-
 def summarize(subjects: list[Subject]) -> dict[str, dict[str, dict[str, Any]]]:
     cases: dict[str, dict[str, dict[str, Any]]] = {}
     for subject in subjects:
         ceiling = next(s for s in subjects if s.case == subject.case and s.name == "ceiling")
-        per_round = [o / c for o, c in zip(subject.rates, ceiling.rates, strict=True)]
-        median = statistics.median(subject.rates)
+        compared = compare(subject, ceiling)
         target = TARGET if subject.name == "pipeline" else None
         cases.setdefault(subject.case, {})[subject.name] = {
             "label": LABELS[subject.name],
-            "answers_per_cpu_second": median,
-            "presentations_per_cpu_second": median * CASES[subject.case].presentations,
-            "answers_per_wall_second": statistics.median(subject.wall_rates),
-            "ratio": median / statistics.median(ceiling.rates),
-            "round_ratio_range": [min(per_round), max(per_round)],
+            "answers_per_cpu_second": compared.rate,
+            "presentations_per_cpu_second": compared.rate * CASES[subject.case].presentations,
+            "answers_per_wall_second": compared.wall_rate,
+            "ratio": compared.ratio,
+            "round_ratio_range": compared.round_ratio_range,
             "target": target,
-            "met": None if target is None else median / statistics.median(ceiling.rates) >= target,
+            "met": None if target is None else compared.ratio >= target,
             "rates": subject.rates,
             "wall_rates": subject.wall_rates,
             "iterations_per_round": subject.iterations,
@@ -418,14 +386,9 @@ def profile(inprocess: InProcess, case: str, path: str, *, seconds: float) -> No
     """cProfile of one path for about ``seconds`` (main thread only), top 25 by own time."""
     name = "direct_post.jwt" if path == "service" else path
     subject = next(s for s in inprocess.subjects() if (s.case, s.name) == (case, name))
-    iterations = _iterations_for(subject, seconds)
-    subject.prepare(iterations)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    subject.run(iterations)
-    profiler.disable()
+    iterations, stats = profiled(subject, seconds=seconds)
     print(f"{iterations} answers, case {case}, path {name}")
-    pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(25)
+    stats.print_stats(25)
 
 
 DESK_URL = "http://127.0.0.1:8003"
@@ -452,7 +415,13 @@ def run_in_process(
                 profile(inprocess, args.case, args.profile, seconds=seconds)
                 return None
             subjects = inprocess.subjects()
-            measure(subjects, rounds=args.rounds, seconds=args.seconds)
+            measure(
+                subjects,
+                groups=CASES,
+                group_of=lambda s: s.case,
+                rounds=args.rounds,
+                seconds=args.seconds,
+            )
             require(workload.agencies.fetches == fetches, "a cache was refilled while timing")
             return summarize(subjects)
         finally:
