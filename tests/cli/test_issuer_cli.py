@@ -12,9 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -37,6 +34,7 @@ from specs.sd_jwt_vc import VerifiedSdJwtVc, parse_jwt_vc_issuer_metadata, verif
 from specs.sd_jwt_vc.issuer_metadata import JwtVcIssuerMetadataResolver
 from specs.status_list import StatusType, verify_status_list_token
 from tests.cli.conftest import Result, Run
+from tests.cli.serve_process import serve_command
 from tests.issuer.conftest import INCOME_CLAIMS
 from tests.issuer.wallet import PRE_AUTHORIZED, Wallet, holder_key, offer_from_link, proof_jwt
 
@@ -378,33 +376,11 @@ def test_a_refusal_from_the_real_command_is_one_line_without_the_claims(run: Run
     assert "4711" not in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_serve_starts_the_service_and_answers_livez() -> None:
-    port = _free_port()
-    command = [sys.executable, "-m", "aanspraak", "issuer", "serve", "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, trust_env=False, timeout=2.0) as client:
-            deadline = time.monotonic() + 20
-            answer = None
-            while answer is None and time.monotonic() < deadline and server.poll() is None:
-                try:
-                    answer = client.get("/livez")
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            assert answer is not None, "the service did not start"
-            assert answer.json() == {"status": "ok"}
-            metadata = client.get("/.well-known/openid-credential-issuer").json()
-            assert metadata["credential_issuer"] == ISSUER
-    finally:
-        server.terminate()
-        stdout, stderr = server.communicate(timeout=15)
+    with serve_command("issuer") as served:
+        client, base = served.client, served.base
+        metadata = client.get("/.well-known/openid-credential-issuer").json()
+        assert metadata["credential_issuer"] == ISSUER
+    stdout, stderr = served.stdout, served.stderr
     assert f"issuer {ISSUER} listening on {base}" in stdout
     assert "Traceback" not in stderr

@@ -18,10 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,6 +34,7 @@ from aanspraak.cli import app as aanspraak
 from runtime.fetcher import FetchPolicy, SafeFetcher
 from specs.jose import JwsAlg, generate_private_key
 from tests.cli.conftest import Result, Run
+from tests.cli.serve_process import serve_command
 from tests.support import Clock
 from tests.verifier.agencies import Agencies
 from tests.verifier.conftest import all_scenarios, scenario, write_trust_list
@@ -474,38 +471,16 @@ def test_serve_help_names_its_options(cli: Cli) -> None:
         assert option in shown.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_serve_starts_the_service_and_answers_livez_and_the_desk_page() -> None:
-    port = _free_port()
-    command = [sys.executable, "-m", "aanspraak", "verifier", "serve", "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, trust_env=False, timeout=2.0) as client:
-            deadline = time.monotonic() + 20
-            answer = None
-            while answer is None and time.monotonic() < deadline and server.poll() is None:
-                try:
-                    answer = client.get("/livez")
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            assert answer is not None, "the service did not start"
-            assert answer.json() == {"status": "ok"}
-            page = client.get("/desk/page")
-            assert page.status_code == 200
-            assert page.headers["content-type"].startswith("text/html")
-            assert "default-src 'none'" in page.headers["content-security-policy"]
-            unauthenticated = client.post("/desk/transactions", json={"regulation": "zorgtoeslag"})
-            assert unauthenticated.status_code == 401
-    finally:
-        server.terminate()
-        stdout, stderr = server.communicate(timeout=15)
+    with serve_command("verifier") as served:
+        client, base = served.client, served.base
+        page = client.get("/desk/page")
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert "default-src 'none'" in page.headers["content-security-policy"]
+        unauthenticated = client.post("/desk/transactions", json={"regulation": "zorgtoeslag"})
+        assert unauthenticated.status_code == 401
+    stdout, stderr = served.stdout, served.stderr
     assert f"verifier {DESK} listening on {base}" in stdout
     assert "desk page at /desk/page" in stdout
     assert "Traceback" not in stderr
