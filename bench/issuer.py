@@ -43,7 +43,7 @@ from typing import Any
 from bench.issuer_http import measure_http
 from bench.issuer_inprocess import InProcess, Subject
 from bench.issuer_workload import BATCH, CONFIGURATIONS, DISCLOSURES, prepared_context
-from bench.rounds import compare, measure, profiled
+from bench.rounds import add_common_arguments, compare, measure, profiled
 from bench.sd_jwt import environment
 from specs.jose import generate_private_key
 
@@ -182,15 +182,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m bench.issuer",
         description="Credentials issued per second, in process and over HTTP, vs a ceiling.",
     )
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (smoke run)")
-    parser.add_argument("--json", action="store_true", help="print a JSON report instead")
-    parser.add_argument("--rounds", type=int, help="in-process rounds (default 11, quick 3)")
-    parser.add_argument("--seconds", type=float, help="CPU seconds per round (default 0.25)")
+    add_common_arguments(parser)
     parser.add_argument("--configuration", choices=CONFIGURATIONS, default="household_assets")
-    parser.add_argument("--http-rounds", type=int, help="HTTP rounds (default 5, quick 2)")
     parser.add_argument("--flows", type=int, help="wallet flows per HTTP round (default 40)")
     parser.add_argument("--concurrency", type=int, default=4, help="flows in flight (default 4)")
-    parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurement")
     parser.add_argument(
         "--profile", choices=("build", "service"), help="cProfile one in-process path instead"
     )

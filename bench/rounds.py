@@ -11,6 +11,7 @@ second. A row is the median over rounds; its ratio is that median over the basel
 
 from __future__ import annotations
 
+import argparse
 import cProfile
 import gc
 import pstats
@@ -125,3 +126,13 @@ def profiled(subject: Timed, *, seconds: float) -> tuple[int, pstats.Stats]:
     subject.run(iterations)
     profiler.disable()
     return iterations, pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("tottime")
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every service benchmark takes: run length, output, HTTP rounds."""
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (smoke run)")
+    parser.add_argument("--json", action="store_true", help="print a JSON report instead")
+    parser.add_argument("--rounds", type=int, help="in-process rounds (default 11, quick 3)")
+    parser.add_argument("--seconds", type=float, help="CPU seconds per round (default 0.25)")
+    parser.add_argument("--http-rounds", type=int, help="HTTP rounds (default 5, quick 2)")
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurement")

@@ -52,7 +52,7 @@ from typing import Any
 from sqlalchemy import select
 
 from aanspraak.loopback import bound_listener, url_of
-from bench.rounds import compare, measure, profiled
+from bench.rounds import add_common_arguments, compare, measure, profiled
 from bench.sd_jwt import environment
 from bench.sd_jwt_ceiling import Ceiling
 from bench.verifier_http import measure_http
@@ -435,14 +435,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m bench.verifier",
         description="Presentations verified per second, in process and over HTTP, vs a ceiling.",
     )
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (smoke run)")
-    parser.add_argument("--json", action="store_true", help="print a JSON report instead")
-    parser.add_argument("--rounds", type=int, help="in-process rounds (default 11, quick 3)")
-    parser.add_argument("--seconds", type=float, help="CPU seconds per round (default 0.25)")
-    parser.add_argument("--http-rounds", type=int, help="HTTP rounds (default 5, quick 2)")
+    add_common_arguments(parser)
     parser.add_argument("--answers", type=int, help="answers per case per HTTP round (200)")
     parser.add_argument("--concurrency", type=int, default=4, help="posts in flight (default 4)")
-    parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurement")
     parser.add_argument(
         "--profile", choices=("pipeline", "service"), help="cProfile one in-process path instead"
     )
