@@ -13,19 +13,19 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from specs.jose import PrivateJwk, b64url_encode, dumps_compact, public_jwk_from_key
 from specs.sd_jwt_vc.did import DidResolver
 from tests.conftest import FIXED_NOW
+from tests.pki import PrivateKey, key_usage
+from tests.pki import certificate as pki_certificate
 
 NOW = FIXED_NOW
 MOMENT = datetime.fromtimestamp(NOW, tz=UTC)
 DNS_NAME = "verifier.example"
 RESPONSE_URI = f"https://{DNS_NAME}/wallet/response"
-PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 
 def signer_of(key: ec.EllipticCurvePrivateKey, kid: str | None = None) -> PrivateJwk:
@@ -48,36 +48,17 @@ def certificate(
     not_after: datetime = MOMENT + timedelta(days=30),
     digital_signature: bool = True,
 ) -> x509.Certificate:
-    usage = x509.KeyUsage(
-        digital_signature=digital_signature and not ca,
-        content_commitment=False,
-        key_encipherment=not ca and not digital_signature,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
+    return pki_certificate(
+        key,
+        signer,
+        subject=subject,
+        issuer=issuer,
+        ca=ca,
+        san=san,
+        not_before=not_before,
+        not_after=not_after,
+        usage=key_usage(ca=ca, digital_signature=digital_signature),
     )
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(usage, critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False
-        )
-    )
-    if san is not None:
-        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
-    algorithm = None if isinstance(signer, ed25519.Ed25519PrivateKey) else hashes.SHA256()
-    return builder.sign(signer, algorithm)
 
 
 @dataclass

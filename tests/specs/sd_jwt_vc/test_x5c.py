@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.x509.oid import NameOID
 
 from specs.errors import SdJwtVcReason
 from specs.jose import (
@@ -28,30 +27,16 @@ from specs.jose import (
 )
 from specs.sd_jwt_vc.x5c import X5cResolver
 from tests.conftest import FIXED_NOW
+from tests.pki import PrivateKey, certificate, key_usage
 from tests.support import assert_rejected
 
 NOW = datetime.fromtimestamp(FIXED_NOW, tz=UTC)
 ISS = "https://issuer.example/agency"
 SAN = [x509.UniformResourceIdentifier(ISS), x509.DNSName("issuer.example")]
-PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 
 def _key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
-
-
-def _usage(*, ca: bool, digital_signature: bool = True) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=digital_signature and not ca,
-        content_commitment=False,
-        key_encipherment=not digital_signature,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
 
 
 def _cert(
@@ -67,27 +52,18 @@ def _cert(
     usage: x509.KeyUsage | None = None,
     eku: list[x509.ObjectIdentifier] | None = None,
 ) -> x509.Certificate:
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(usage or _usage(ca=ca), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False
-        )
+    return certificate(
+        key,
+        signer,
+        subject=subject,
+        issuer=issuer,
+        ca=ca,
+        san=san,
+        not_before=not_before,
+        not_after=not_after,
+        usage=usage,
+        eku=eku,
     )
-    if san is not None:
-        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
-    if eku is not None:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
-    algorithm = None if isinstance(signer, ed25519.Ed25519PrivateKey) else hashes.SHA256()
-    return builder.sign(signer, algorithm)
 
 
 @dataclass
@@ -256,7 +232,7 @@ def test_ca_certificate_as_leaf_is_refused(pki: Pki) -> None:
 
 
 def test_leaf_without_digital_signature_usage_is_refused(pki: Pki) -> None:
-    leaf = pki.leaf(usage=_usage(ca=False, digital_signature=False))
+    leaf = pki.leaf(usage=key_usage(ca=False, digital_signature=False))
     assert_rejected(SdJwtVcReason.X5C_CHAIN_INVALID, _resolve, pki, [leaf, pki.intermediate])
 
 
