@@ -324,3 +324,19 @@ TAMPERINGS: dict[str, Callable[[str], str]] = {
 def tamper(request: pytest.FixtureRequest) -> Callable[[str], str]:
     tampering: Callable[[str], str] = TAMPERINGS[request.param]
     return tampering
+
+
+JS_HARNESS = REPO / "interop" / "js"
+
+
+@pytest.fixture(scope="session")
+def node_executable() -> str:
+    """Node with the pinned ``@sd-jwt/*`` packages installed, or a skip saying what is missing."""
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not on PATH (the JS interop harness needs Node 20)")
+    if not (JS_HARNESS / "node_modules" / "@sd-jwt" / "sd-jwt-vc").is_dir():
+        pytest.skip("interop/js/node_modules is missing: run `npm ci` in interop/js")
+    return node

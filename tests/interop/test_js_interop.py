@@ -12,7 +12,6 @@ only) is listed at the top of interop/js/verify.mjs.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -152,16 +151,6 @@ class NodeSdJwt:
         assert answer["ok"] is False
         error: str = answer["error"]
         return error
-
-
-@pytest.fixture(scope="session")
-def node_executable() -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not on PATH (the JS interop harness needs Node 20)")
-    if not (JS_DIR / "node_modules" / "@sd-jwt" / "sd-jwt-vc").is_dir():
-        pytest.skip("interop/js/node_modules is missing: run `npm ci` in interop/js")
-    return node
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -35,14 +34,9 @@ CASE = ("zorgtoeslag", "single_income_35000")
 REGISTERED = frozenset({"iss", "iat", "exp", "vct", "cnf", "status", "_sd_alg"})
 
 
-@pytest.fixture(scope="module")
-def node() -> str:
-    found = shutil.which("node")
-    if found is None:
-        pytest.skip("node is not on PATH (the JS interop harness needs Node 20)")
-    if not (JS_DIR / "node_modules" / "@sd-jwt" / "sd-jwt-vc").is_dir():
-        pytest.skip("interop/js/node_modules is missing: run `npm ci` in interop/js")
-    return found
+@pytest.fixture
+def node(node_executable: str) -> str:
+    return node_executable
 
 
 def _node(node: str, script: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
