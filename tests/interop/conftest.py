@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -332,8 +333,6 @@ JS_HARNESS = REPO / "interop" / "js"
 @pytest.fixture(scope="session")
 def node_executable() -> str:
     """Node with the pinned ``@sd-jwt/*`` packages installed, or a skip saying what is missing."""
-    import shutil
-
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not on PATH (the JS interop harness needs Node 20)")
