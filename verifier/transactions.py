@@ -47,6 +47,7 @@ from specs.oid4vp.request_object import (
     build_unsigned_request_object,
 )
 from specs.rules import CompiledRegulation, compile_dcql
+from specs.rules.dcql import verifier_info
 from specs.trust import check_anchor, check_verifier
 from verifier.context import VerifierContext
 from verifier.facts import check_desk_facts
@@ -276,7 +277,7 @@ async def request_object(
         enc = context.settings.response_enc
         others = [e for e in ("A128GCM", "A256GCM", "A128CBC-HS256") if e != enc]
         client_metadata = response_client_metadata(public, enc_values=(enc, *others))
-    purpose = compile_dcql(compiled).verifier_info
+    purpose = verifier_info(compiled.regulation)
     request = AuthorizationRequest(
         client_id=context.client_id,
         response_uri=context.response_uri,

@@ -199,7 +199,7 @@ def compile_dcql(compiled: CompiledRegulation, *, known: Set[str] = frozenset())
         query,
         [b64url_encode(dumps_compact(purpose).encode("utf-8"))],
         purpose,
-        [{"format": PURPOSE_FORMAT, "data": _shown_purpose(compiled.regulation)}],
+        verifier_info(compiled.regulation),
         needs,
     )
 
@@ -253,6 +253,12 @@ def _purpose(compiled: CompiledRegulation, credential_ids: list[str]) -> dict[st
         "authority": regulation.authority,
         "legal_basis": regulation.legal_basis.model_dump(),
     }
+
+
+def verifier_info(regulation: Regulation) -> list[dict[str, Any]]:
+    """The purpose as OpenID4VP 1.0 §5.1 ``verifier_info`` shows it to the citizen (the same
+    for every request of ``regulation``, so a verifier need not compile the query again)."""
+    return [{"format": PURPOSE_FORMAT, "data": _shown_purpose(regulation)}]
 
 
 def _shown_purpose(regulation: Regulation) -> dict[str, Any]:
