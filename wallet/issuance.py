@@ -28,8 +28,8 @@ except ``ValueError`` for a programming error (a batch size below one).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol, Self
 
 import httpx
@@ -54,7 +54,7 @@ from wallet.issuance_exchange import (
     read_c_nonce,
     read_credential_response,
 )
-from wallet.issuer_discovery import CheckedIssuer, check_issuer, load_offer
+from wallet.issuer_discovery import CheckedIssuer, Endpoints, check_issuer, load_offer
 from wallet.received import ReceivedCredential, check_credentials, issuer_keys
 
 __all__ = [
@@ -67,7 +67,9 @@ __all__ = [
     "IssuanceReason",
     "IssuanceResult",
     "IssuerTrust",
+    "NonceRenewed",
     "ReceivedCredential",
+    "RedeemedOffer",
     "Store",
 ]
 
@@ -139,6 +141,59 @@ class IssuanceResult:
 
 Store = Callable[[IssuanceResult], Awaitable[None]]
 
+MAX_NONCE_RENEWALS = 1
+"""How often an ``invalid_nonce`` answer is met with a fresh ``c_nonce`` (§8.3.1.2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemedOffer:
+    """An offer whose issuer passed every check and whose code was redeemed: what the key
+    proofs and the Credential Request need, as plain data a service can keep (sealed)
+    while a device signs the proofs."""
+
+    issuer: str
+    configuration_id: str
+    vct: str
+    endpoints: Endpoints
+    max_proofs: int
+    access_token: str
+    c_nonce: str | None
+    proof_time: int
+    by_reference: bool
+    checks: tuple[str, ...]
+    nonce_renewals: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready; the access token is in it, so only ever store it sealed."""
+        return {
+            "issuer": self.issuer,
+            "configuration_id": self.configuration_id,
+            "vct": self.vct,
+            "endpoints": asdict(self.endpoints),
+            "max_proofs": self.max_proofs,
+            "access_token": self.access_token,
+            "c_nonce": self.c_nonce,
+            "proof_time": self.proof_time,
+            "by_reference": self.by_reference,
+            "checks": list(self.checks),
+            "nonce_renewals": self.nonce_renewals,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RedeemedOffer:
+        """The inverse of :meth:`as_dict` (for data this wallet sealed itself)."""
+        return cls(
+            **{**data, "endpoints": Endpoints(**data["endpoints"]), "checks": tuple(data["checks"])}
+        )
+
+
+class NonceRenewed(Exception):
+    """The issuer refused the proofs' ``c_nonce``; ``redeemed`` carries a fresh one."""
+
+    def __init__(self, redeemed: RedeemedOffer) -> None:
+        super().__init__("c_nonce renewed: sign the key proofs again")
+        self.redeemed = redeemed
+
 
 class IssuanceClient:
     """Receives credentials for a holder; owns its fetcher and HTTP client (``async with``).
@@ -202,32 +257,100 @@ class IssuanceClient:
         ``tx_code`` is what the citizen received out of band (None when the offer asks for
         none); ``batch_size`` how many one-time instances to ask for, capped by the
         issuer's ``batch_size``; ``store`` keeps the result before the issuer is told.
+        The keys come from this client's ``HolderKeys``; a service whose keys live on a
+        device uses :meth:`redeem` and :meth:`collect` with two signing passes instead.
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        redeemed = await self.redeem(offer, tx_code=tx_code, configuration_id=configuration_id)
+        keys = [self._keys.new_key() for _ in range(min(batch_size, redeemed.max_proofs))]
+        try:
+            return await self.collect(redeemed, keys, store=store)
+        except NonceRenewed as renewed:
+            return await self.collect(renewed.redeemed, keys, store=store)
+
+    async def redeem(
+        self,
+        offer: str | Mapping[str, Any],
+        *,
+        tx_code: str | None,
+        configuration_id: str | None = None,
+    ) -> RedeemedOffer:
+        """Everything up to the key proofs: the offer, the issuer checks, the trust check,
+        then (only then) the Token Request with the Transaction Code, and a ``c_nonce``."""
         offer_value, by_reference = await load_offer(
             self._fetcher, offer, allow_http=self._allow_http
         )
         checked, checks = await self._check_issuer(offer_value, configuration_id)
         code = _tx_code_to_send(checked.offer.tx_code, tx_code)
         access_token = await self._token(checked, code)
-        keys = [self._keys.new_key() for _ in range(min(batch_size, checked.max_proofs))]
-        response = await self._request_credentials(checked, access_token, keys)
+        return RedeemedOffer(
+            issuer=checked.issuer,
+            configuration_id=checked.configuration_id,
+            vct=checked.vct,
+            endpoints=checked.endpoints,
+            max_proofs=checked.max_proofs,
+            access_token=access_token,
+            c_nonce=await self._nonce(checked.endpoints),
+            proof_time=self._clock(),
+            by_reference=by_reference,
+            checks=(*checks, *(("tx-code-last",) if code else ())),
+        )
+
+    def proofs(self, redeemed: RedeemedOffer, keys: Sequence[JwsSigner]) -> list[str]:
+        """One ``jwt`` key proof (F.1) per key, for ``redeemed``'s nonce and proof time.
+
+        Deterministic in its arguments, so a device can sign in two passes
+        (``wallet.device_signing``).
+        """
+        return [
+            build_jwt_proof(
+                holder_key=key,
+                audience=redeemed.issuer,
+                nonce=redeemed.c_nonce,
+                now=redeemed.proof_time,
+            )
+            for key in keys
+        ]
+
+    async def collect(
+        self,
+        redeemed: RedeemedOffer,
+        keys: Sequence[JwsSigner],
+        *,
+        store: Store,
+        proofs: Sequence[str] | None = None,
+    ) -> IssuanceResult:
+        """The Credential Request with one proof per key, verification, ``store``, notification.
+
+        ``proofs`` are the key proofs already built (by a device in two passes); without
+        them they are built here with ``keys``. An ``invalid_nonce`` answer (§8.3.1.2)
+        raises :class:`NonceRenewed` with the offer under a fresh ``c_nonce``: the proofs
+        must be signed again.
+        """
+        if not keys:
+            raise ValueError("at least one holder key")
+        response = await self._request_credentials(
+            redeemed, list(proofs) if proofs is not None else self.proofs(redeemed, keys)
+        )
         polls = 0
         if response.transaction_id is not None:
-            response, polls = await self._poll_deferred(checked, access_token, response)
+            response, polls = await self._poll_deferred(redeemed, response)
         notify = Notifier(
-            self._exchange, checked.endpoints.notification, access_token, response.notification_id
+            self._exchange,
+            redeemed.endpoints.notification,
+            redeemed.access_token,
+            response.notification_id,
         )
-        credentials = await self._verify(checked, response, keys, notify)
+        credentials = await self._verify(redeemed, response, keys, notify)
         result = IssuanceResult(
-            checked.issuer,
-            checked.configuration_id,
-            checked.vct,
+            redeemed.issuer,
+            redeemed.configuration_id,
+            redeemed.vct,
             credentials,
-            by_reference,
+            redeemed.by_reference,
             polls,
-            (*checks, *(("tx-code-last",) if code else ()), "signature", "iss", "vct", "cnf"),
+            (*redeemed.checks, "signature", "iss", "vct", "cnf"),
         )
         try:
             await store(result)
@@ -255,19 +378,21 @@ class IssuanceClient:
 
     async def _verify(
         self,
-        checked: CheckedIssuer,
+        redeemed: RedeemedOffer,
         response: CredentialResponse,
-        keys: list[JwsSigner],
+        keys: Sequence[JwsSigner],
         notify: Notifier,
     ) -> tuple[ReceivedCredential, ...]:
         """``received``'s checks; a refused batch is reported as ``credential_failure``."""
         try:
-            resolver = await issuer_keys(self._fetcher, checked.issuer, allow_http=self._allow_http)
+            resolver = await issuer_keys(
+                self._fetcher, redeemed.issuer, allow_http=self._allow_http
+            )
             return check_credentials(
                 response.credentials,
                 holder_keys=keys,
                 issuer_keys=resolver,
-                vct=checked.vct,
+                vct=redeemed.vct,
                 now=self._clock(),
                 allow_http=self._allow_http,
             )
@@ -285,42 +410,38 @@ class IssuanceClient:
         status, body = await self._exchange.post(checked.endpoints.token, form=form)
         return read_access_token(status, body)
 
-    async def _nonce(self, checked: CheckedIssuer) -> str | None:
+    async def _nonce(self, endpoints: Endpoints) -> str | None:
         """A fresh ``c_nonce`` (§7.2); no Nonce Endpoint means the issuer wants none (§7)."""
-        if checked.endpoints.nonce is None:
+        if endpoints.nonce is None:
             return None
-        status, body = await self._exchange.post(checked.endpoints.nonce)
+        status, body = await self._exchange.post(endpoints.nonce)
         return read_c_nonce(status, body)
 
     async def _request_credentials(
-        self, checked: CheckedIssuer, access_token: str, keys: list[JwsSigner]
+        self, redeemed: RedeemedOffer, proofs: list[str]
     ) -> CredentialResponse:
-        """Credential Request (§8.2) with one ``jwt`` proof per key (F.1).
-
-        An ``invalid_nonce`` answer (§8.3.1.2) is retried once with a new ``c_nonce``.
-        """
-        for attempt in (1, 2):
-            nonce = await self._nonce(checked)
-            proofs = [
-                build_jwt_proof(
-                    holder_key=key, audience=checked.issuer, nonce=nonce, now=self._clock()
+        """Credential Request (§8.2) with one ``jwt`` proof per key (F.1)."""
+        request = {
+            "credential_configuration_id": redeemed.configuration_id,
+            "proofs": {"jwt": proofs},
+        }
+        status, body = await self._exchange.post(
+            redeemed.endpoints.credential, json=request, token=redeemed.access_token
+        )
+        renewable = redeemed.nonce_renewals < MAX_NONCE_RENEWALS
+        if status == 400 and error_code(body) == "invalid_nonce" and renewable:
+            raise NonceRenewed(
+                replace(
+                    redeemed,
+                    c_nonce=await self._nonce(redeemed.endpoints),
+                    proof_time=self._clock(),
+                    nonce_renewals=redeemed.nonce_renewals + 1,
                 )
-                for key in keys
-            ]
-            request = {
-                "credential_configuration_id": checked.configuration_id,
-                "proofs": {"jwt": proofs},
-            }
-            status, body = await self._exchange.post(
-                checked.endpoints.credential, json=request, token=access_token
             )
-            if status == 400 and error_code(body) == "invalid_nonce" and attempt == 1:
-                continue
-            break
         return read_credential_response(status, body, deferred=status == 202)
 
     async def _poll_deferred(
-        self, checked: CheckedIssuer, access_token: str, deferral: CredentialResponse
+        self, redeemed: RedeemedOffer, deferral: CredentialResponse
     ) -> tuple[CredentialResponse, int]:
         """Deferred Credential Requests (§9.1), waiting ``interval`` seconds before each.
 
@@ -328,7 +449,7 @@ class IssuanceClient:
         ``transaction_id``; issuers following the drafts before 1.0 answer 400
         ``issuance_pending`` instead, which is treated the same way.
         """
-        endpoint = checked.endpoints.deferred
+        endpoint = redeemed.endpoints.deferred
         if endpoint is None:
             raise IssuanceFailed(_R.RESPONSE_REFUSED, cause="no-deferred-endpoint")
         transaction_id = deferral.transaction_id
@@ -338,7 +459,7 @@ class IssuanceClient:
                 raise IssuanceFailed(_R.DEFERRED_NOT_READY, cause="interval-too-long")
             await self._sleep(interval)
             status, body = await self._exchange.post(
-                endpoint, json={"transaction_id": transaction_id}, token=access_token
+                endpoint, json={"transaction_id": transaction_id}, token=redeemed.access_token
             )
             if status == 400 and error_code(body) == "issuance_pending":
                 interval = pending_interval(body, interval)

@@ -37,7 +37,7 @@ import httpx
 from runtime.fetch_guard import FetchRefused
 from runtime.fetcher import FetchPolicy, SafeFetcher
 from specs.errors import Oid4vpReason, Rejected
-from specs.jose import PrivateJwk, loads_strict
+from specs.jose import JwsSigner, loads_strict
 from specs.oid4vp.dcql import parse_dcql_query
 from specs.oid4vp.dcql_match import HeldForQuery, select_credentials
 from specs.oid4vp.jwe import encrypt_response, select_response_key
@@ -62,7 +62,8 @@ class HeldCredential:
     """A credential the holder keeps, and the key its ``cnf`` names."""
 
     token: str
-    holder_key: PrivateJwk
+    holder_key: JwsSigner
+    """The key itself, or (in the wallet service) a stand-in for a key on the device."""
     vct: str
 
 
@@ -78,6 +79,15 @@ class ConsentPreview:
     """(credential type, claim path) of every claim that would be disclosed."""
     withheld: list[tuple[str, tuple[str | int, ...]]]
     """Claims of the same credentials that stay in the wallet."""
+
+
+@dataclass(frozen=True)
+class FetchedRequest:
+    """A request object as the desk served it, not yet checked: what a service keeps while
+    the citizen looks at the preview, to check it again before answering."""
+
+    client_id: str
+    request_object: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,10 @@ class PresentationClient:
 
     async def open(self, link: str, held: Sequence[HeldCredential]) -> OpenedRequest:
         """Fetch and check the request, check the desk, match, and build the preview."""
+        return self.examine(await self.fetch_request(link), held)
+
+    async def fetch_request(self, link: str) -> FetchedRequest:
+        """The request object of an ``openid4vp://`` link, fetched by ``request_uri`` (§5.10)."""
         client_id, request_uri, _method = parse_authorization_request_link(
             link, allow_http=self._allow_http
         )
@@ -123,10 +137,15 @@ class PresentationClient:
             fetched = await self._fetcher.get(request_uri, accept=REQUEST_OBJECT_TYPE)
         except FetchRefused:
             raise Rejected(Oid4vpReason.MALFORMED_REQUEST_OBJECT) from None
+        return FetchedRequest(client_id, fetched.body.decode("ascii", errors="replace"))
+
+    def examine(self, fetched: FetchedRequest, held: Sequence[HeldCredential]) -> OpenedRequest:
+        """Verify the request object, check the desk's registration, match the query against
+        ``held`` and build the consent preview; raises ``Rejected`` at the first failure."""
         now = self._clock()
         request = verify_request_object(
-            fetched.body.decode("ascii", errors="replace"),
-            expected_client_id=client_id,
+            fetched.request_object,
+            expected_client_id=fetched.client_id,
             now=now,
             allow_unsigned=False,
             allow_http=self._allow_http,
@@ -179,12 +198,41 @@ class PresentationClient:
         return OpenedRequest(request, purpose, preview, selection)
 
     async def respond(
-        self, opened: OpenedRequest, held: Sequence[HeldCredential], *, consent: bool
+        self,
+        opened: OpenedRequest,
+        held: Sequence[HeldCredential],
+        *,
+        consent: bool,
+        now: int | None = None,
     ) -> dict[str, Any]:
         """Post the presentation (or, without consent, ``access_denied``); the desk's reply."""
-        request = opened.request
         if not consent:
-            return await self._post(request, {"error": "access_denied"})
+            return await self.decline(opened)
+        return await self.post_vp_token(
+            opened, self.vp_token(opened, held, now=self._clock() if now is None else now)
+        )
+
+    async def decline(self, opened: OpenedRequest) -> dict[str, Any]:
+        """Tell the desk the citizen said no (``access_denied``, RFC 6749 §4.1.2.1)."""
+        return await self._post(opened.request, {"error": "access_denied"})
+
+    async def post_vp_token(
+        self, opened: OpenedRequest, vp_token: dict[str, list[str]]
+    ) -> dict[str, Any]:
+        """Send a ``vp_token`` built by :meth:`vp_token`; the desk's reply."""
+        return await self._post(opened.request, vp_token)
+
+    def vp_token(
+        self, opened: OpenedRequest, held: Sequence[HeldCredential], *, now: int
+    ) -> dict[str, list[str]]:
+        """The ``vp_token`` (§8.1): per credential query, the selected Disclosures and a
+        KB-JWT over ``nonce``, ``aud`` (the client identifier) and the
+        ``transaction_data_hashes`` (B.3.3).
+
+        Deterministic in its arguments, so keys on a device sign in two passes
+        (``wallet.device_signing``): ``held`` may carry stand-in signers.
+        """
+        request = opened.request
         hashes = [transaction_data_hash(item) for item in request.transaction_data or ()]
         vp_token: dict[str, list[str]] = {}
         for query_id, picks in opened.selection.items():
@@ -197,11 +245,11 @@ class PresentationClient:
                         holder_key=credential.holder_key,
                         nonce=request.nonce,
                         audience=request.client_id,
-                        now=self._clock(),
+                        now=now,
                         kb_claims={"transaction_data_hashes": hashes} if hashes else None,
                     )
                 )
-        return await self._post(request, vp_token)
+        return vp_token
 
     async def _post(self, request: AuthorizationRequest, answer: Any) -> dict[str, Any]:
         if isinstance(answer, dict) and "error" in answer:

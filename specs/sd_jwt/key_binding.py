@@ -15,7 +15,7 @@ from typing import Any
 from specs.errors import Rejected, SdJwtReason
 from specs.jose import (
     JwsAlg,
-    PrivateJwk,
+    JwsSigner,
     PublicJwk,
     check_header,
     constant_time_equals,
@@ -96,7 +96,7 @@ def build_kb_jwt(
     *,
     sd_hash_input: str,
     hash_alg: str,
-    holder_key: PrivateJwk,
+    holder_key: JwsSigner,
     nonce: str,
     audience: str,
     now: int,

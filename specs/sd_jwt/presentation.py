@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from specs.errors import Rejected, SdJwtReason
-from specs.jose import PrivateJwk, parse_compact_jws
+from specs.jose import JwsSigner, parse_compact_jws
 from specs.sd_jwt.claim_path import ClaimPath, overlaps, select_values
 from specs.sd_jwt.disclosure import Disclosure
 from specs.sd_jwt.key_binding import build_kb_jwt
@@ -66,7 +66,7 @@ def present_sd_jwt(
     view: HolderView,
     *,
     disclose: Sequence[ClaimPath],
-    holder_key: PrivateJwk | None,
+    holder_key: JwsSigner | None,
     nonce: str | None,
     audience: str | None,
     now: int,
