@@ -19,10 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from aanspraak.cli_io import EXIT_USAGE, fail_usage
 from runtime.key_files import KeyFileError
 from runtime.wire import InvalidRequest, WireError
+from trust.backend import registry_from_settings
 from trust.settings import TrustSettings
 from verifier.app import prepare
 from verifier.context import VerifierContext, build_context
-from verifier.serve import registry_from_settings
 from verifier.settings import VerifierSettings
 
 T = TypeVar("T")

@@ -39,11 +39,11 @@ from tests.support import Clock
 from tests.verifier.agencies import Agencies
 from tests.verifier.conftest import all_scenarios, scenario, write_trust_list
 from tests.verifier.wallet import TestWallet, new_holder_key
+from trust.backend import registry_from_settings
 from trust.settings import TrustSettings
 from verifier.app import build_app
 from verifier.context import VerifierContext, build_context
 from verifier.identity import load_identity
-from verifier.serve import registry_from_settings
 from verifier.settings import VerifierSettings
 
 DESK = "http://127.0.0.1:8003"
