@@ -15,6 +15,8 @@
     │     TrustReason         the trust registry: issuers, verifiers, regulation anchors
     │     Oid4vciReason       OpenID4VCI 1.0: offers, token and credential requests, key
     │                         proofs, notifications, issuer metadata, credential responses
+    │     DpopReason          RFC 9449 DPoP: proof JWT shape, key, signature, request
+    │                         binding (htm, htu, ath, nonce) and freshness
     ├── Unsupported(feature)  valid per the standard, but not something we implement or
     │                         have been configured to accept
     └── InvalidRegulation     a regulation file (our own data, not citizen input) breaks the
@@ -282,6 +284,30 @@ class DcqlReason(StrEnum):
     CLAIM_OUTSIDE_QUERY = "claim-outside-query"
 
 
+class DpopReason(StrEnum):
+    """RFC 9449 DPoP proofs: the checks of §4.3 on the proof JWT of §4.2."""
+
+    PROOF_TOO_LARGE = "dpop-proof-too-large"
+    MALFORMED_PROOF = "malformed-dpop-proof"
+    TYP_MISMATCH = "dpop-typ-mismatch"
+    ALG_NOT_ALLOWED = "dpop-alg-not-allowed"
+    JWK_MISSING = "dpop-jwk-missing"
+    JWK_INVALID = "dpop-jwk-invalid"
+    JWK_PRIVATE = "dpop-jwk-private"
+    BAD_SIGNATURE = "dpop-bad-signature"
+    CLAIM_MISSING = "dpop-claim-missing"
+    BAD_CLAIM = "dpop-bad-claim"
+    BAD_JTI = "dpop-jti-invalid"
+    HTM_MISMATCH = "dpop-htm-mismatch"
+    HTU_MISMATCH = "dpop-htu-mismatch"
+    IAT_TOO_OLD = "dpop-iat-too-old"
+    IAT_IN_FUTURE = "dpop-iat-in-future"
+    ATH_MISSING = "dpop-ath-missing"
+    ATH_MISMATCH = "dpop-ath-mismatch"
+    NONCE_MISSING = "dpop-nonce-missing"
+    NONCE_MISMATCH = "dpop-nonce-mismatch"
+
+
 Reason = (
     JoseReason
     | SdJwtReason
@@ -292,6 +318,7 @@ Reason = (
     | Oid4vciReason
     | Oid4vpReason
     | DcqlReason
+    | DpopReason
 )
 
 REASON_ENUMS: tuple[type[StrEnum], ...] = (
@@ -304,6 +331,7 @@ REASON_ENUMS: tuple[type[StrEnum], ...] = (
     Oid4vciReason,
     Oid4vpReason,
     DcqlReason,
+    DpopReason,
 )
 
 _F = Family
@@ -491,6 +519,25 @@ FAMILY_OF: dict[Reason, Family] = {
     DcqlReason.CLAIM_SETS_UNSATISFIED: _F.POLICY_UNSATISFIED,
     DcqlReason.CREDENTIAL_SETS_UNSATISFIED: _F.POLICY_UNSATISFIED,
     DcqlReason.CLAIM_OUTSIDE_QUERY: _F.POLICY_UNSATISFIED,
+    DpopReason.PROOF_TOO_LARGE: _F.TOO_LARGE,
+    DpopReason.MALFORMED_PROOF: _F.MALFORMED,
+    DpopReason.TYP_MISMATCH: _F.TYPE_INVALID,
+    DpopReason.ALG_NOT_ALLOWED: _F.ALG_REJECTED,
+    DpopReason.JWK_MISSING: _F.KB_INVALID,
+    DpopReason.JWK_INVALID: _F.KB_INVALID,
+    DpopReason.JWK_PRIVATE: _F.KB_INVALID,
+    DpopReason.BAD_SIGNATURE: _F.SIG_INVALID,
+    DpopReason.CLAIM_MISSING: _F.MALFORMED,
+    DpopReason.BAD_CLAIM: _F.MALFORMED,
+    DpopReason.BAD_JTI: _F.MALFORMED,
+    DpopReason.HTM_MISMATCH: _F.REPLAY,
+    DpopReason.HTU_MISMATCH: _F.REPLAY,
+    DpopReason.IAT_TOO_OLD: _F.TIME_INVALID,
+    DpopReason.IAT_IN_FUTURE: _F.TIME_INVALID,
+    DpopReason.ATH_MISSING: _F.KB_INVALID,
+    DpopReason.ATH_MISMATCH: _F.KB_INVALID,
+    DpopReason.NONCE_MISSING: _F.REPLAY,
+    DpopReason.NONCE_MISMATCH: _F.REPLAY,
 }
 
 

@@ -139,17 +139,22 @@ class PresentationClient:
             raise Rejected(Oid4vpReason.MALFORMED_REQUEST_OBJECT) from None
         return FetchedRequest(client_id, fetched.body.decode("ascii", errors="replace"))
 
+    def verify(self, fetched: FetchedRequest) -> AuthorizationRequest:
+        """The request object's signature, client identifier prefix rules and ``response_uri``
+        binding (§5, §5.9.3); ``Rejected`` when any fails."""
+        return verify_request_object(
+            fetched.request_object,
+            expected_client_id=fetched.client_id,
+            now=self._clock(),
+            allow_unsigned=False,
+            allow_http=self._allow_http,
+        )
+
     def examine(self, fetched: FetchedRequest, held: Sequence[HeldCredential]) -> OpenedRequest:
         """Verify the request object, check the desk's registration, match the query against
         ``held`` and build the consent preview; raises ``Rejected`` at the first failure."""
         now = self._clock()
-        request = verify_request_object(
-            fetched.request_object,
-            expected_client_id=fetched.client_id,
-            now=now,
-            allow_unsigned=False,
-            allow_http=self._allow_http,
-        )
+        request = self.verify(fetched)
         query = parse_dcql_query(request.dcql_query)
         purpose = _purpose(request, [c.id for c in query.credentials])
         snapshot = self._trust.snapshot(now=now)
@@ -212,9 +217,11 @@ class PresentationClient:
             opened, self.vp_token(opened, held, now=self._clock() if now is None else now)
         )
 
-    async def decline(self, opened: OpenedRequest) -> dict[str, Any]:
+    async def decline(self, request: OpenedRequest | AuthorizationRequest) -> dict[str, Any]:
         """Tell the desk the citizen said no (``access_denied``, RFC 6749 §4.1.2.1)."""
-        return await self._post(opened.request, {"error": "access_denied"})
+        if isinstance(request, OpenedRequest):
+            request = request.request
+        return await self._post(request, {"error": "access_denied"})
 
     async def post_vp_token(
         self, opened: OpenedRequest, vp_token: dict[str, list[str]]

@@ -1,0 +1,275 @@
+"""Answering a desk for an account whose keys live on the device (OpenID4VP 1.0).
+
+::
+
+    POST /v1/presentations {link}        request object fetched and verified, the desk's
+                                         registration checked, the query matched against
+                                         unused instances ─> consent preview
+    POST /v1/presentations/{id}/approve  instances reserved (never presented twice) ─>
+                                         KB-JWT signing inputs to the device
+    POST /v1/presentations/{id}/signatures  vp_token built with the device's signatures ─>
+                                         direct_post(.jwt) ─> the history records it
+    POST /v1/presentations/{id}/decline  access_denied to the desk, instances released
+
+The request object is kept (sealed) between steps and verified again at each, so a step
+never acts on a request that expired or a registration that was withdrawn meanwhile. The
+history keeps claim *names*, the desk, the regulation, its legal basis and the time: what
+the citizen agreed to, never the values (they are in the credential, which stays here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from runtime.fetch_guard import FetchRefused
+from runtime.wire import Conflict, NotFound
+from specs.errors import DcqlReason, Rejected
+from specs.jose import b64url_decode
+from wallet import records
+from wallet.context import WalletContext
+from wallet.device_auth import Session
+from wallet.device_signing import (
+    CollectingSigner,
+    DeviceSignatureRefused,
+    SigningRequest,
+    collect_signing_requests,
+    sign_with_device,
+)
+from wallet.holdings import (
+    Instance,
+    InstancesTaken,
+    instances_by_id,
+    release,
+    reserve,
+    unused_instances,
+)
+from wallet.presentation import (
+    ConsentPreview,
+    FetchedRequest,
+    HeldCredential,
+    OpenedRequest,
+    PresentationClient,
+)
+from wallet.wire_errors import BadSignatures, NoMatchingCredential, Refused
+
+RESERVE_ATTEMPTS = 5
+
+
+def client(context: WalletContext) -> PresentationClient:
+    return PresentationClient(
+        policy=context.fetch_policy,
+        trust=context.trust,
+        clock=context.clock,
+        transport=context.transport,
+    )
+
+
+def _held(found: Sequence[Instance]) -> list[HeldCredential]:
+    return [HeldCredential(i.token, CollectingSigner(i.holder_key), i.vct) for i in found]
+
+
+def _examine(
+    wallet: PresentationClient, fetched: FetchedRequest, found: Sequence[Instance]
+) -> OpenedRequest:
+    try:
+        return wallet.examine(fetched, _held(found))
+    except Rejected as refused:
+        if isinstance(refused.reason, DcqlReason):  # the query is fine; the wallet lacks it
+            raise NoMatchingCredential(refused.reason.value) from None
+        raise Refused(refused.reason.value) from None
+
+
+def preview_as_dict(preview: ConsentPreview) -> dict[str, Any]:
+    """The consent screen: who asks, what, why, under which law, and what stays here."""
+    return {
+        "verifier": preview.verifier,
+        "verifier_name": preview.verifier_name,
+        "regulation": preview.regulation,
+        "legal_basis": preview.legal_basis,
+        "shared": [{"vct": vct, "claim": list(path)} for vct, path in preview.shared],
+        "not_shared": [{"vct": vct, "claim": list(path)} for vct, path in preview.withheld],
+    }
+
+
+def _chosen(opened: OpenedRequest, found: Sequence[Instance]) -> list[Instance]:
+    indices = sorted({index for picks in opened.selection.values() for index, _ in picks})
+    return [found[i] for i in indices]
+
+
+async def open_request(context: WalletContext, session: Session, link: str) -> dict[str, Any]:
+    """Fetch, verify, check and match; keep the request for the next step; the preview."""
+    found = await unused_instances(context, session)
+    async with client(context) as wallet:
+        try:
+            fetched = await wallet.fetch_request(link)
+        except FetchRefused as refused:
+            raise Refused(refused.reason.value) from None
+        except Rejected as refused:
+            raise Refused(refused.reason.value) from None
+        opened = _examine(wallet, fetched, found)
+    now = context.clock()
+    preview = preview_as_dict(opened.preview)
+    async with context.database.write() as connection:
+        presentation_id = await records.add(
+            connection,
+            session,
+            records.PRESENTATION,
+            {
+                "client_id": fetched.client_id,
+                "request_object": fetched.request_object,
+                "preview": preview,
+                "instances": [],
+            },
+            expires_at=now + context.settings.pending_ttl_seconds,
+        )
+    return {"id": presentation_id, "status": "awaiting_consent", "preview": preview}
+
+
+async def _pending(
+    context: WalletContext, session: Session, presentation_id: str
+) -> dict[str, Any]:
+    async with context.database.read() as connection:
+        pending = await records.load_one(
+            connection, session, records.PRESENTATION, presentation_id, now=context.clock()
+        )
+    if pending is None:
+        raise NotFound
+    return pending
+
+
+async def _save(
+    context: WalletContext, session: Session, presentation_id: str, pending: dict[str, Any]
+) -> None:
+    async with context.database.write() as connection:
+        await records.replace_payload(
+            connection,
+            session,
+            records.PRESENTATION,
+            presentation_id,
+            pending,
+            expires_at=context.clock() + context.settings.pending_ttl_seconds,
+        )
+
+
+def _reserved(found_all: Sequence[Instance], ids: Sequence[str]) -> list[Instance]:
+    by_id = {i.id: i for i in found_all}
+    return [by_id[i] for i in ids]
+
+
+async def approve(context: WalletContext, session: Session, presentation_id: str) -> dict[str, Any]:
+    """Reserve unused instances for the query and hand the device the KB-JWT inputs."""
+    pending = await _pending(context, session, presentation_id)
+    if pending["instances"]:
+        raise Conflict("already approved")
+    fetched = FetchedRequest(pending["client_id"], pending["request_object"])
+    async with client(context) as wallet:
+        for _attempt in range(RESERVE_ATTEMPTS):
+            found = await unused_instances(context, session)
+            chosen = _chosen(_examine(wallet, fetched, found), found)
+            try:
+                now = await reserve(context, session, [i.id for i in chosen])
+            except InstancesTaken:
+                continue  # another presentation took one first: match again
+            break
+        else:
+            raise Conflict("the wallet is busy: try again")
+        opened = _examine(wallet, fetched, chosen)
+        keys = [i.holder_key for i in chosen]
+        requests = collect_signing_requests(
+            lambda signers: wallet.vp_token(opened, _with_keys(chosen, signers), now=now), keys
+        )
+    pending.update(
+        instances=[i.id for i in chosen],
+        instance_keys=[i.holder_key.to_jwk() for i in chosen],
+        kb_time=now,
+        requests=[r.as_dict() for r in requests],
+    )
+    await _save(context, session, presentation_id, pending)
+    return {
+        "id": presentation_id,
+        "status": "signatures_needed",
+        "signing_requests": [r.as_dict() for r in requests],
+    }
+
+
+def _with_keys(chosen: Sequence[Instance], signers: Sequence[Any]) -> list[HeldCredential]:
+    return [
+        HeldCredential(i.token, signer, i.vct) for i, signer in zip(chosen, signers, strict=True)
+    ]
+
+
+async def finish(
+    context: WalletContext,
+    session: Session,
+    presentation_id: str,
+    answers: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Build the vp_token with the device's signatures, post it, and log the disclosure."""
+    pending = await _pending(context, session, presentation_id)
+    if not pending["instances"]:
+        raise Conflict("approve first")
+    chosen = await instances_by_id(context, session, pending["instances"])
+    fetched = FetchedRequest(pending["client_id"], pending["request_object"])
+    requests = [
+        SigningRequest(r["key_id"], b64url_decode(r["signing_input"])) for r in pending["requests"]
+    ]
+    now = int(pending["kb_time"])
+    async with client(context) as wallet:
+        opened = _examine(wallet, fetched, chosen)
+        try:
+            vp_token = sign_with_device(
+                lambda signers: wallet.vp_token(opened, _with_keys(chosen, signers), now=now),
+                [i.holder_key for i in chosen],
+                requests,
+                answers,
+            )
+        except DeviceSignatureRefused as refused:
+            raise BadSignatures(refused.reason) from None
+        reply = await wallet.post_vp_token(opened, vp_token)
+    await _log(context, session, presentation_id, pending, outcome="shared", reply=reply)
+    return {"id": presentation_id, "status": "sent", "desk": reply}
+
+
+async def decline(context: WalletContext, session: Session, presentation_id: str) -> dict[str, Any]:
+    """Say no: ``access_denied`` to the desk, reserved instances back, a line in the history."""
+    pending = await _pending(context, session, presentation_id)
+    fetched = FetchedRequest(pending["client_id"], pending["request_object"])
+    reply: dict[str, Any] = {}
+    async with client(context) as wallet:
+        try:
+            request = wallet.verify(fetched)
+        except Rejected:
+            request = None  # expired or withdrawn meanwhile: nobody to answer
+        if request is not None:
+            reply = await wallet.decline(request)
+    if pending["instances"]:
+        await release(context, session, pending["instances"])
+    await _log(context, session, presentation_id, pending, outcome="declined", reply=reply)
+    return {"id": presentation_id, "status": "declined", "desk": reply}
+
+
+async def _log(
+    context: WalletContext,
+    session: Session,
+    presentation_id: str,
+    pending: dict[str, Any],
+    *,
+    outcome: str,
+    reply: Mapping[str, Any],
+) -> None:
+    """The history entry and the end of the pending step, in one transaction."""
+    preview = pending["preview"]
+    entry = {
+        "at": context.clock(),
+        "outcome": outcome,
+        "verifier": preview["verifier"],
+        "verifier_name": preview["verifier_name"],
+        "regulation": preview["regulation"],
+        "legal_basis": preview["legal_basis"],
+        "shared": preview["shared"] if outcome == "shared" else [],
+        "desk_status": reply.get("status_code"),
+    }
+    async with context.database.write() as connection:
+        await records.add(connection, session, records.DISCLOSURE, entry)
+        await records.remove(connection, session, records.PRESENTATION, presentation_id)

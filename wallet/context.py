@@ -1,0 +1,89 @@
+"""Everything a wallet-service handler needs, built once per process from ``WalletSettings``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from runtime.database import Database, create_engine
+from runtime.fetcher import FetchPolicy
+from runtime.key_files import KeyFileError
+from runtime.sealing import load_or_create_key
+from runtime.settings import Profile
+from trust.registry import TrustRegistry
+from wallet.settings import WalletSettings
+from wallet.vault import PinKdfParams, SessionTokens
+
+Clock = Callable[[], int]
+
+
+def system_clock() -> int:
+    return int(time.time())
+
+
+@dataclass
+class WalletContext:
+    settings: WalletSettings
+    database: Database
+    trust: TrustRegistry
+    pin_secret: bytes
+    """Mixed into every PIN-derived key; never in the database (``wallet.vault``)."""
+    sessions: SessionTokens
+    clock: Clock = system_clock
+    transport: httpx.AsyncBaseTransport | None = None
+    """Replaces the network of the OpenID4VCI and OpenID4VP clients (tests only)."""
+
+    @property
+    def development(self) -> bool:
+        return self.settings.profile is Profile.DEVELOPMENT
+
+    @property
+    def kdf(self) -> PinKdfParams:
+        return PinKdfParams(
+            memory_kib=self.settings.pin_kdf_memory_kib,
+            iterations=self.settings.pin_kdf_iterations,
+            lanes=self.settings.pin_kdf_lanes,
+        )
+
+    @property
+    def fetch_policy(self) -> FetchPolicy:
+        """Outbound limits of the protocol clients: local origins in development only."""
+        return FetchPolicy(allow_local_origins=frozenset(self.settings.local_origins))
+
+    def url(self, path: str) -> str:
+        """The public URL of ``path``: what a device proof's ``htu`` must name."""
+        return f"{self.settings.public_url}{path}"
+
+
+def load_secret(settings: WalletSettings, path: Path, what: str) -> bytes:
+    """A 32-byte server secret; created on first start in development only."""
+    if settings.profile is not Profile.DEVELOPMENT and not path.exists():
+        raise KeyFileError(f"{path}: no {what} (provision one; see docs/wallet.md)")
+    try:
+        return load_or_create_key(path)
+    except (OSError, ValueError) as error:
+        raise KeyFileError(f"{path}: not a usable {what}") from error
+
+
+def build_context(
+    settings: WalletSettings,
+    *,
+    trust: TrustRegistry,
+    clock: Clock = system_clock,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> WalletContext:
+    if settings.local_origins and settings.profile is not Profile.DEVELOPMENT:
+        raise ValueError("local origins are allowed only in the development profile")
+    return WalletContext(
+        settings=settings,
+        database=Database(create_engine(settings.database_url)),
+        trust=trust,
+        pin_secret=load_secret(settings, settings.pin_secret_path, "PIN secret"),
+        sessions=SessionTokens(load_secret(settings, settings.session_key_path, "session key")),
+        clock=clock,
+        transport=transport,
+    )

@@ -1,0 +1,121 @@
+"""Who is calling: a device proof on every request, and a session for the vault.
+
+Requests carry a DPoP proof (RFC 9449 §4) signed by the device key the account is bound to:
+method, URL, time and a fresh ``jti``. The URL checked is this service's *public* URL plus the
+request path, never one rebuilt from the Host header. A ``jti`` is remembered (as a digest)
+until the proof is too old to be accepted anyway, so a captured proof cannot be replayed
+(§11.1). Requests that need the vault also carry the session token from the PIN unlock as
+``Authorization: DPoP <token>`` (§7.1), and the proof's ``ath`` binds it: a stolen session
+token is useless without the device key, and a session opened by one device does not work
+with another's proofs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from specs.dpop import VerifiedDpopProof, verify_dpop_proof
+from specs.errors import Rejected
+from wallet.context import WalletContext
+from wallet.tables import accounts, proof_jtis
+from wallet.vault import SessionRefused, Vault
+from wallet.wire_errors import InvalidDpopProof, InvalidSession
+
+SESSION_SCHEME = "dpop "
+MAX_SESSION_TOKEN_CHARS = 2_048
+CLOCK_SKEW_SECONDS = 5
+
+
+def wallet_context(request: Request) -> WalletContext:
+    context: WalletContext = request.app.state.context
+    return context
+
+
+Context = Annotated[WalletContext, Depends(wallet_context)]
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An unlocked account: its id, its vault, and the device that opened it."""
+
+    account_id: str
+    vault: Vault
+    device_thumbprint: str
+
+
+async def _verified_proof(
+    request: Request, context: WalletContext, *, access_token: str | None
+) -> VerifiedDpopProof:
+    values = request.headers.getlist("dpop")
+    if len(values) != 1:  # RFC 9449 §4.3 check 1: exactly one DPoP header
+        raise InvalidDpopProof
+    now = context.clock()
+    max_age = context.settings.proof_max_age_seconds
+    try:
+        proof = verify_dpop_proof(
+            values[0],
+            method=request.method,
+            url=context.url(request.url.path),
+            now=now,
+            max_age=max_age,
+            max_skew=CLOCK_SKEW_SECONDS,
+            access_token=access_token,
+        )
+    except Rejected as refused:
+        raise InvalidDpopProof(refused.reason.value) from None
+    seen = hashlib.sha256(f"{proof.thumbprint}\x00{proof.jti}".encode()).hexdigest()
+    try:
+        async with context.database.write() as connection:
+            await connection.execute(
+                insert(proof_jtis).values(
+                    digest=seen, expires_at=now + max_age + CLOCK_SKEW_SECONDS
+                )
+            )
+    except IntegrityError:
+        raise InvalidDpopProof("dpop-proof-replayed") from None
+    return proof
+
+
+async def device_proof(request: Request, context: Context) -> VerifiedDpopProof:
+    """The device key behind a request that needs no session (register, unlock)."""
+    return await _verified_proof(request, context, access_token=None)
+
+
+async def session(request: Request, context: Context) -> Session:
+    """An unlocked session whose device signed this very request."""
+    authorization = request.headers.get("authorization", "")
+    if not authorization.lower().startswith(SESSION_SCHEME):
+        raise InvalidSession
+    token = authorization[len(SESSION_SCHEME) :].strip()
+    if not token or len(token) > MAX_SESSION_TOKEN_CHARS or not token.isascii():
+        raise InvalidSession
+    proof = await _verified_proof(request, context, access_token=token)
+    try:
+        opened = context.sessions.open(token, now=context.clock())
+    except SessionRefused:
+        raise InvalidSession from None
+    if opened.device_thumbprint != proof.thumbprint:
+        raise InvalidSession
+    async with context.database.read() as connection:
+        row = (
+            await connection.execute(
+                select(accounts.c.id).where(
+                    accounts.c.id == opened.account_id,
+                    accounts.c.device_thumbprint == proof.thumbprint,
+                    accounts.c.locked_at.is_(None),
+                )
+            )
+        ).one_or_none()
+    if row is None:  # deleted or locked since the session was opened
+        raise InvalidSession
+    return Session(opened.account_id, Vault(opened.vault_key, opened.account_id), proof.thumbprint)
+
+
+DeviceProof = Annotated[VerifiedDpopProof, Depends(device_proof)]
+Unlocked = Annotated[Session, Depends(session)]

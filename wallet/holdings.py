@@ -1,0 +1,312 @@
+"""The credentials an account holds: batches of one-time instances, sealed under its vault.
+
+A batch is one issuance (DESIGN §5: one-time credentials with a fresh holder key each). Its
+instances are presented at most once: :func:`reserve` marks them used with a conditional
+UPDATE in the same transaction that checks them, so two presentations running at once can
+never take the same instance, on SQLite or PostgreSQL, in one worker or many. An instance is
+reserved *before* its KB-JWT is signed and never released once the device signed it, so a
+crash between signing and sending costs an instance, never unlinkability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from runtime.bearer import new_id
+from specs.jose import PublicJwk, parse_public_jwk
+from specs.rules import HeldCredential as RuleCredential
+from specs.sd_jwt import open_sd_jwt
+from wallet.context import WalletContext
+from wallet.device_auth import Session
+from wallet.tables import batches, instances
+
+BATCH = "batch"
+INSTANCE = "instance"
+
+
+class InstancesTaken(Exception):
+    """Another presentation reserved one of the chosen instances first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One unused one-time credential, opened."""
+
+    id: str
+    batch_id: str
+    token: str
+    holder_key: PublicJwk
+    issuer: str
+    vct: str
+    received_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    id: str
+    details: dict[str, Any]
+    """issuer, vct, configuration_id, received_at, expires_at, display, key_ids."""
+    unused: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewInstance:
+    token: str
+    holder_key: PublicJwk
+
+
+async def store_batch(
+    connection: AsyncConnection,
+    session: Session,
+    *,
+    details: dict[str, Any],
+    received: Sequence[NewInstance],
+    expires_at: int | None,
+) -> str:
+    """Insert a batch and its instances, sealed, inside the caller's transaction."""
+    batch_id = new_id()
+    await connection.execute(
+        insert(batches).values(
+            id=batch_id,
+            account_id=session.account_id,
+            sealed=session.vault.seal(BATCH, batch_id, details),
+            expires_at=expires_at,
+        )
+    )
+    for item in received:
+        instance_id = new_id()
+        payload = {"token": item.token, "holder_key": item.holder_key.to_jwk()}
+        await connection.execute(
+            insert(instances).values(
+                id=instance_id,
+                batch_id=batch_id,
+                account_id=session.account_id,
+                sealed=session.vault.seal(INSTANCE, instance_id, payload),
+                used_at=None,
+            )
+        )
+    return batch_id
+
+
+async def list_batches(context: WalletContext, session: Session) -> list[Batch]:
+    """Every batch of the account with its counts, newest first."""
+    now = context.clock()
+    async with context.database.read() as connection:
+        rows = (
+            await connection.execute(
+                select(batches.c.id, batches.c.sealed, batches.c.expires_at).where(
+                    batches.c.account_id == session.account_id
+                )
+            )
+        ).all()
+        counts = (
+            await connection.execute(
+                select(instances.c.batch_id, instances.c.used_at).where(
+                    instances.c.account_id == session.account_id
+                )
+            )
+        ).all()
+    unused: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for batch_id, used_at in counts:
+        total[batch_id] = total.get(batch_id, 0) + 1
+        if used_at is None:
+            unused[batch_id] = unused.get(batch_id, 0) + 1
+    found = [
+        Batch(
+            row.id,
+            session.vault.open(BATCH, row.id, row.sealed),
+            unused.get(row.id, 0),
+            total.get(row.id, 0),
+        )
+        for row in rows
+        if row.expires_at is None or row.expires_at > now
+    ]
+    return sorted(found, key=lambda b: int(b.details.get("received_at", 0)), reverse=True)
+
+
+async def unused_instances(context: WalletContext, session: Session) -> list[Instance]:
+    """Every unused, unexpired instance of the account, opened (for matching a query)."""
+    now = context.clock()
+    async with context.database.read() as connection:
+        rows = (
+            await connection.execute(
+                select(
+                    instances.c.id,
+                    instances.c.batch_id,
+                    instances.c.sealed,
+                    batches.c.sealed.label("batch_sealed"),
+                )
+                .join(batches, batches.c.id == instances.c.batch_id)
+                .where(
+                    instances.c.account_id == session.account_id,
+                    instances.c.used_at.is_(None),
+                    (batches.c.expires_at.is_(None)) | (batches.c.expires_at > now),
+                )
+                .order_by(instances.c.id)
+            )
+        ).all()
+    found = []
+    batch_details: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        details = batch_details.get(row.batch_id)
+        if details is None:
+            details = session.vault.open(BATCH, row.batch_id, row.batch_sealed)
+            batch_details[row.batch_id] = details
+        payload = session.vault.open(INSTANCE, row.id, row.sealed)
+        found.append(
+            Instance(
+                row.id,
+                row.batch_id,
+                payload["token"],
+                parse_public_jwk(payload["holder_key"]),
+                str(details["issuer"]),
+                str(details["vct"]),
+                int(details.get("received_at", 0)),
+            )
+        )
+    # Newest first: a new statement of the same kind supersedes the older one.
+    return sorted(found, key=lambda i: -i.received_at)
+
+
+async def instances_by_id(
+    context: WalletContext, session: Session, instance_ids: Sequence[str]
+) -> list[Instance]:
+    """The account's instances ``instance_ids`` (used or not), opened, in that order."""
+    async with context.database.read() as connection:
+        rows = (
+            await connection.execute(
+                select(
+                    instances.c.id,
+                    instances.c.batch_id,
+                    instances.c.sealed,
+                    batches.c.sealed.label("batch_sealed"),
+                )
+                .join(batches, batches.c.id == instances.c.batch_id)
+                .where(
+                    instances.c.account_id == session.account_id,
+                    instances.c.id.in_(list(instance_ids)),
+                )
+            )
+        ).all()
+    opened = {row.id: _open(session, row) for row in rows}
+    if len(opened) != len(set(instance_ids)):
+        raise InstancesTaken  # deleted meanwhile
+    return [opened[i] for i in instance_ids]
+
+
+def _open(session: Session, row: Any) -> Instance:
+    details = session.vault.open(BATCH, row.batch_id, row.batch_sealed)
+    payload = session.vault.open(INSTANCE, row.id, row.sealed)
+    return Instance(
+        row.id,
+        row.batch_id,
+        payload["token"],
+        parse_public_jwk(payload["holder_key"]),
+        str(details["issuer"]),
+        str(details["vct"]),
+        int(details.get("received_at", 0)),
+    )
+
+
+def one_per_batch(found: Sequence[Instance]) -> list[Instance]:
+    """The first unused instance of each batch: what discovery and matching look at (the
+    instances of a batch attest the same claims)."""
+    seen: set[str] = set()
+    chosen = []
+    for instance in found:
+        if instance.batch_id not in seen:
+            seen.add(instance.batch_id)
+            chosen.append(instance)
+    return chosen
+
+
+def rule_credentials(found: Sequence[Instance]) -> list[RuleCredential]:
+    """The claims as the rules engine reads them (discovery, on the device's behalf: nothing
+    leaves the service): the newest batch of each issuer and type, since a new statement
+    (this year's income) supersedes the one before it."""
+    newest: dict[tuple[str, str], Instance] = {}
+    for instance in one_per_batch(found):
+        kept = newest.get((instance.issuer, instance.vct))
+        if kept is None or instance.received_at > kept.received_at:
+            newest[instance.issuer, instance.vct] = instance
+    return [
+        RuleCredential(i.issuer, i.vct, open_sd_jwt(i.token).processed.claims)
+        for i in newest.values()
+    ]
+
+
+async def reserve(context: WalletContext, session: Session, instance_ids: Sequence[str]) -> int:
+    """Mark ``instance_ids`` used, all or none; ``InstancesTaken`` if one already was."""
+    now = context.clock()
+    async with context.database.write() as connection:
+        result = await connection.execute(
+            update(instances)
+            .where(
+                instances.c.id.in_(list(instance_ids)),
+                instances.c.account_id == session.account_id,
+                instances.c.used_at.is_(None),
+            )
+            .values(used_at=now)
+        )
+        if result.rowcount != len(set(instance_ids)):
+            raise InstancesTaken  # leaving the block rolls the whole UPDATE back
+    return now
+
+
+async def release(context: WalletContext, session: Session, instance_ids: Sequence[str]) -> None:
+    """Give back reserved instances no signature was made for (the citizen declined)."""
+    async with context.database.write() as connection:
+        await connection.execute(
+            update(instances)
+            .where(
+                instances.c.id.in_(list(instance_ids)),
+                instances.c.account_id == session.account_id,
+            )
+            .values(used_at=None)
+        )
+
+
+async def delete_batch(context: WalletContext, session: Session, batch_id: str) -> list[str] | None:
+    """Delete a batch and its instances; the key ids the device may now delete, or None."""
+    async with context.database.write() as connection:
+        row = (
+            await connection.execute(
+                select(batches.c.sealed).where(
+                    batches.c.id == batch_id, batches.c.account_id == session.account_id
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        details = session.vault.open(BATCH, batch_id, row.sealed)
+        await connection.execute(delete(instances).where(instances.c.batch_id == batch_id))
+        await connection.execute(delete(batches).where(batches.c.id == batch_id))
+    return [str(k) for k in details.get("key_ids", [])]
+
+
+async def purge_expired(context: WalletContext) -> int:
+    """Delete every expired batch with its instances (no vault key needed); how many."""
+    now = context.clock()
+    async with context.database.write() as connection:
+        expired = (
+            (
+                await connection.execute(
+                    select(batches.c.id).where(
+                        batches.c.expires_at.is_not(None), batches.c.expires_at <= now
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if expired:
+            await connection.execute(delete(instances).where(instances.c.batch_id.in_(expired)))
+            await connection.execute(delete(batches).where(batches.c.id.in_(expired)))
+    return len(expired)

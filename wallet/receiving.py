@@ -1,0 +1,288 @@
+"""Accepting a credential offer for an account whose keys live on the device.
+
+::
+
+    POST /v1/issuances           offer, tx_code, device public keys
+        └─ IssuanceClient.redeem: offer, issuer metadata (§12.2.4), trust registry, then
+           the tx_code, the token and a c_nonce  ─> key-proof signing inputs to the device
+    POST /v1/issuances/{id}/signatures
+        └─ proofs built again with the device's signatures (``device_signing``) ─> the
+           Credential Request ─> every credential verified (``received``) and its issuer key
+           checked in the registry ─> batch stored sealed, discovery re-run, notices kept,
+           all in one transaction ─> ``credential_accepted`` to the issuer
+
+The access token and nonce wait between the two requests sealed under the account's vault
+(``records.ISSUANCE``), for ``pending_ttl_seconds``. When the issuer refuses the nonce, the
+device gets new signing inputs (``status: signatures_needed``) instead of an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from runtime.credential_types import credential_types
+from runtime.wire import NotFound
+from specs.errors import Rejected
+from specs.jose import PublicJwk, b64url_decode, parse_public_jwk
+from specs.rules import HeldCredential
+from specs.trust import check_issuer
+from wallet import records
+from wallet.context import WalletContext
+from wallet.device_auth import Session
+from wallet.device_signing import (
+    CollectingSigner,
+    DeviceSignatureRefused,
+    SigningRequest,
+    collect_signing_requests,
+    sign_with_device,
+)
+from wallet.entitlements import remember, scan
+from wallet.holdings import NewInstance, rule_credentials, store_batch, unused_instances
+from wallet.issuance import (
+    IssuanceClient,
+    IssuanceFailed,
+    IssuanceResult,
+    NonceRenewed,
+    RedeemedOffer,
+)
+from wallet.issuance_errors import IssuanceReason
+from wallet.wire_errors import BadSignatures, InvalidRequest, PeerUnreachable, Refused
+
+MAX_KEYS = 20
+
+#: Failures that are the issuer's or the network's, not a rule the issuer broke.
+_PEER_FAILURES = frozenset(
+    {
+        IssuanceReason.ISSUER_UNREACHABLE,
+        IssuanceReason.ISSUER_ERROR,
+        IssuanceReason.DEFERRED_NOT_READY,
+    }
+)
+
+
+class RegistryIssuerTrust:
+    """``IssuerTrust`` from the registry: registered, in force, authorised for the type."""
+
+    def __init__(self, context: WalletContext) -> None:
+        self._context = context
+
+    async def check(self, issuer: str, vct: str) -> None:
+        now = self._context.clock()
+        entry = self._context.trust.snapshot(now=now).issuers.get(issuer)
+        if entry is None or vct not in entry.vcts:
+            raise LookupError("issuer not registered for this credential type")
+        if not entry.valid_from <= now < entry.valid_until or now < entry.effective_from:
+            raise LookupError("issuer registration not in force")
+
+
+def client(context: WalletContext) -> IssuanceClient:
+    return IssuanceClient(
+        policy=context.fetch_policy,
+        clock=context.clock,
+        trust=RegistryIssuerTrust(context),
+        transport=context.transport,
+    )
+
+
+def to_wire(failed: IssuanceFailed) -> Exception:
+    if failed.reason in _PEER_FAILURES:
+        return PeerUnreachable(failed.reason.value)
+    return Refused(failed.reason.value)
+
+
+def device_keys(jwks: Sequence[Any]) -> list[PublicJwk]:
+    if not 1 <= len(jwks) <= MAX_KEYS:
+        raise InvalidRequest(f"1 to {MAX_KEYS} device keys")
+    try:
+        keys = [parse_public_jwk(jwk) for jwk in jwks]
+    except Rejected:
+        raise InvalidRequest("a device key is not a public ES256 JWK") from None
+    if len({k.thumbprint() for k in keys}) != len(keys):
+        raise InvalidRequest("device keys must differ (one per instance)")
+    return keys
+
+
+def _requests(
+    wallet: IssuanceClient, redeemed: RedeemedOffer, keys: list[PublicJwk]
+) -> list[SigningRequest]:
+    return collect_signing_requests(lambda signers: wallet.proofs(redeemed, signers), keys)
+
+
+def _pending(
+    redeemed: RedeemedOffer, keys: list[PublicJwk], requests: list[SigningRequest]
+) -> dict[str, Any]:
+    return {
+        "redeemed": redeemed.as_dict(),
+        "keys": [k.to_jwk() for k in keys],
+        "requests": [r.as_dict() for r in requests],
+    }
+
+
+async def begin(
+    context: WalletContext,
+    session: Session,
+    *,
+    offer: str | Mapping[str, Any],
+    tx_code: str | None,
+    jwks: Sequence[Any],
+) -> dict[str, Any]:
+    """Check the offer and its issuer, redeem it, and return what the device must sign."""
+    keys = device_keys(jwks)
+    async with client(context) as wallet:
+        try:
+            redeemed = await wallet.redeem(offer, tx_code=tx_code)
+        except IssuanceFailed as failed:
+            raise to_wire(failed) from None
+        keys = keys[: redeemed.max_proofs]
+        requests = _requests(wallet, redeemed, keys)
+    now = context.clock()
+    async with context.database.write() as connection:
+        issuance_id = await records.add(
+            connection,
+            session,
+            records.ISSUANCE,
+            _pending(redeemed, keys, requests),
+            expires_at=now + context.settings.pending_ttl_seconds,
+        )
+    return _signatures_needed(issuance_id, redeemed, requests)
+
+
+def _signatures_needed(
+    issuance_id: str, redeemed: RedeemedOffer, requests: list[SigningRequest]
+) -> dict[str, Any]:
+    return {
+        "id": issuance_id,
+        "status": "signatures_needed",
+        "issuer": redeemed.issuer,
+        "vct": redeemed.vct,
+        "signing_requests": [r.as_dict() for r in requests],
+    }
+
+
+async def finish(
+    context: WalletContext, session: Session, issuance_id: str, answers: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Complete the issuance with the device's signatures (module docstring)."""
+    now = context.clock()
+    async with context.database.read() as connection:
+        pending = await records.load_one(
+            connection, session, records.ISSUANCE, issuance_id, now=now
+        )
+    if pending is None:
+        raise NotFound
+    redeemed = RedeemedOffer.from_dict(pending["redeemed"])
+    keys = [parse_public_jwk(jwk) for jwk in pending["keys"]]
+    requests = [
+        SigningRequest(r["key_id"], b64url_decode(r["signing_input"])) for r in pending["requests"]
+    ]
+    stored: dict[str, Any] = {}
+    async with client(context) as wallet:
+        try:
+            proofs = sign_with_device(
+                lambda signers: wallet.proofs(redeemed, signers), keys, requests, answers
+            )
+        except DeviceSignatureRefused as refused:
+            raise BadSignatures(refused.reason) from None
+
+        async def store(result: IssuanceResult) -> None:
+            stored.update(await _store(context, session, issuance_id, result))
+
+        try:
+            result = await wallet.collect(
+                redeemed, [CollectingSigner(k) for k in keys], store=store, proofs=proofs
+            )
+        except NonceRenewed as renewed:
+            fresh = renewed.redeemed
+            new_requests = _requests(wallet, fresh, keys)
+            async with context.database.write() as connection:
+                await records.replace_payload(
+                    connection,
+                    session,
+                    records.ISSUANCE,
+                    issuance_id,
+                    _pending(fresh, keys, new_requests),
+                    expires_at=now + context.settings.pending_ttl_seconds,
+                )
+            return _signatures_needed(issuance_id, fresh, new_requests)
+        except IssuanceFailed as failed:
+            async with context.database.write() as connection:
+                await records.remove(connection, session, records.ISSUANCE, issuance_id)
+            raise to_wire(failed) from None
+    return {
+        "status": "stored",
+        **stored,
+        "checks": list(result.checks),
+        "issuer_notified": result.notified,
+    }
+
+
+def _display(configuration_id: str, vct: str) -> dict[str, Any]:
+    """The type's display from its Type Metadata (SD-JWT VC §8), when the type is known."""
+    known = credential_types().get(configuration_id)
+    if known is None or known.vct != vct:
+        return {}
+    return {"display": known.document.get("display", []), "name": known.document.get("name")}
+
+
+async def _store(
+    context: WalletContext, session: Session, issuance_id: str, result: IssuanceResult
+) -> dict[str, Any]:
+    """The batch, the new discovery and its notices, and the end of the pending step: one
+    transaction, so a crash keeps all of it or none (and the issuer hears of failure)."""
+    now = context.clock()
+    snapshot = context.trust.snapshot(now=now)
+    for credential in result.credentials:  # the registry must know the key that signed it
+        check_issuer(
+            snapshot,
+            issuer=result.credential_issuer,
+            vct=result.vct,
+            key_refs=[credential.verified.sd_jwt.issuer_key.thumbprint()],
+            now=max(now, snapshot.as_of),
+        )
+    expiries = [c.verified.claims.get("exp") for c in result.credentials]
+    expires_at = min((int(e) for e in expiries if isinstance(e, int)), default=None)
+    key_ids = [c.holder_key.public.thumbprint() for c in result.credentials]
+    details = {
+        "issuer": result.credential_issuer,
+        "vct": result.vct,
+        "configuration_id": result.configuration_id,
+        "received_at": now,
+        "expires_at": expires_at,
+        "key_ids": key_ids,
+        **_display(result.configuration_id, result.vct),
+    }
+    held_before = rule_credentials(await unused_instances(context, session))
+    async with context.database.write() as connection:
+        batch_id = await store_batch(
+            connection,
+            session,
+            details=details,
+            received=[NewInstance(c.token, c.holder_key.public) for c in result.credentials],
+            expires_at=expires_at,
+        )
+        if not await _has_outcomes(connection, session, now):
+            await remember(connection, session, scan(context, held_before), now=now)
+        new = _rule_credential(result)
+        held_after = [
+            *(h for h in held_before if (h.issuer, h.vct) != (new.issuer, new.vct)),
+            new,
+        ]
+        notices = await remember(connection, session, scan(context, held_after), now=now)
+        await records.remove(connection, session, records.ISSUANCE, issuance_id)
+    return {
+        "credential": {"id": batch_id, "instances": len(key_ids), **details},
+        "notices": notices,
+    }
+
+
+async def _has_outcomes(connection: AsyncConnection, session: Session, now: int) -> bool:
+    return bool(await records.load(connection, session, records.OUTCOMES, now=now))
+
+
+def _rule_credential(result: IssuanceResult) -> HeldCredential:
+    """The new batch's claims for discovery (every instance of a batch attests the same)."""
+    first = result.credentials[0]
+    return HeldCredential(result.credential_issuer, result.vct, first.view.processed.claims)

@@ -1,0 +1,69 @@
+"""The wallet service's configuration: every knob is an ``AANSPRAAK_WALLET_*`` variable.
+
+``docs/wallet.example.env`` lists and explains each one (a test keeps the two in step).
+Defaults are the embedded, single-machine setup (DESIGN §2): SQLite under ``data/wallet``,
+and in the development profile the server secrets created there on first start. A
+production profile refuses to create them: losing the PIN secret makes every vault
+unreadable, so it must be provisioned (and backed up) deliberately.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from runtime.settings import MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, ServiceSettings
+
+
+class WalletSettings(ServiceSettings):
+    """Settings of the service mobile wallet apps talk to."""
+
+    model_config = SettingsConfigDict(env_prefix="AANSPRAAK_WALLET_", extra="forbid")
+
+    database_url: str = "sqlite+aiosqlite:///data/wallet/wallet.db"
+    port: int = Field(default=8002, ge=0, le=65535)
+    max_request_bytes: int = Field(default=1024 * 1024, ge=MIN_REQUEST_BYTES, le=MAX_REQUEST_BYTES)
+    """Largest request body: an encrypted backup being restored is the biggest."""
+    data_dir: Path = Path("data/wallet")
+    pin_secret_file: Path | None = None
+    """32-byte server-side secret mixed into every PIN-derived key, so a database dump alone
+    cannot be brute-forced offline. Unset: ``<data_dir>/pin-secret.key``."""
+    session_key_file: Path | None = None
+    """32-byte key that seals session tokens (they carry the unwrapped vault key).
+    Unset: ``<data_dir>/session.key``."""
+    pin_kdf_memory_kib: int = Field(default=19_456, ge=8, le=4 * 1024 * 1024)
+    """Argon2id memory per PIN check (KiB). The default is OWASP's minimum for Argon2id."""
+    pin_kdf_iterations: int = Field(default=2, ge=1, le=100)
+    pin_kdf_lanes: int = Field(default=1, ge=1, le=16)
+    pin_min_length: int = Field(default=5, ge=4, le=64)
+    pin_max_failures: int = Field(default=5, ge=1, le=20)
+    """Wrong PINs in a row that lock the account for good (restore from a backup on a new
+    registration). Each failure also delays the next attempt (``pin_backoff_seconds``)."""
+    pin_backoff_seconds: int = Field(default=2, ge=0, le=3_600)
+    """After the n-th wrong PIN the next attempt waits ``pin_backoff_seconds * 2**(n-1)``."""
+    session_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+    """How long an unlocked session lasts before the PIN is asked again."""
+    proof_max_age_seconds: int = Field(default=60, ge=5, le=600)
+    """How old a device proof (``iat``) may be; its ``jti`` is remembered this long."""
+    pending_ttl_seconds: int = Field(default=600, ge=60, le=86_400)
+    """How long an issuance or presentation waits for the device's signatures."""
+    batch_size: int = Field(default=3, ge=1, le=20)
+    """One-time instances asked for per credential (capped by the issuer's batch_size)."""
+    low_water: int = Field(default=1, ge=0, le=20)
+    """Advise re-issuance when a batch has this many unused instances or fewer."""
+
+    @model_validator(mode="after")
+    def _kdf(self) -> WalletSettings:
+        if self.pin_kdf_memory_kib < 8 * self.pin_kdf_lanes:
+            raise ValueError("pin_kdf_memory_kib must be at least 8 per lane")
+        return self
+
+    @property
+    def pin_secret_path(self) -> Path:
+        return self.pin_secret_file or self.data_dir / "pin-secret.key"
+
+    @property
+    def session_key_path(self) -> Path:
+        return self.session_key_file or self.data_dir / "session.key"
