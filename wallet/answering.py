@@ -39,10 +39,11 @@ from wallet.device_signing import (
 from wallet.holdings import (
     Instance,
     InstancesTaken,
+    Slot,
     instances_by_id,
     release,
     reserve,
-    unused_instances,
+    slots,
 )
 from wallet.presentation import (
     ConsentPreview,
@@ -97,9 +98,23 @@ def _chosen(opened: OpenedRequest, found: Sequence[Instance]) -> list[Instance]:
     return [found[i] for i in indices]
 
 
+def _match(
+    wallet: PresentationClient, fetched: FetchedRequest, candidates: Sequence[Slot]
+) -> tuple[Slot, OpenedRequest]:
+    """The first slot whose instances answer the whole query (``holdings.Slot``)."""
+    for slot in candidates:
+        try:
+            return slot, wallet.examine(fetched, _held(slot.instances))
+        except Rejected as refused:
+            if not isinstance(refused.reason, DcqlReason):
+                raise Refused(refused.reason.value) from None
+    _examine(wallet, fetched, [i for slot in candidates for i in slot.instances])
+    raise NoMatchingCredential("credentials-of-different-holder-keys")
+
+
 async def open_request(context: WalletContext, session: Session, link: str) -> dict[str, Any]:
     """Fetch, verify, check and match; keep the request for the next step; the preview."""
-    found = await unused_instances(context, session)
+    candidates = await slots(context, session)
     async with client(context) as wallet:
         try:
             fetched = await wallet.fetch_request(link)
@@ -107,7 +122,7 @@ async def open_request(context: WalletContext, session: Session, link: str) -> d
             raise Refused(refused.reason.value) from None
         except Rejected as refused:
             raise Refused(refused.reason.value) from None
-        opened = _examine(wallet, fetched, found)
+        _slot, opened = _match(wallet, fetched, candidates)
     now = context.clock()
     preview = preview_as_dict(opened.preview)
     async with context.database.write() as connection:
@@ -120,6 +135,7 @@ async def open_request(context: WalletContext, session: Session, link: str) -> d
                 "request_object": fetched.request_object,
                 "preview": preview,
                 "instances": [],
+                "reserved": [],
             },
             expires_at=now + context.settings.pending_ttl_seconds,
         )
@@ -165,10 +181,11 @@ async def approve(context: WalletContext, session: Session, presentation_id: str
     fetched = FetchedRequest(pending["client_id"], pending["request_object"])
     async with client(context) as wallet:
         for _attempt in range(RESERVE_ATTEMPTS):
-            found = await unused_instances(context, session)
-            chosen = _chosen(_examine(wallet, fetched, found), found)
-            try:
-                now = await reserve(context, session, [i.id for i in chosen])
+            slot, opened = _match(wallet, fetched, await slots(context, session))
+            chosen = _chosen(opened, slot.instances)
+            reserved = [i.id for i in slot.instances]
+            try:  # the whole slot: its key is never shown again
+                now = await reserve(context, session, reserved)
             except InstancesTaken:
                 continue  # another presentation took one first: match again
             break
@@ -180,6 +197,7 @@ async def approve(context: WalletContext, session: Session, presentation_id: str
             lambda signers: wallet.vp_token(opened, _with_keys(chosen, signers), now=now), keys
         )
     pending.update(
+        reserved=reserved,
         instances=[i.id for i in chosen],
         instance_keys=[i.holder_key.to_jwk() for i in chosen],
         kb_time=now,
@@ -209,7 +227,10 @@ async def finish(
     pending = await _pending(context, session, presentation_id)
     if not pending["instances"]:
         raise Conflict("approve first")
-    chosen = await instances_by_id(context, session, pending["instances"])
+    try:
+        chosen = await instances_by_id(context, session, pending["instances"])
+    except InstancesTaken:  # the credential was deleted meanwhile
+        raise Conflict("the credential is gone") from None
     fetched = FetchedRequest(pending["client_id"], pending["request_object"])
     requests = [
         SigningRequest(r["key_id"], b64url_decode(r["signing_input"])) for r in pending["requests"]
@@ -243,8 +264,8 @@ async def decline(context: WalletContext, session: Session, presentation_id: str
             request = None  # expired or withdrawn meanwhile: nobody to answer
         if request is not None:
             reply = await wallet.decline(request)
-    if pending["instances"]:
-        await release(context, session, pending["instances"])
+    if pending["reserved"]:
+        await release(context, session, pending["reserved"])
     await _log(context, session, presentation_id, pending, outcome="declined", reply=reply)
     return {"id": presentation_id, "status": "declined", "desk": reply}
 

@@ -133,6 +133,11 @@ async def list_batches(context: WalletContext, session: Session) -> list[Batch]:
 
 async def unused_instances(context: WalletContext, session: Session) -> list[Instance]:
     """Every unused, unexpired instance of the account, opened (for matching a query)."""
+    return [i for i, used in await _instances(context, session) if not used]
+
+
+async def _instances(context: WalletContext, session: Session) -> list[tuple[Instance, bool]]:
+    """Every unexpired instance of the account, opened, with whether it was used."""
     now = context.clock()
     async with context.database.read() as connection:
         rows = (
@@ -141,38 +146,59 @@ async def unused_instances(context: WalletContext, session: Session) -> list[Ins
                     instances.c.id,
                     instances.c.batch_id,
                     instances.c.sealed,
+                    instances.c.used_at,
                     batches.c.sealed.label("batch_sealed"),
                 )
                 .join(batches, batches.c.id == instances.c.batch_id)
                 .where(
                     instances.c.account_id == session.account_id,
-                    instances.c.used_at.is_(None),
                     (batches.c.expires_at.is_(None)) | (batches.c.expires_at > now),
                 )
                 .order_by(instances.c.id)
             )
         ).all()
-    found = []
     batch_details: dict[str, dict[str, Any]] = {}
+    found = []
     for row in rows:
-        details = batch_details.get(row.batch_id)
-        if details is None:
-            details = session.vault.open(BATCH, row.batch_id, row.batch_sealed)
-            batch_details[row.batch_id] = details
-        payload = session.vault.open(INSTANCE, row.id, row.sealed)
-        found.append(
-            Instance(
-                row.id,
-                row.batch_id,
-                payload["token"],
-                parse_public_jwk(payload["holder_key"]),
-                str(details["issuer"]),
-                str(details["vct"]),
-                int(details.get("received_at", 0)),
-            )
-        )
+        if row.batch_id not in batch_details:
+            batch_details[row.batch_id] = session.vault.open(BATCH, row.batch_id, row.batch_sealed)
+        found.append((_opened(session, row, batch_details[row.batch_id]), row.used_at is not None))
     # Newest first: a new statement of the same kind supersedes the older one.
-    return sorted(found, key=lambda i: -i.received_at)
+    return sorted(found, key=lambda pair: -pair[0].received_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A holder key and the unused instances bound to it, one per credential type at most.
+
+    OpenID4VP answers that combine credentials must prove one holder (the desk checks that
+    every KB-JWT is signed by the same key), while a key shown twice links two answers. So
+    instance *j* of every credential type shares the *j*-th key, and a presentation uses
+    one whole slot and burns it: every instance bound to the key is retired with it.
+    """
+
+    key: PublicJwk
+    instances: tuple[Instance, ...]
+
+    @property
+    def vcts(self) -> frozenset[str]:
+        return frozenset(i.vct for i in self.instances)
+
+
+async def slots(context: WalletContext, session: Session) -> list[Slot]:
+    """Unburned slots (no instance of the key was ever presented), fullest first."""
+    grouped: dict[str, list[Instance]] = {}
+    burned: set[str] = set()
+    keys: dict[str, PublicJwk] = {}
+    for instance, used in await _instances(context, session):
+        thumbprint = instance.holder_key.thumbprint()
+        keys[thumbprint] = instance.holder_key
+        if used:
+            burned.add(thumbprint)
+        else:
+            grouped.setdefault(thumbprint, []).append(instance)
+    found = [Slot(keys[t], tuple(group)) for t, group in grouped.items() if t not in burned]
+    return sorted(found, key=lambda slot: -len(slot.instances))
 
 
 async def instances_by_id(
@@ -195,14 +221,16 @@ async def instances_by_id(
                 )
             )
         ).all()
-    opened = {row.id: _open(session, row) for row in rows}
+    opened = {
+        row.id: _opened(session, row, session.vault.open(BATCH, row.batch_id, row.batch_sealed))
+        for row in rows
+    }
     if len(opened) != len(set(instance_ids)):
         raise InstancesTaken  # deleted meanwhile
     return [opened[i] for i in instance_ids]
 
 
-def _open(session: Session, row: Any) -> Instance:
-    details = session.vault.open(BATCH, row.batch_id, row.batch_sealed)
+def _opened(session: Session, row: Any, details: dict[str, Any]) -> Instance:
     payload = session.vault.open(INSTANCE, row.id, row.sealed)
     return Instance(
         row.id,

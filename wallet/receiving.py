@@ -40,7 +40,7 @@ from wallet.device_signing import (
     sign_with_device,
 )
 from wallet.entitlements import remember, scan
-from wallet.holdings import NewInstance, rule_credentials, store_batch, unused_instances
+from wallet.holdings import NewInstance, rule_credentials, slots, store_batch, unused_instances
 from wallet.issuance import (
     IssuanceClient,
     IssuanceFailed,
@@ -105,6 +105,18 @@ def device_keys(jwks: Sequence[Any]) -> list[PublicJwk]:
     return keys
 
 
+async def _slot_keys(
+    context: WalletContext, session: Session, redeemed: RedeemedOffer, fresh: list[PublicJwk]
+) -> list[PublicJwk]:
+    """The keys to bind the batch to: first the unburned slots that lack this credential
+    type, then the device's fresh keys (``holdings.Slot``: one holder key per slot, so a
+    presentation combining credentials proves one holder without reusing a shown key)."""
+    wanted = min(len(fresh), redeemed.max_proofs)
+    reused = [s.key for s in await slots(context, session) if redeemed.vct not in s.vcts]
+    chosen = reused[:wanted]
+    return chosen + fresh[: wanted - len(chosen)]
+
+
 def _requests(
     wallet: IssuanceClient, redeemed: RedeemedOffer, keys: list[PublicJwk]
 ) -> list[SigningRequest]:
@@ -136,7 +148,7 @@ async def begin(
             redeemed = await wallet.redeem(offer, tx_code=tx_code)
         except IssuanceFailed as failed:
             raise to_wire(failed) from None
-        keys = keys[: redeemed.max_proofs]
+        keys = await _slot_keys(context, session, redeemed, keys)
         requests = _requests(wallet, redeemed, keys)
     now = context.clock()
     async with context.database.write() as connection:

@@ -1,0 +1,152 @@
+"""The wallet service end to end: a phone receives credentials from a running issuer, finds
+out what it is entitled to, answers a running desk with only the claims the regulation
+needs, and keeps a history; all over real HTTP on loopback (``aanspraak.town``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from aanspraak.town import Town
+from tests.wallet.town_fixtures import (
+    desk_link,
+    desk_result,
+    new_citizen,
+    receive,
+    receive_scenario,
+    zorgtoeslag,
+)
+from wallet.device_client import ServiceRefused
+
+INCOME = "urn:nl:belastingdienst:household-income:1"
+
+
+async def test_receive_discover_present_and_remember(town: Town) -> None:
+    case = zorgtoeslag("single_income_35000")
+    async with await new_citizen(town) as phone:
+        await receive_scenario(town, phone, case)
+        held = await phone.credentials()
+        assert len(held) == 4
+        assert all(c["unused_instances"] == 3 for c in held)
+        assert {c["issuer"] for c in held} == {town.issuer_url}
+
+        found = await phone.discovery()
+        entitled = {f["regulation"]: f for f in found["entitled"]}
+        assert entitled["zorgtoeslag"]["amount_cents"] == case.expect["amount_cents"]
+        assert entitled["zorgtoeslag"]["message"].startswith("Did you know you are entitled")
+
+        link, transaction_id, key = await desk_link(town)
+        opened = await phone.open_request(link)
+        preview = opened["preview"]
+        assert preview["regulation"] == "zorgtoeslag"
+        assert preview["verifier"] == town.desk.client_id
+        assert preview["legal_basis"]["id"].startswith("BWBR")
+        shared = {tuple(item["claim"]) for item in preview["shared"]}
+        assert ("joint_assessed_income_cents",) in shared
+        assert not shared & {tuple(item["claim"]) for item in preview["not_shared"]}
+
+        sent = await phone.approve(opened["id"])
+        assert sent["status"] == "sent"
+        assert sent["desk"]["status_code"] == 200, (
+            await desk_result(town, transaction_id, key)
+        ).get("reason")
+        result = await desk_result(town, transaction_id, key)
+        assert result["status"] == "eligible"
+        assert result["decision"]["record"]["amount_cents"] == case.expect["amount_cents"]
+
+        history = await phone.history()
+        assert len(history) == 1
+        entry = history[0]
+        assert (entry["outcome"], entry["regulation"]) == ("shared", "zorgtoeslag")
+        assert entry["verifier"] == town.desk.client_id
+        assert {tuple(i["claim"]) for i in entry["shared"]} == shared
+        assert "3500000" not in str(history)  # names of claims, never their values
+
+        after = {c["vct"]: c["unused_instances"] for c in await phone.credentials()}
+        presented = {item["vct"] for item in preview["shared"]}
+        assert all(after[vct] == 2 for vct in presented)
+        assert all(after[vct] == 3 for vct in after if vct not in presented)
+
+
+async def test_a_new_income_statement_that_flips_zorgtoeslag_becomes_a_notice(town: Town) -> None:
+    too_high = zorgtoeslag("single_beyond_the_near_miss_margin_is_not_eligible")
+    async with await new_citizen(town) as phone:
+        await receive_scenario(town, phone, too_high, instances=1)
+        before = await phone.discovery()
+        assert "zorgtoeslag" in {f["regulation"] for f in before["not_entitled"]}
+        earlier = len(await phone.notices())  # unknown -> not eligible as credentials came
+
+        lower = next(c for c in zorgtoeslag("single_income_35000").credentials if c.vct == INCOME)
+        stored = await receive(town, phone, INCOME, dict(lower.claims), instances=1)
+        notes = stored["notices"]
+        assert [n["regulation"] for n in notes] == ["zorgtoeslag"]
+        assert (notes[0]["before"]["status"], notes[0]["after"]["status"]) == (
+            "not_eligible",
+            "eligible",
+        )
+        assert notes[0]["message"].startswith("Note: this change affects")
+        kept = await phone.notices()
+        assert len(kept) == earlier + 1
+        assert kept[-1]["id"] == notes[0]["id"]
+        after = await phone.discovery()
+        assert "zorgtoeslag" in {f["regulation"] for f in after["entitled"]}
+
+
+async def test_declining_tells_the_desk_and_keeps_the_instances(town: Town) -> None:
+    async with await new_citizen(town) as phone:
+        await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=1)
+        link, transaction_id, key = await desk_link(town)
+        opened = await phone.open_request(link)
+        declined = await phone.decline(opened["id"])
+        assert declined["status"] == "declined"
+        result = await desk_result(town, transaction_id, key)
+        assert (result["status"], result["reason"]) == ("declined", "access_denied")
+        assert all(c["unused_instances"] == 1 for c in await phone.credentials())
+        history = await phone.history()
+        assert [(h["outcome"], h["shared"]) for h in history] == [("declined", [])]
+
+
+async def test_a_one_time_instance_is_never_presented_twice_under_20_concurrent_answers(
+    town: Town,
+) -> None:
+    instances = 3
+    async with await new_citizen(town) as phone:
+        await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=instances)
+        links = [await desk_link(town) for _ in range(20)]
+
+        async def answer(link: str) -> str:
+            try:
+                opened = await phone.open_request(link)
+                sent = await phone.approve(opened["id"])
+            except ServiceRefused as refused:
+                return refused.error
+            return "sent" if sent["desk"]["status_code"] == 200 else "desk-refused"
+
+        outcomes = await asyncio.gather(*(answer(link) for link, _id, _key in links))
+        assert outcomes.count("sent") == instances
+        assert set(outcomes) <= {"sent", "no_matching_credential", "conflict"}
+        decided = [await desk_result(town, tid, key) for _link, tid, key in links]
+        assert sum(r["status"] == "eligible" for r in decided) == instances
+        assert all(c["unused_instances"] == 0 for c in await phone.credentials())
+
+
+async def test_a_dump_of_the_wallet_database_holds_no_claim_value(town: Town) -> None:
+    canary_income = 3_512_347
+    income = {
+        "has_allowance_partner": False,
+        "joint_assessed_income_cents": canary_income,
+        "year": 2026,
+    }
+    async with await new_citizen(town) as phone:
+        await receive(town, phone, INCOME, income)
+        await phone.discovery()
+        backup = await phone.export("correct horse battery staple")
+    database = Path(town.wallet.settings.database_url.split("///", 1)[1])
+    with sqlite3.connect(database) as connection:
+        connection.execute("PRAGMA wal_checkpoint(FULL)")
+    dump = b"".join(p.read_bytes() for p in database.parent.glob("wallet.db*"))
+    for needle in (str(canary_income), INCOME, "joint_assessed_income_cents", "household-income"):
+        assert needle.encode() not in dump, needle
+    assert str(canary_income).encode() not in backup.encode()

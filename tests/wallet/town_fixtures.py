@@ -1,0 +1,129 @@
+"""A town for the wallet service's end-to-end tests: the issuer, the desk and the wallet
+service on loopback (``aanspraak.town``), and a citizen's phone (``SimulatedDevice``).
+
+The citizen's credentials come from the real issuer over OpenID4VCI, the desk's requests
+from the real verifier over OpenID4VP; nothing is mocked. The claims are those of a
+zorgtoeslag scenario, so what the desk and the wallet decide is the scenario's expectation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from aanspraak.town import FixedRegistry, Town, running_town
+from runtime.credential_types import credential_types
+from runtime.scenarios import Scenario
+from specs.trust import TrustSnapshot
+from tests.verifier.conftest import scenario
+from wallet.device_client import SimulatedDevice, WalletServiceClient
+
+PIN = "482916"
+FAST_KDF = {"pin_kdf_memory_kib": 64, "pin_kdf_iterations": 1, "pin_backoff_seconds": 0}
+CONFIGURATION_OF = {t.vct: configuration for configuration, t in credential_types().items()}
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
+    data: Path = tmp_path_factory.mktemp("town")
+    with running_town(data, wallet_overrides=FAST_KDF) as running:
+        yield running
+
+
+def registry_of(town: Town) -> FixedRegistry:
+    registry = town.wallet.trust
+    assert isinstance(registry, FixedRegistry)
+    return registry
+
+
+class Governance:
+    """Changes the registry for one test and puts it back afterwards."""
+
+    def __init__(self, town: Town) -> None:
+        self.registry = registry_of(town)
+        self.original = self.registry.current
+
+    def change(self, **changes: Any) -> TrustSnapshot:
+        changed = replace(self.original, **changes)
+        self.registry.set(changed)
+        return changed
+
+    def restore(self) -> None:
+        self.registry.set(self.original)
+
+
+@pytest.fixture
+def governance(town: Town) -> Iterator[Governance]:
+    changing = Governance(town)
+    yield changing
+    changing.restore()
+
+
+async def new_citizen(town: Town) -> WalletServiceClient:
+    """A phone with a new, unlocked account (the caller closes the client)."""
+    phone = WalletServiceClient(town.wallet_url, SimulatedDevice())
+    await phone.register(PIN)
+    await phone.unlock(PIN)
+    return phone
+
+
+async def receive(
+    town: Town, phone: WalletServiceClient, vct: str, claims: dict[str, Any], *, instances: int = 3
+) -> dict[str, Any]:
+    """The agency offers ``claims``; the phone accepts with the tx_code from the letter."""
+    offer = await town.offer(CONFIGURATION_OF[vct], claims, batch_size=instances)
+    return await phone.accept_offer(
+        offer.link_by_reference, tx_code=offer.tx_code, instances=instances
+    )
+
+
+def issuable(claims: dict[str, Any]) -> dict[str, Any]:
+    """What an agency's back office states: raw values. The issuer derives the predicate
+    claims (``joint_assets_within_*``) itself and refuses to be told them; the scenarios
+    used here state them all true, which assets of zero satisfy."""
+    derived = {k for k in claims if k.startswith("joint_assets_within_")}
+    if not derived:
+        return claims
+    assert all(claims[k] is True for k in derived)
+    kept = {k: v for k, v in claims.items() if k not in derived}
+    return {**kept, "joint_assets_cents": kept.get("joint_assets_cents", 0)}
+
+
+async def receive_scenario(
+    town: Town, phone: WalletServiceClient, case: Scenario, *, instances: int = 3
+) -> None:
+    for credential in case.credentials:
+        claims = issuable(dict(credential.claims))
+        await receive(town, phone, credential.vct, claims, instances=instances)
+
+
+def zorgtoeslag(name: str) -> Scenario:
+    return scenario("zorgtoeslag", name)
+
+
+async def desk_link(town: Town, regulation: str = "zorgtoeslag") -> tuple[str, str, str]:
+    """The desk starts a transaction; its ``openid4vp://`` link, id and API key."""
+    key = await town.desk_key([regulation])
+    async with httpx.AsyncClient(base_url=town.desk_url, trust_env=False) as desk:
+        started = await desk.post(
+            "/desk/transactions",
+            json={"regulation": regulation},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+    assert started.status_code == 201, started.text
+    body = started.json()
+    return str(body["link"]), str(body["transaction_id"]), key
+
+
+async def desk_result(town: Town, transaction_id: str, key: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=town.desk_url, trust_env=False) as desk:
+        response = await desk.get(
+            f"/desk/transactions/{transaction_id}", headers={"Authorization": f"Bearer {key}"}
+        )
+    result: dict[str, Any] = response.json()
+    return result
