@@ -11,7 +11,7 @@ import base64
 import binascii
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.wire import InvalidRequest
@@ -64,9 +64,9 @@ async def create_session(body: PinBody, context: Context, device: DeviceProof) -
 
 
 @router.delete("/account", status_code=204, summary="Delete the account and everything in it")
-async def remove_account(context: Context, session: Unlocked) -> JSONResponse:
+async def remove_account(context: Context, session: Unlocked) -> Response:
     await delete_account(context, session.account_id)
-    return JSONResponse(None, status_code=204, headers=NO_STORE)
+    return Response(status_code=204, headers=NO_STORE)
 
 
 @router.post("/export", summary="An encrypted backup of the wallet, for safekeeping")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.wire import NotFound
@@ -117,12 +117,12 @@ async def notices(context: Context, session: Unlocked) -> JSONResponse:
 
 
 @router.delete("/notices/{notice_id}", status_code=204, summary="Dismiss a notice")
-async def dismiss(notice_id: RecordId, context: Context, session: Unlocked) -> JSONResponse:
+async def dismiss(notice_id: RecordId, context: Context, session: Unlocked) -> Response:
     async with context.database.write() as connection:
         removed = await records.remove(connection, session, records.NOTICE, notice_id)
     if not removed:
         raise NotFound
-    return JSONResponse(None, status_code=204, headers=NO_STORE)
+    return Response(status_code=204, headers=NO_STORE)
 
 
 @router.get("/reissuance", summary="Credentials running low or expiring, and whom to ask")

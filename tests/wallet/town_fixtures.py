@@ -127,3 +127,10 @@ async def desk_result(town: Town, transaction_id: str, key: str) -> dict[str, An
         )
     result: dict[str, Any] = response.json()
     return result
+
+
+INCOME_CLAIMS = {
+    "has_allowance_partner": False,
+    "joint_assessed_income_cents": 3_500_000,
+    "year": 2026,
+}
