@@ -104,6 +104,7 @@ class DemoReport:
     trust: dict[str, Any] = field(default_factory=dict)
     issuance: dict[str, Any] = field(default_factory=dict)
     presentation: dict[str, Any] = field(default_factory=dict)
+    wallet_service: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -116,6 +117,7 @@ class DemoReport:
             "trust": self.trust,
             "issuance": self.issuance,
             "presentation": self.presentation,
+            "wallet_service": self.wallet_service,
         }
 
     def step(self, actor: str, action: str, **details: Any) -> None:
@@ -262,6 +264,22 @@ def _regulation_steps(report: DemoReport, now: int) -> None:
     report.step("Wallet", "scanned every discoverable regulation offline", regulations=len(before))
     _attest_income_over_openid4vci(report, wallet, before, now)
     _desk_decides_over_openid4vp(report, now)
+    _phone_through_the_wallet_service(report)
+
+
+def _phone_through_the_wallet_service(report: DemoReport) -> None:
+    """The same story from a phone: the wallet service keeps the credentials encrypted,
+    the device signs every proof and KB-JWT (demo_wallet)."""
+    from aanspraak.demo_wallet import wallet_service_story  # noqa: PLC0415 - loads services
+
+    story = wallet_service_story()
+    report.wallet_service = story
+    report.step(
+        "Phone",
+        "received, discovered and answered a zorgtoeslag desk through the wallet service",
+        credentials=len(story["credentials"]),
+        decision=story["decision"]["status"],
+    )
 
 
 def _desk_decides_over_openid4vp(report: DemoReport, now: int) -> None:
@@ -387,6 +405,10 @@ def _render(report: DemoReport, console: Console) -> None:
         hidden.add_row(name)
     console.print(hidden)
     _render_regulations(report, console)
+    if report.wallet_service:
+        from aanspraak.demo_wallet import render_wallet_service  # noqa: PLC0415 - see above
+
+        render_wallet_service(report.wallet_service, console)
 
 
 def _amounts(notice: dict[str, Any]) -> str:

@@ -112,3 +112,15 @@ def test_the_desk_asks_over_openid4vp_and_keeps_a_signed_record(story: DemoRepor
     assert story.decision["objection"]["legal_basis"]["article"] == "6:7"
     actors = [step["actor"] for step in story.steps]
     assert actors.index("Governance") < actors.index("Desk", actors.index("Governance"))
+
+
+def test_the_phone_goes_through_the_wallet_service(story: DemoReport) -> None:
+    phone = story.wallet_service
+    assert phone["service"].startswith("http://127.0.0.1:")
+    assert len(phone["credentials"]) == 4
+    assert all(c["instances"] == 3 for c in phone["credentials"])
+    assert "zorgtoeslag" in {f["regulation"] for f in phone["entitled"]}
+    assert phone["consent"]["regulation"] == "zorgtoeslag"
+    assert phone["desk_answer"] == 200
+    assert phone["decision"] == {"status": "eligible", "amount_cents": 82_800}
+    assert phone["history"] == 1
