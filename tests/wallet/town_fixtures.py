@@ -8,18 +8,25 @@ zorgtoeslag scenario, so what the desk and the wallet decide is the scenario's e
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from aanspraak.town import FixedRegistry, Town, running_town
 from runtime.credential_types import credential_types
 from runtime.scenarios import Scenario
 from specs.trust import TrustSnapshot
+from tests.conftest import POSTGRES_SKIP
 from tests.verifier.conftest import scenario
 from wallet.device_client import SimulatedDevice, WalletServiceClient
 
@@ -28,11 +35,52 @@ FAST_KDF = {"pin_kdf_memory_kib": 64, "pin_kdf_iterations": 1, "pin_backoff_seco
 CONFIGURATION_OF = {t.vct: configuration for configuration, t in credential_types().items()}
 
 
-@pytest.fixture(scope="module")
-def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def town(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Town]:
+    """The three services, the wallet service on SQLite or on a fresh PostgreSQL database
+    (skipped without ``TEST_DATABASE_URL``; CI sets it)."""
     data: Path = tmp_path_factory.mktemp("town")
-    with running_town(data, wallet_overrides=FAST_KDF) as running:
-        yield running
+    with contextlib.ExitStack() as stack:
+        overrides = dict(FAST_KDF)
+        if request.param == "postgresql":
+            overrides["database_url"] = stack.enter_context(postgres_database())
+        yield stack.enter_context(running_town(data, wallet_overrides=overrides))
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new database on the ``TEST_DATABASE_URL`` server, dropped afterwards."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        pytest.skip(POSTGRES_SKIP)
+    url = make_url(server)
+    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"aanspraak_wallet_{secrets.token_hex(8)}"
+
+    async def admin(*statements: tuple[str, ...]) -> None:
+        connection = await asyncpg.connect(admin_dsn)
+        try:
+            for statement, *arguments in statements:
+                await connection.execute(statement, *arguments)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin((f'CREATE DATABASE "{name}"',)))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(
+            admin(
+                (
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    name,
+                ),
+                (f'DROP DATABASE IF EXISTS "{name}"',),
+            )
+        )
 
 
 def registry_of(town: Town) -> FixedRegistry:
