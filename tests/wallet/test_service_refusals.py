@@ -246,3 +246,69 @@ async def test_a_backup_restores_history_and_credentials_on_a_new_device(town: T
         assert credential["restored"] is True
         advice = await new_phone.reissuance()
         assert [a["kind"] for a in advice] == ["ask-agency"]
+
+
+async def test_signatures_the_device_did_not_make_are_refused(town: Town) -> None:
+    offer = await town.offer("household_income", INCOME_CLAIMS, batch_size=1)
+    async with await new_citizen(town) as phone:
+        keys = phone.device.new_holder_keys(1)
+        body = {"offer": offer.link_by_reference, "tx_code": offer.tx_code, "keys": keys}
+        started = (await phone.call("POST", "/v1/issuances", json=body)).json()
+        [request] = started["signing_requests"]
+        forged = [{"key_id": request["key_id"], "signature": "A" * 86}]
+        path = f"/v1/issuances/{started['id']}/signatures"
+        refused = await phone.call("POST", path, json={"signatures": forged})
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"error": "invalid_signatures", "error_description": "bad-device-signature"},
+        )
+        signed = await phone.call(
+            "POST", path, json={"signatures": phone.device.sign(started["signing_requests"])}
+        )
+        assert signed.json()["status"] == "stored"  # the step waited for a good answer
+
+
+async def test_presentation_steps_out_of_order_are_refused(town: Town) -> None:
+    async with await new_citizen(town) as phone:
+        await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=2)
+        link, _tid, _key = await desk_link(town)
+        opened = await phone.open_request(link)
+        early = await phone.call(
+            "POST",
+            f"/v1/presentations/{opened['id']}/signatures",
+            json={"signatures": [{"key_id": "k", "signature": "s"}]},
+        )
+        assert (early.status_code, early.json()["error"]) == (409, "conflict")
+        first = await phone.call("POST", f"/v1/presentations/{opened['id']}/approve")
+        assert first.status_code == 200
+        again = await phone.call("POST", f"/v1/presentations/{opened['id']}/approve")
+        assert (again.status_code, again.json()["error"]) == (409, "conflict")
+        unknown = await phone.call("POST", f"/v1/presentations/{'0' * 32}/approve")
+        assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found")
+        malformed = await phone.call("POST", "/v1/presentations/not-an-id/approve")
+        assert malformed.status_code == 400
+
+
+async def test_error_bodies_never_echo_what_was_sent(town: Town) -> None:
+    canary = "canary-7f3a9c"
+    async with await new_citizen(town) as phone:
+        answers = [
+            await phone.call(
+                "POST", "/v1/presentations", json={"link": f"openid4vp://?client_id={canary}"}
+            ),
+            await phone.call(
+                "POST", "/v1/issuances", json={"offer": canary, "keys": [{"kty": canary}]}
+            ),
+            await phone.call(
+                "POST",
+                "/v1/issuances",
+                json={
+                    "offer": {"credential_issuer": canary},
+                    "keys": phone.device.new_holder_keys(1),
+                },
+            ),
+            await phone.call("POST", "/v1/sessions", json={"pin": canary}, session=False),
+        ]
+    for answer in answers:
+        assert 400 <= answer.status_code < 500, answer.status_code
+        assert canary not in answer.text
