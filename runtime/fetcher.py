@@ -28,9 +28,10 @@ import contextlib
 import logging
 import re
 import ssl
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Self
+from urllib.parse import urlencode
 
 import httpcore
 import httpx
@@ -251,6 +252,57 @@ class SafeFetcher:
         _log.info("outbound fetch refused: %s (%s)", refused.reason.value, refused.cause)
         raise refused
 
+    async def post_form(
+        self, url: str, form: Mapping[str, str], *, max_bytes: int | None = None
+    ) -> Fetched:
+        """POST ``form`` (``application/x-www-form-urlencoded``) to ``url``; any status.
+
+        For answers the protocol sends to a URL from untrusted input (OpenID4VP's
+        ``response_uri``): the same URL and connect-time address checks as :meth:`get`,
+        redirects never followed (a 3xx is returned as it is), the reply capped at
+        ``max_bytes``. The status and body are the caller's to judge.
+        """
+        limit = self._policy.max_bytes if max_bytes is None else max_bytes
+        if limit < 1:
+            raise ValueError("max_bytes must be positive")
+        try:
+            async with asyncio.timeout(self._policy.timeout):
+                target = check_url(url, local_origins=self._local)
+                body = urlencode(dict(form)).encode("ascii")
+                headers = {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Accept": "application/json",
+                    "Accept-Encoding": "identity",
+                    "User-Agent": "aanspraak",
+                }
+                async with self._exchange(
+                    target, headers["Accept"], "POST", headers, body
+                ) as answer:
+                    return await self._read_any(target, answer, limit=limit)
+        except TimeoutError:
+            refused = FetchRefused(FetchReason.TIMEOUT, cause="deadline")
+        except FetchRefused as error:
+            refused = error
+        _log.info("outbound post refused: %s (%s)", refused.reason.value, refused.cause)
+        raise refused
+
+    async def _read_any(
+        self, target: httpx.URL, response: httpx.Response, *, limit: int
+    ) -> Fetched:
+        declared = _declared_length(response.headers.get("content-length"))
+        if declared is not None and declared > limit:
+            raise FetchRefused(FetchReason.TOO_LARGE)
+        stream = response.stream
+        if not isinstance(stream, httpx.AsyncByteStream):
+            raise FetchRefused(FetchReason.UNREACHABLE, cause="synchronous body")
+        body = bytearray()
+        async for chunk in stream:
+            body += chunk
+            if len(body) > limit:
+                raise FetchRefused(FetchReason.TOO_LARGE)
+        media_type = _media_type(response.headers.get("content-type"))
+        return Fetched(str(target), response.status_code, media_type, bytes(body))
+
     async def _follow(
         self, url: str, *, accept: str, accepted: frozenset[str], limit: int
     ) -> Fetched:
@@ -272,12 +324,21 @@ class SafeFetcher:
             target = check_url(next_url, local_origins=self._local)
 
     @contextlib.asynccontextmanager
-    async def _exchange(self, target: httpx.URL, accept: str) -> AsyncIterator[httpx.Response]:
+    async def _exchange(
+        self,
+        target: httpx.URL,
+        accept: str,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> AsyncIterator[httpx.Response]:
         limit = self._policy.timeout
         request = httpx.Request(
-            "GET",
+            method,
             target,
-            headers={"Accept": accept, "Accept-Encoding": "identity", "User-Agent": "aanspraak"},
+            headers=headers
+            or {"Accept": accept, "Accept-Encoding": "identity", "User-Agent": "aanspraak"},
+            content=content,
             extensions={
                 "timeout": {"connect": limit, "read": limit, "write": limit, "pool": limit}
             },

@@ -19,6 +19,7 @@ the citizen agreed to, never the values (they are in the credential, which stays
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,12 +48,13 @@ from wallet.holdings import (
 )
 from wallet.presentation import (
     ConsentPreview,
+    DeskUnreachable,
     FetchedRequest,
     HeldCredential,
     OpenedRequest,
     PresentationClient,
 )
-from wallet.wire_errors import BadSignatures, NoMatchingCredential, Refused
+from wallet.wire_errors import BadSignatures, NoMatchingCredential, PeerUnreachable, Refused
 
 RESERVE_ATTEMPTS = 5
 
@@ -247,7 +249,10 @@ async def finish(
             )
         except DeviceSignatureRefused as refused:
             raise BadSignatures(refused.reason) from None
-        reply = await wallet.post_vp_token(opened, vp_token)
+        try:
+            reply = await wallet.post_vp_token(opened, vp_token)
+        except DeskUnreachable as failed:  # the step stays: the device may send again
+            raise PeerUnreachable(failed.reason) from None
     await _log(context, session, presentation_id, pending, outcome="shared", reply=reply)
     return {"id": presentation_id, "status": "sent", "desk": reply}
 
@@ -263,7 +268,8 @@ async def decline(context: WalletContext, session: Session, presentation_id: str
         except Rejected:
             request = None  # expired or withdrawn meanwhile: nobody to answer
         if request is not None:
-            reply = await wallet.decline(request)
+            with contextlib.suppress(DeskUnreachable):  # no is no, heard or not
+                reply = await wallet.decline(request)
     if pending["reserved"]:
         await release(context, session, pending["reserved"])
     await _log(context, session, presentation_id, pending, outcome="declined", reply=reply)

@@ -15,9 +15,10 @@
 * The consent preview says who asks, which claims, why (regulation and legal basis), and
   what will not be shared; nothing is sent without ``consent=True``.
 * The answer goes to the request's ``response_uri`` only (bound to the desk's client
-  identifier by the request's signature), without following redirects, with a bounded reply;
-  encrypted to the desk's key when it asked for ``direct_post.jwt``. The POST does not yet
-  go through the safe fetcher's address checks (it only GETs): the wallet service adds them.
+  identifier by the request's signature), through the safe fetcher (its URL and
+  connect-time address checks: a request object cannot aim the wallet service at an
+  internal address), without following redirects, with a bounded reply; encrypted to the
+  desk's key when it asked for ``direct_post.jwt``.
 * Exactly one transaction data item, of the desk-purpose type, is signed (§5.1: an unknown
   type is refused), so the KB-JWT never covers anything the preview did not show.
 
@@ -54,6 +55,17 @@ from specs.trust import check_verifier
 from trust.registry import TrustRegistry
 
 REQUEST_OBJECT_TYPE = "application/oauth-authz-req+jwt"
+
+
+class DeskUnreachable(Exception):
+    """The answer could not be delivered to the ``response_uri``: the safe fetcher's reason
+    (an address it may not reach, a timeout, a reply too large)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 MAX_ANSWER_BYTES = 64 * 1024
 
 
@@ -110,9 +122,6 @@ class PresentationClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._fetcher = SafeFetcher(policy, transport=transport)
-        self._http = httpx.AsyncClient(
-            transport=transport, trust_env=False, follow_redirects=False, timeout=policy.timeout
-        )
         self._allow_http = any(o.lower().startswith("http:") for o in policy.allow_local_origins)
         self._trust = trust
         self._clock = clock
@@ -122,7 +131,6 @@ class PresentationClient:
 
     async def __aexit__(self, *_exc_info: object) -> None:
         await self._fetcher.aclose()
-        await self._http.aclose()
 
     async def open(self, link: str, held: Sequence[HeldCredential]) -> OpenedRequest:
         """Fetch and check the request, check the desk, match, and build the preview."""
@@ -270,14 +278,13 @@ class PresentationClient:
                 raise Rejected(Oid4vpReason.MALFORMED_REQUEST_OBJECT)
             recipient, enc = select_response_key(request.client_metadata)
             form = direct_post_jwt_form(encrypt_response(payload, recipient=recipient, enc=enc))
-        async with self._http.stream("POST", request.response_uri, data=form) as response:
-            body = b""
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_ANSWER_BYTES:  # a desk's reply is a few bytes of JSON
-                    body = b""
-                    break
-            status, media_type = response.status_code, response.headers.get("content-type", "")
+        try:
+            answered = await self._fetcher.post_form(
+                request.response_uri, form, max_bytes=MAX_ANSWER_BYTES
+            )
+        except FetchRefused as refused:
+            raise DeskUnreachable(refused.reason.value) from None
+        status, media_type, body = answered.status, answered.content_type or "", answered.body
         reply: dict[str, Any] = {"status_code": status}
         if media_type.startswith("application/json"):
             with contextlib.suppress(Rejected):

@@ -718,3 +718,59 @@ async def test_a_given_transport_still_gets_the_url_checks() -> None:
         await refused(FetchReason.FORBIDDEN_ADDRESS, fetcher.get("https://10.0.0.1/", accept=JSON))
         await refused(FetchReason.NOT_HTTPS, fetcher.get("http://issuer.example/", accept=JSON))
     assert seen == ["https://issuer.example/x"]
+
+
+# --- POST (OpenID4VP answers to a response_uri) -----------------------------------------
+
+
+async def test_post_form_sends_the_form_and_returns_any_status(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    server = await serve(reply(400, b'{"error": "invalid_request"}'))
+    async with local(server) as fetcher:
+        answered = await fetcher.post_form(server.url("/response"), {"state": "s", "vp_token": "t"})
+    assert (answered.status, answered.content_type) == (400, JSON)
+    assert answered.body == b'{"error": "invalid_request"}'
+    head = server.heads[0].decode().lower()
+    assert head.startswith("post /response http/1.1\r\n")
+    assert "content-type: application/x-www-form-urlencoded\r\n" in head
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://desk.example/response", FetchReason.NOT_HTTPS),
+        ("https://169.254.169.254/latest/meta-data/", FetchReason.FORBIDDEN_ADDRESS),
+        ("https://10.1.2.3/response", FetchReason.FORBIDDEN_ADDRESS),
+    ],
+)
+async def test_post_form_is_refused_where_a_get_would_be(url: str, reason: FetchReason) -> None:
+    async with SafeFetcher(FetchPolicy()) as fetcher:
+        await refused(reason, fetcher.post_form(url, {"state": "s"}))
+
+
+async def test_post_form_checks_the_address_it_connects_to(
+    serve: Callable[..., Awaitable[Server]],
+) -> None:
+    server = await serve(reply())
+    async with SafeFetcher(FetchPolicy(timeout=2.0), resolver=Resolver("10.0.0.5")) as fetcher:
+        url = server.url("/response", scheme="https", host="rebind.test")
+        await refused(FetchReason.FORBIDDEN_ADDRESS, fetcher.post_form(url, {"state": "s"}))
+    assert server.connections == 0
+
+
+async def test_post_form_never_follows_a_redirect(serve: Callable[..., Awaitable[Server]]) -> None:
+    target = await serve(reply())
+    server = await serve(redirect(target.url()))
+    async with local(server, target) as fetcher:
+        answered = await fetcher.post_form(server.url("/response"), {"state": "s"})
+    assert answered.status == 302
+    assert target.connections == 0
+
+
+async def test_post_form_caps_the_reply(serve: Callable[..., Awaitable[Server]]) -> None:
+    server = await serve(reply(200, b"x" * 2_000))
+    async with local(server) as fetcher:
+        await refused(
+            FetchReason.TOO_LARGE, fetcher.post_form(server.url(), {"state": "s"}, max_bytes=1_000)
+        )
