@@ -10,7 +10,7 @@ crash between signing and sending costs an instance, never unlinkability.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from wallet.tables import batches, instances
 
 BATCH = "batch"
 INSTANCE = "instance"
+WITHDRAWN = frozenset({"revoked", "suspended"})
 
 
 class InstancesTaken(Exception):
@@ -44,6 +45,13 @@ class Instance:
     issuer: str
     vct: str
     received_at: int = 0
+    status: str = "valid"
+    """The batch's status as last checked (``status_check``): valid, unknown, suspended,
+    revoked. Suspended and revoked instances neither count for discovery nor answer desks."""
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status in WITHDRAWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +139,16 @@ async def list_batches(context: WalletContext, session: Session) -> list[Batch]:
     return sorted(found, key=lambda b: int(b.details.get("received_at", 0)), reverse=True)
 
 
-async def unused_instances(context: WalletContext, session: Session) -> list[Instance]:
-    """Every unused, unexpired instance of the account, opened (for matching a query)."""
-    return [i for i, used in await _instances(context, session) if not used]
+async def unused_instances(
+    context: WalletContext, session: Session, *, withdrawn: bool = False
+) -> list[Instance]:
+    """Every unused, unexpired instance of the account, opened (for matching a query);
+    revoked and suspended ones only with ``withdrawn`` (to check their status again)."""
+    return [
+        i
+        for i, used in await _instances(context, session)
+        if not used and (withdrawn or not i.withdrawn)
+    ]
 
 
 async def _instances(context: WalletContext, session: Session) -> list[tuple[Instance, bool]]:
@@ -191,6 +206,8 @@ async def slots(context: WalletContext, session: Session) -> list[Slot]:
     burned: set[str] = set()
     keys: dict[str, PublicJwk] = {}
     for instance, used in await _instances(context, session):
+        if instance.withdrawn and not used:
+            continue  # revoked or suspended: cannot answer a desk
         thumbprint = instance.holder_key.thumbprint()
         keys[thumbprint] = instance.holder_key
         if used:
@@ -240,7 +257,38 @@ def _opened(session: Session, row: Any, details: dict[str, Any]) -> Instance:
         str(details["issuer"]),
         str(details["vct"]),
         int(details.get("received_at", 0)),
+        str(details.get("status", "valid")),
     )
+
+
+async def set_statuses(
+    connection: AsyncConnection, session: Session, statuses: Mapping[str, str]
+) -> dict[str, tuple[str, str]]:
+    """Record each batch's checked status (sealed); the batches whose status changed, with
+    (before, after)."""
+    changed: dict[str, tuple[str, str]] = {}
+    for batch_id, status in statuses.items():
+        row = (
+            await connection.execute(
+                select(batches.c.sealed).where(
+                    batches.c.id == batch_id, batches.c.account_id == session.account_id
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            continue
+        details = session.vault.open(BATCH, batch_id, row.sealed)
+        before = str(details.get("status", "valid"))
+        if before == status:
+            continue
+        details["status"] = status
+        await connection.execute(
+            update(batches)
+            .where(batches.c.id == batch_id)
+            .values(sealed=session.vault.seal(BATCH, batch_id, details))
+        )
+        changed[batch_id] = (before, status)
+    return changed
 
 
 def one_per_batch(found: Sequence[Instance]) -> list[Instance]:

@@ -20,8 +20,15 @@ from wallet import answering, receiving, records
 from wallet.device_auth import Context, Unlocked
 from wallet.discovery import agencies_by_vct
 from wallet.entitlements import remember, scan
-from wallet.holdings import delete_batch, list_batches, rule_credentials, unused_instances
+from wallet.holdings import (
+    delete_batch,
+    list_batches,
+    rule_credentials,
+    set_statuses,
+    unused_instances,
+)
 from wallet.reissuance import Holding, advise
+from wallet.status_check import batch_statuses
 
 router = APIRouter(prefix="/v1", tags=["Holder"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -97,6 +104,29 @@ async def delete_credential(
     if key_ids is None:
         raise NotFound
     return JSONResponse({"deleted_key_ids": key_ids}, headers=NO_STORE)
+
+
+@router.post("/credentials/status", summary="Check every credential's status list")
+async def refresh_status(context: Context, session: Unlocked) -> JSONResponse:
+    """Token Status List §8.3 for every held batch; a revoked or suspended batch stops
+    counting, and what that changes becomes a notice."""
+    statuses = await batch_statuses(
+        context, await unused_instances(context, session, withdrawn=True)
+    )
+    async with context.database.write() as connection:
+        changed = await set_statuses(connection, session, statuses)
+    held = rule_credentials(await unused_instances(context, session))
+    report = scan(context, held)
+    async with context.database.write() as connection:
+        new_notices = await remember(connection, session, report, now=context.clock())
+    return JSONResponse(
+        {
+            "statuses": statuses,
+            "changed": {k: {"before": b, "after": a} for k, (b, a) in changed.items()},
+            "new_notices": new_notices,
+        },
+        headers=NO_STORE,
+    )
 
 
 @router.get("/discovery", summary="What the wallet's credentials entitle the citizen to")

@@ -12,9 +12,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from aanspraak.town import Town
+from issuer.offer_admin import CredentialStatus, change_status
 from tests.wallet.town_fixtures import (
     desk_link,
     desk_result,
+    issuable,
     new_citizen,
     receive,
     receive_scenario,
@@ -175,3 +177,38 @@ async def _every_row(town: Town) -> str:
             for row in (await connection.execute(select(table))).all()
         ]
     return "\n".join(repr(tuple(row)) for row in rows)
+
+
+async def test_a_revoked_income_statement_stops_counting_and_becomes_a_notice(town: Town) -> None:
+    case = zorgtoeslag("single_income_35000")
+    async with await new_citizen(town) as phone:
+        for credential in case.credentials:
+            if credential.vct != INCOME:
+                await receive(
+                    town, phone, credential.vct, issuable(dict(credential.claims)), instances=1
+                )
+        income = next(c for c in case.credentials if c.vct == INCOME)
+        offer = await town.offer("household_income", dict(income.claims), batch_size=1)
+        await phone.accept_offer(offer.link_by_reference, tx_code=offer.tx_code, instances=1)
+        assert "zorgtoeslag" in {f["regulation"] for f in (await phone.discovery())["entitled"]}
+        checked = (await phone.call("POST", "/v1/credentials/status")).json()
+        assert set(checked["statuses"].values()) == {"valid"}
+        assert checked["new_notices"] == []
+
+        await town.runs["issuer"].call(
+            change_status(town.issuer, offer.offer_id, CredentialStatus.REVOKED, allowed=None)
+        )
+        checked = (await phone.call("POST", "/v1/credentials/status")).json()
+        [(batch_id, change)] = checked["changed"].items()
+        assert change == {"before": "valid", "after": "revoked"}
+        held = {c["id"]: c for c in await phone.credentials()}
+        assert held[batch_id]["vct"] == INCOME
+        [note] = checked["new_notices"]
+        assert (note["regulation"], note["before"]["status"]) == ("zorgtoeslag", "eligible")
+        after = await phone.discovery()
+        assert "zorgtoeslag" not in {f["regulation"] for f in after["entitled"]}
+        link, _tid, _key = await desk_link(town)
+        opened = await phone.open_request(link)  # income is optional in zorgtoeslag's query:
+        shared = {item["vct"] for item in opened["preview"]["shared"]}
+        assert INCOME not in shared  # the revoked statement does not answer a desk
+        assert shared
