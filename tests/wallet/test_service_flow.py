@@ -9,7 +9,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from aanspraak.town import Town
 from issuer.offer_admin import CredentialStatus, change_status
@@ -22,8 +22,9 @@ from tests.wallet.town_fixtures import (
     receive_scenario,
     zorgtoeslag,
 )
+from wallet.app import sweep
 from wallet.device_client import ServiceRefused
-from wallet.tables import metadata
+from wallet.tables import batches, instances, metadata
 
 INCOME = "urn:nl:belastingdienst:household-income:1"
 
@@ -212,3 +213,36 @@ async def test_a_revoked_income_statement_stops_counting_and_becomes_a_notice(to
         shared = {item["vct"] for item in opened["preview"]["shared"]}
         assert INCOME not in shared  # the revoked statement does not answer a desk
         assert shared
+
+
+async def test_expired_credentials_are_purged_with_their_instances(town: Town) -> None:
+    async with await new_citizen(town) as phone:
+        await receive(
+            town,
+            phone,
+            INCOME,
+            {"has_allowance_partner": False, "joint_assessed_income_cents": 1, "year": 2026},
+            instances=2,
+        )
+        [credential] = await phone.credentials()
+        await town.runs["wallet"].call(_expire(town, credential["id"]))
+        assert await phone.credentials() == []  # not shown once expired
+        await town.runs["wallet"].call(sweep(town.wallet))
+        left = await town.runs["wallet"].call(_rows_of(town, credential["id"]))
+    assert left == (0, 0)
+
+
+async def _expire(town: Town, batch_id: str) -> None:
+    async with town.wallet.database.write() as connection:
+        await connection.execute(
+            update(batches).where(batches.c.id == batch_id).values(expires_at=1)
+        )
+
+
+async def _rows_of(town: Town, batch_id: str) -> tuple[int, int]:
+    async with town.wallet.database.read() as connection:
+        kept = (await connection.execute(select(batches).where(batches.c.id == batch_id))).all()
+        instances_left = (
+            await connection.execute(select(instances).where(instances.c.batch_id == batch_id))
+        ).all()
+    return len(kept), len(instances_left)
