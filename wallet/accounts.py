@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -132,7 +133,6 @@ async def unlock(context: WalletContext, device: PublicJwk, pin: str) -> Unlocke
         vault_key = unwrap_vault_key(row.vault_key_wrapped, pin_key=pin_key, account_id=row.id)
     except PinDoesNotOpen:
         await _count_failure(context, row.id, now)
-        raise
     async with context.database.write() as connection:
         await connection.execute(
             update(accounts)
@@ -146,7 +146,7 @@ async def unlock(context: WalletContext, device: PublicJwk, pin: str) -> Unlocke
     return Unlocked(row.id, token, expires_at)
 
 
-async def _count_failure(context: WalletContext, account_id: str, now: int) -> None:
+async def _count_failure(context: WalletContext, account_id: str, now: int) -> NoReturn:
     """One more wrong PIN, counted atomically; the lock falls at ``pin_max_failures``."""
     limit = context.settings.pin_max_failures
     async with context.database.write() as connection:
