@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from aanspraak import demo, issuer_cli, registry_cli, regulations_cli, sd_jwt_cli, verifier_cli
+from aanspraak import (
+    demo,
+    issuer_cli,
+    registry_cli,
+    regulations_cli,
+    sd_jwt_cli,
+    verifier_cli,
+    wallet_cli,
+)
 
 app = typer.Typer(
     help="aanspraak: citizen-held credentials that decide eligibility without pooling data.",
@@ -17,6 +25,7 @@ app.add_typer(regulations_cli.app, name="regulations")
 app.add_typer(registry_cli.app, name="registry")
 app.add_typer(issuer_cli.app, name="issuer")
 app.add_typer(verifier_cli.app, name="verifier")
+app.add_typer(wallet_cli.app, name="wallet")
 app.command("demo")(demo.run)
 
 
