@@ -28,6 +28,7 @@ from issuer.offers import CreatedOffer, OfferRequest, create_offer
 from issuer.settings import IssuerSettings
 from runtime.regulations import catalogue, find
 from runtime.settings import Profile
+from specs.errors import Rejected, TrustReason
 from specs.rules import CompiledRegulation
 from specs.rules.dcql import compile_dcql
 from specs.trust import IssuerEntry, RegulationAnchor, TrustSnapshot, VerifierEntry, claim_key
@@ -58,15 +59,21 @@ class _WalletSettings(GivenOnly, WalletSettings):
 
 
 class FixedRegistry:
-    """A registry whose content is set by the caller (tests; governance changes by ``set``)."""
+    """A registry whose content is set by the caller (tests; governance changes by ``set``).
 
-    def __init__(self, snapshot: TrustSnapshot) -> None:
+    ``current = None`` is a registry that cannot be read: every call fails closed, as the
+    chain reader does when its node is down beyond the allowed staleness.
+    """
+
+    def __init__(self, snapshot: TrustSnapshot | None) -> None:
         self.current = snapshot
 
     def snapshot(self, *, now: int) -> TrustSnapshot:
+        if self.current is None:
+            raise Rejected(TrustReason.REGISTRY_UNAVAILABLE)
         return self.current
 
-    def set(self, snapshot: TrustSnapshot) -> None:
+    def set(self, snapshot: TrustSnapshot | None) -> None:
         self.current = snapshot
 
 

@@ -306,6 +306,8 @@ class DpopReason(StrEnum):
     ATH_MISMATCH = "dpop-ath-mismatch"
     NONCE_MISSING = "dpop-nonce-missing"
     NONCE_MISMATCH = "dpop-nonce-mismatch"
+    PROOF_REPLAYED = "dpop-proof-replayed"
+    """A proof whose ``jti`` the server has seen (§11.1); the server's store decides it."""
 
 
 Reason = (
@@ -538,6 +540,7 @@ FAMILY_OF: dict[Reason, Family] = {
     DpopReason.ATH_MISMATCH: _F.KB_INVALID,
     DpopReason.NONCE_MISSING: _F.REPLAY,
     DpopReason.NONCE_MISMATCH: _F.REPLAY,
+    DpopReason.PROOF_REPLAYED: _F.REPLAY,
 }
 
 

@@ -11,7 +11,11 @@
   and pushes ``next_attempt_at`` ahead first, so parallel guesses cannot slip past the
   backoff; each wrong PIN doubles the wait, and ``pin_max_failures`` wrong PINs in a row
   lock the account for good (THREATS: online PIN guessing).
-* **Deletion** removes every row of the account in one transaction.
+* **Deletion** removes every row of the account in one transaction. A locked account's
+  vault is lost for good, so registering its device key again replaces it with an empty
+  one (restore a backup into it); nothing of the old vault is readable by then anyway.
+* The Argon2id cost is kept with each account: an operator raising it does not lock anyone
+  out; the vault key is wrapped anew at the next unlock.
 """
 
 from __future__ import annotations
@@ -23,20 +27,22 @@ from typing import NoReturn
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.bearer import new_id
 from specs.jose import PublicJwk
 from wallet.context import WalletContext
 from wallet.tables import accounts, batches, instances, records
 from wallet.vault import (
-    WrongPin as PinDoesNotOpen,
-)
-from wallet.vault import (
+    PinKdfParams,
     derive_pin_key,
     new_salt,
     new_vault_key,
     unwrap_vault_key,
     wrap_vault_key,
+)
+from wallet.vault import (
+    WrongPin as PinDoesNotOpen,
 )
 from wallet.wire_errors import (
     AccountExists,
@@ -63,11 +69,24 @@ def check_pin_shape(context: WalletContext, pin: str) -> None:
         raise InvalidRequest("pin must be digits, of the configured length")
 
 
-async def _pin_key(context: WalletContext, pin: str, salt: bytes) -> bytes:
+async def _pin_key(
+    context: WalletContext, pin: str, salt: bytes, params: PinKdfParams | None = None
+) -> bytes:
     """Argon2id in a thread: it is memory-hard on purpose and must not stall the loop."""
     return await asyncio.to_thread(
-        derive_pin_key, pin, salt=salt, pepper=context.pin_secret, params=context.kdf
+        derive_pin_key, pin, salt=salt, pepper=context.pin_secret, params=params or context.kdf
     )
+
+
+def _kdf_text(params: PinKdfParams) -> str:
+    return json.dumps(
+        {"memory_kib": params.memory_kib, "iterations": params.iterations, "lanes": params.lanes},
+        sort_keys=True,
+    )
+
+
+def _kdf_of(text: str) -> PinKdfParams:
+    return PinKdfParams(**json.loads(text))
 
 
 async def register(context: WalletContext, device: PublicJwk, pin: str) -> str:
@@ -77,12 +96,23 @@ async def register(context: WalletContext, device: PublicJwk, pin: str) -> str:
     pin_key = await _pin_key(context, pin, salt)
     try:
         async with context.database.write() as connection:
+            locked = (
+                await connection.execute(
+                    select(accounts.c.id).where(
+                        accounts.c.device_thumbprint == device.thumbprint(),
+                        accounts.c.locked_at.is_not(None),
+                    )
+                )
+            ).scalar_one_or_none()
+            if locked is not None:  # its vault is lost for good: start again, empty
+                await _delete_rows(connection, locked)
             await connection.execute(
                 insert(accounts).values(
                     id=account_id,
                     device_thumbprint=device.thumbprint(),
                     device_jwk=json.dumps(device.to_jwk(), sort_keys=True),
                     pin_salt=salt,
+                    pin_kdf=_kdf_text(context.kdf),
                     vault_key_wrapped=wrap_vault_key(
                         vault_key, pin_key=pin_key, account_id=account_id
                     ),
@@ -128,17 +158,22 @@ async def unlock(context: WalletContext, device: PublicJwk, pin: str) -> Unlocke
     if claimed.rowcount != 1:
         wait = max(1, row.next_attempt_at - now)
         raise TryLater(headers={"Retry-After": str(wait)})
-    pin_key = await _pin_key(context, pin, row.pin_salt)
+    pin_key = await _pin_key(context, pin, row.pin_salt, _kdf_of(row.pin_kdf))
     try:
         vault_key = unwrap_vault_key(row.vault_key_wrapped, pin_key=pin_key, account_id=row.id)
     except PinDoesNotOpen:
         await _count_failure(context, row.id, now)
-    async with context.database.write() as connection:
-        await connection.execute(
-            update(accounts)
-            .where(accounts.c.id == row.id)
-            .values(pin_failures=0, next_attempt_at=0)
+    values: dict[str, object] = {"pin_failures": 0, "next_attempt_at": 0}
+    if row.pin_kdf != _kdf_text(context.kdf):  # the operator changed the cost: wrap anew
+        salt = new_salt()
+        fresh = await _pin_key(context, pin, salt)
+        values.update(
+            pin_salt=salt,
+            pin_kdf=_kdf_text(context.kdf),
+            vault_key_wrapped=wrap_vault_key(vault_key, pin_key=fresh, account_id=row.id),
         )
+    async with context.database.write() as connection:
+        await connection.execute(update(accounts).where(accounts.c.id == row.id).values(**values))
     expires_at = now + context.settings.session_ttl_seconds
     token = context.sessions.issue(
         account_id=row.id, vault_key=vault_key, device_thumbprint=thumbprint, expires_at=expires_at
@@ -174,6 +209,10 @@ async def _count_failure(context: WalletContext, account_id: str, now: int) -> N
 async def delete_account(context: WalletContext, account_id: str) -> None:
     """Everything of the account, in one transaction; the device deletes its keys."""
     async with context.database.write() as connection:
-        for table in (instances, batches, records):
-            await connection.execute(delete(table).where(table.c.account_id == account_id))
-        await connection.execute(delete(accounts).where(accounts.c.id == account_id))
+        await _delete_rows(connection, account_id)
+
+
+async def _delete_rows(connection: AsyncConnection, account_id: str) -> None:
+    for table in (instances, batches, records):
+        await connection.execute(delete(table).where(table.c.account_id == account_id))
+    await connection.execute(delete(accounts).where(accounts.c.id == account_id))

@@ -24,11 +24,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runtime.fetch_guard import FetchRefused
-from runtime.wire import Conflict, NotFound
+from runtime.wire import Conflict, NotFound, ServiceUnavailable
 from specs.errors import DcqlReason, Rejected
 from specs.jose import b64url_decode
 from wallet import records
-from wallet.context import WalletContext
+from wallet.context import REGISTRY_DOWN, WalletContext
 from wallet.device_auth import Session
 from wallet.device_signing import (
     CollectingSigner,
@@ -78,6 +78,8 @@ def _examine(
     try:
         return wallet.examine(fetched, _held(found))
     except Rejected as refused:
+        if refused.reason in REGISTRY_DOWN:
+            raise ServiceUnavailable from None
         if isinstance(refused.reason, DcqlReason):  # the query is fine; the wallet lacks it
             raise NoMatchingCredential(refused.reason.value) from None
         raise Refused(refused.reason.value) from None
@@ -108,6 +110,8 @@ def _match(
         try:
             return slot, wallet.examine(fetched, _held(slot.instances))
         except Rejected as refused:
+            if refused.reason in REGISTRY_DOWN:
+                raise ServiceUnavailable from None
             if not isinstance(refused.reason, DcqlReason):
                 raise Refused(refused.reason.value) from None
     _examine(wallet, fetched, [i for slot in candidates for i in slot.instances])
@@ -240,6 +244,9 @@ async def finish(
     now = int(pending["kb_time"])
     async with client(context) as wallet:
         opened = _examine(wallet, fetched, chosen)
+        if not pending.get("signed"):  # from here the keys may have been shown: never release
+            pending["signed"] = True
+            await _save(context, session, presentation_id, pending)
         try:
             vp_token = sign_with_device(
                 lambda signers: wallet.vp_token(opened, _with_keys(chosen, signers), now=now),
@@ -270,7 +277,7 @@ async def decline(context: WalletContext, session: Session, presentation_id: str
         if request is not None:
             with contextlib.suppress(DeskUnreachable):  # no is no, heard or not
                 reply = await wallet.decline(request)
-    if pending["reserved"]:
+    if pending["reserved"] and not pending.get("signed"):
         await release(context, session, pending["reserved"])
     await _log(context, session, presentation_id, pending, outcome="declined", reply=reply)
     return {"id": presentation_id, "status": "declined", "desk": reply}

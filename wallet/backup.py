@@ -11,10 +11,12 @@ agency to ask (``wallet.reissuance``); the history and notices move as they are.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from specs.errors import Rejected
 from specs.jose import parse_public_jwk
+from specs.sd_jwt import open_sd_jwt
 from wallet import records
 from wallet.context import WalletContext
 from wallet.device_auth import Session
@@ -50,8 +52,10 @@ async def export_account(context: WalletContext, session: Session, *, passphrase
         "history": [entry for _id, entry in history],
         "notices": [entry for _id, entry in notices],
     }
-    try:
-        return seal_export(payload, passphrase=passphrase, params=context.kdf)
+    try:  # Argon2id in a thread: memory-hard on purpose, it must not stall the loop
+        return await asyncio.to_thread(
+            seal_export, payload, passphrase=passphrase, params=context.kdf
+        )
     except ValueError:
         raise ExportRefused("malformed") from None
 
@@ -60,8 +64,11 @@ async def import_account(
     context: WalletContext, session: Session, blob: bytes, *, passphrase: str
 ) -> dict[str, int]:
     """Restore a backup into this account, all or nothing; counts of what was restored."""
-    payload: dict[str, Any] = open_export(
-        blob, passphrase=passphrase, max_memory_kib=max(context.kdf.memory_kib, 262_144)
+    payload: dict[str, Any] = await asyncio.to_thread(
+        open_export,
+        blob,
+        passphrase=passphrase,
+        max_memory_kib=max(context.kdf.memory_kib, 262_144),
     )
     if payload.get("version") != FORMAT_VERSION or not isinstance(payload.get("batches"), list):
         raise ExportRefused("malformed")
@@ -71,6 +78,8 @@ async def import_account(
         async with context.database.write() as connection:
             for batch in payload["batches"]:
                 details = {**batch["details"], "restored": True}
+                for item in batch["instances"]:
+                    _check_token(str(item["token"]), details)
                 await store_batch(
                     connection,
                     session,
@@ -92,3 +101,11 @@ async def import_account(
         "history": len(payload.get("history", [])),
         "notices": len(payload.get("notices", [])),
     }
+
+
+def _check_token(token: str, details: dict[str, Any]) -> None:
+    """A restored credential must be an SD-JWT VC of the issuer and type its batch names
+    (the file is the citizen's own, but a backup is no reason to believe a mismatch)."""
+    claims = open_sd_jwt(token).processed.claims
+    if claims.get("iss") != details.get("issuer") or claims.get("vct") != details.get("vct"):
+        raise ValueError("a restored credential does not match its batch")

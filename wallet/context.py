@@ -14,11 +14,23 @@ from runtime.fetcher import FetchPolicy
 from runtime.key_files import KeyFileError
 from runtime.sealing import load_or_create_key
 from runtime.settings import Profile
+from runtime.wire import ServiceUnavailable
+from specs.errors import Rejected, TrustReason
+from specs.trust import TrustSnapshot
 from trust.registry import TrustRegistry
 from wallet.settings import WalletSettings
 from wallet.vault import PinKdfParams, SessionTokens
 
 Clock = Callable[[], int]
+REGISTRY_DOWN = frozenset(
+    {
+        TrustReason.REGISTRY_UNAVAILABLE,
+        TrustReason.REGISTRY_STALE,
+        TrustReason.WRONG_CHAIN,
+        TrustReason.WRONG_CODE,
+    }
+)
+"""Reasons the registry could not be read (not a refusal of anyone): 503, try again."""
 
 
 def system_clock() -> int:
@@ -53,6 +65,15 @@ class WalletContext:
     def fetch_policy(self) -> FetchPolicy:
         """Outbound limits of the protocol clients: local origins in development only."""
         return FetchPolicy(allow_local_origins=frozenset(self.settings.local_origins))
+
+    def snapshot(self, *, now: int) -> TrustSnapshot:
+        """The registry now, or 503 when it cannot be read (fail closed, DESIGN §1 trust/)."""
+        try:
+            return self.trust.snapshot(now=now)
+        except Rejected as refused:
+            if refused.reason in REGISTRY_DOWN:
+                raise ServiceUnavailable from None
+            raise
 
     def url(self, path: str) -> str:
         """The public URL of ``path``: what a device proof's ``htu`` must name."""

@@ -21,14 +21,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from specs.dpop import VerifiedDpopProof, verify_dpop_proof
-from specs.errors import Rejected
+from specs.errors import DpopReason, Rejected
 from wallet.context import WalletContext
 from wallet.tables import accounts, proof_jtis
-from wallet.vault import SessionRefused, Vault
+from wallet.vault import MAX_SESSION_TOKEN_CHARS, SessionRefused, Vault
 from wallet.wire_errors import InvalidDpopProof, InvalidSession
 
 SESSION_SCHEME = "dpop "
-MAX_SESSION_TOKEN_CHARS = 2_048
 CLOCK_SKEW_SECONDS = 5
 
 
@@ -78,7 +77,7 @@ async def _verified_proof(
                 )
             )
     except IntegrityError:
-        raise InvalidDpopProof("dpop-proof-replayed") from None
+        raise InvalidDpopProof(DpopReason.PROOF_REPLAYED.value) from None
     return proof
 
 

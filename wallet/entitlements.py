@@ -32,7 +32,7 @@ from wallet.regulation_shelf import load_shelf
 def scan(context: WalletContext, held: list[HeldCredential]) -> DiscoveryReport:
     """Every anchored, discoverable regulation in force today against ``held``."""
     now = context.clock()
-    snapshot = context.trust.snapshot(now=now)
+    snapshot = context.snapshot(now=now)
     shelf = load_shelf(snapshot, now=now)
     return discover(
         shelf.accepted,

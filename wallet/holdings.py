@@ -45,6 +45,8 @@ class Instance:
     issuer: str
     vct: str
     received_at: int = 0
+    restored: bool = False
+    """From a backup: its key stayed on the old device, so it cannot answer a desk."""
     status: str = "valid"
     """The batch's status as last checked (``status_check``): valid, unknown, suspended,
     revoked. Suspended and revoked instances neither count for discovery nor answer desks."""
@@ -206,8 +208,8 @@ async def slots(context: WalletContext, session: Session) -> list[Slot]:
     burned: set[str] = set()
     keys: dict[str, PublicJwk] = {}
     for instance, used in await _instances(context, session):
-        if instance.withdrawn and not used:
-            continue  # revoked or suspended: cannot answer a desk
+        if (instance.withdrawn or instance.restored) and not used:
+            continue  # revoked, suspended, or its key is on the old device: cannot answer
         thumbprint = instance.holder_key.thumbprint()
         keys[thumbprint] = instance.holder_key
         if used:
@@ -257,6 +259,7 @@ def _opened(session: Session, row: Any, details: dict[str, Any]) -> Instance:
         str(details["issuer"]),
         str(details["vct"]),
         int(details.get("received_at", 0)),
+        bool(details.get("restored", False)),
         str(details.get("status", "valid")),
     )
 
@@ -350,7 +353,8 @@ async def release(context: WalletContext, session: Session, instance_ids: Sequen
 
 
 async def delete_batch(context: WalletContext, session: Session, batch_id: str) -> list[str] | None:
-    """Delete a batch and its instances; the key ids the device may now delete, or None."""
+    """Delete a batch and its instances; the key ids no remaining instance is bound to (the
+    device may delete those), or None when there is no such batch."""
     async with context.database.write() as connection:
         row = (
             await connection.execute(
@@ -364,7 +368,18 @@ async def delete_batch(context: WalletContext, session: Session, batch_id: str) 
         details = session.vault.open(BATCH, batch_id, row.sealed)
         await connection.execute(delete(instances).where(instances.c.batch_id == batch_id))
         await connection.execute(delete(batches).where(batches.c.id == batch_id))
-    return [str(k) for k in details.get("key_ids", [])]
+        remaining = (
+            await connection.execute(
+                select(instances.c.id, instances.c.sealed).where(
+                    instances.c.account_id == session.account_id
+                )
+            )
+        ).all()
+    still_used = {
+        parse_public_jwk(session.vault.open(INSTANCE, r.id, r.sealed)["holder_key"]).thumbprint()
+        for r in remaining
+    }  # a slot's key also binds other credentials' instances: those keep it
+    return [str(k) for k in details.get("key_ids", []) if k not in still_used]
 
 
 async def purge_expired(context: WalletContext) -> int:

@@ -111,7 +111,7 @@ async def _slot_keys(
     """The keys to bind the batch to: first the unburned slots that lack this credential
     type, then the device's fresh keys (``holdings.Slot``: one holder key per slot, so a
     presentation combining credentials proves one holder without reusing a shown key)."""
-    wanted = min(len(fresh), redeemed.max_proofs)
+    wanted = min(len(fresh), redeemed.max_proofs, context.settings.batch_size)
     reused = [s.key for s in await slots(context, session) if redeemed.vct not in s.vcts]
     chosen = reused[:wanted]
     return chosen + fresh[: wanted - len(chosen)]
@@ -245,7 +245,7 @@ async def _store(
     """The batch, the new discovery and its notices, and the end of the pending step: one
     transaction, so a crash keeps all of it or none (and the issuer hears of failure)."""
     now = context.clock()
-    snapshot = context.trust.snapshot(now=now)
+    snapshot = context.snapshot(now=now)
     for credential in result.credentials:  # the registry must know the key that signed it
         check_issuer(
             snapshot,

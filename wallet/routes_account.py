@@ -71,7 +71,10 @@ async def remove_account(context: Context, session: Unlocked) -> Response:
 
 @router.post("/export", summary="An encrypted backup of the wallet, for safekeeping")
 async def export(body: ExportBody, context: Context, session: Unlocked) -> JSONResponse:
-    blob = await export_account(context, session, passphrase=body.passphrase)
+    try:
+        blob = await export_account(context, session, passphrase=body.passphrase)
+    except ExportRefused:
+        raise InvalidRequest("passphrase: at least 12 characters after normalisation") from None
     return JSONResponse({"backup": base64.b64encode(blob).decode("ascii")}, headers=NO_STORE)
 
 

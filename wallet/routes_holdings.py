@@ -173,7 +173,7 @@ async def reissuance(context: Context, session: Unlocked) -> JSONResponse:
         holdings,
         now=now,
         low_water=context.settings.low_water,
-        agencies=agencies_by_vct(context.trust.snapshot(now=now), now=now),
+        agencies=agencies_by_vct(context.snapshot(now=now), now=now),
     )
     return JSONResponse({"advice": [a.as_dict() for a in advice]}, headers=NO_STORE)
 

@@ -50,7 +50,8 @@ class WalletSettings(ServiceSettings):
     pending_ttl_seconds: int = Field(default=600, ge=60, le=86_400)
     """How long an issuance or presentation waits for the device's signatures."""
     batch_size: int = Field(default=3, ge=1, le=20)
-    """One-time instances asked for per credential (capped by the issuer's batch_size)."""
+    """Most one-time instances asked for per credential: the app asks for as many as the
+    keys it sends, capped by this and by the issuer's batch_size."""
     low_water: int = Field(default=1, ge=0, le=20)
     """Advise re-issuance when a batch has this many unused instances or fewer."""
 

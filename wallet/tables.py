@@ -8,8 +8,8 @@ lockout counters, when a batch expires (so it can be purged unattended), whether
 instance was used (so it is never presented twice, decided by a conditional UPDATE), and
 when a pending step lapses.
 
-* ``accounts``: one per device key (RFC 7638 thumbprint), the wrapped vault key and its
-  Argon2id salt, the PIN counters.
+* ``accounts``: one per device key (RFC 7638 thumbprint), the wrapped vault key, its
+  Argon2id salt and cost, the PIN counters.
 * ``batches``: one issuance: issuer, type, display and key ids, sealed; ``expires_at``.
 * ``instances``: one-time credential instances of a batch, each sealed (the SD-JWT VC and
   the public key of its device key); ``used_at`` once reserved for a presentation.
@@ -45,6 +45,7 @@ accounts = Table(
     Column("device_thumbprint", String(64), nullable=False, unique=True),
     Column("device_jwk", Text, nullable=False),
     Column("pin_salt", LargeBinary, nullable=False),
+    Column("pin_kdf", Text, nullable=False),  # the Argon2id cost the vault key was wrapped with
     Column("vault_key_wrapped", LargeBinary, nullable=False),
     Column("pin_failures", Integer, nullable=False, default=0),
     Column("next_attempt_at", BigInteger, nullable=False, default=0),

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from aanspraak.town import FixedRegistry
 from specs.trust import TrustSnapshot
@@ -21,6 +23,7 @@ from wallet.app import build_app, prepare
 from wallet.context import build_context
 from wallet.device_client import ServiceRefused, SimulatedDevice, WalletServiceClient
 from wallet.settings import WalletSettings
+from wallet.tables import accounts
 
 URL = "http://127.0.0.1:8002"
 PIN = "135790"
@@ -91,3 +94,40 @@ async def test_parallel_guesses_get_one_attempt(phone: tuple[WalletServiceClient
     assert errors.count("wrong_pin") == 1
     assert errors.count("try_later") == 5
     assert all(g.headers.get("retry-after") for g in guesses if g.status_code == 429)
+
+
+async def test_a_new_kdf_cost_locks_nobody_out(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cost is kept per account; the next unlock wraps the vault key with the new one."""
+    clock = Clock()
+    monkeypatch.setattr(device_client, "_now", clock)
+    device = SimulatedDevice()
+
+    async def service(memory_kib: int) -> tuple[WalletServiceClient, Any]:
+        settings = WalletSettings(
+            profile="development",
+            public_url=URL,
+            database_url=database_url,
+            data_dir=tmp_path,
+            pin_kdf_memory_kib=memory_kib,
+            pin_kdf_iterations=1,
+        )
+        context = build_context(settings, trust=FixedRegistry(TrustSnapshot()), clock=clock)
+        await prepare(context)
+        transport = httpx.ASGITransport(app=build_app(settings, context=context))
+        return WalletServiceClient(URL, device, transport=transport), context
+
+    before, first = await service(64)
+    async with before:
+        await before.register(PIN)
+    after, second = await service(128)
+    async with after:
+        await after.unlock(PIN)
+        clock.now += 1
+        await after.unlock(PIN)  # wrapped anew: still the same PIN
+    async with second.database.read() as connection:
+        cost = (await connection.execute(select(accounts.c.pin_kdf))).scalar_one()
+    assert '"memory_kib": 128' in cost
+    for context in (first, second):
+        await context.database.engine.dispose()

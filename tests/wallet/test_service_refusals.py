@@ -30,6 +30,8 @@ from wallet.device_client import ServiceRefused, SimulatedDevice, WalletServiceC
 from wallet.issuance_errors import IssuanceReason
 
 INCOME = "urn:nl:belastingdienst:household-income:1"
+HEALTH = "urn:nl:zorgverzekeraar:health-insurance:1"
+HEALTH_CLAIMS = {"insured": True, "year": 2026}
 
 
 async def test_an_issuer_the_registry_does_not_list_is_refused_before_the_tx_code_is_sent(
@@ -136,6 +138,9 @@ async def test_a_wrong_pin_is_counted_and_locks_the_account(town: Town) -> None:
         with pytest.raises(ServiceRefused) as still:
             await phone.unlock(PIN)  # even the right PIN: locked for good
         assert still.value.error == "account_locked"
+        await phone.register("975310")  # the vault is lost: the device starts again, empty
+        await phone.unlock("975310")
+        assert await phone.credentials() == []
 
 
 async def test_a_right_pin_resets_the_count(town: Town) -> None:
@@ -191,7 +196,7 @@ async def test_device_proofs_are_checked_and_never_replayed(town: Town) -> None:
     assert first.status_code == 201
     assert (replayed.status_code, replayed.json()["error_description"]) == (
         401,
-        "dpop-proof-replayed",
+        DpopReason.PROOF_REPLAYED.value,
     )
     assert missing.json()["error"] == "invalid_dpop_proof"
     assert wrong_target.json()["error_description"] == DpopReason.HTU_MISMATCH.value
@@ -217,9 +222,12 @@ async def test_a_session_works_only_with_the_device_that_opened_it(town: Town) -
 async def test_deleting_the_account_removes_everything(town: Town) -> None:
     async with await new_citizen(town) as phone:
         await receive(town, phone, INCOME, INCOME_CLAIMS, instances=2)
-        [credential] = await phone.credentials()
-        deleted = await phone.delete_credential(credential["id"])
-        assert sorted(deleted) == sorted(credential["key_ids"])
+        await receive(town, phone, HEALTH, HEALTH_CLAIMS, instances=2)
+        income, health = sorted(await phone.credentials(), key=lambda c: c["vct"] != INCOME)
+        assert sorted(income["key_ids"]) == sorted(health["key_ids"])  # the same two slots
+        assert await phone.delete_credential(income["id"]) == []  # health still needs them
+        deleted = await phone.delete_credential(health["id"])
+        assert sorted(deleted) == sorted(health["key_ids"])
         assert await phone.credentials() == []
         await receive(town, phone, INCOME, INCOME_CLAIMS, instances=1)
         await phone.delete_account()
@@ -246,6 +254,37 @@ async def test_a_backup_restores_history_and_credentials_on_a_new_device(town: T
         assert credential["restored"] is True
         advice = await new_phone.reissuance()
         assert [a["kind"] for a in advice] == ["ask-agency"]
+        # The restored credential's keys stayed on the old phone: new ones get fresh keys.
+        stored = await receive(town, new_phone, HEALTH, HEALTH_CLAIMS, instances=1)
+        assert not set(stored["credential"]["key_ids"]) & set(credential["key_ids"])
+
+
+async def test_an_export_passphrase_short_after_normalisation_is_refused(town: Town) -> None:
+    async with await new_citizen(town) as phone:
+        response = await phone.call("POST", "/v1/export", json={"passphrase": "e\u0301" * 6})
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+
+
+async def test_an_unreadable_registry_fails_closed_with_503(
+    town: Town, governance: Governance
+) -> None:
+    async with await new_citizen(town) as phone:
+        await receive(town, phone, INCOME, INCOME_CLAIMS, instances=1)
+        link, _tid, _key = await desk_link(town)
+        governance.take_down()
+        for method, path, body in (
+            ("GET", "/v1/discovery", None),
+            ("GET", "/v1/reissuance", None),
+            ("POST", "/v1/credentials/status", None),
+            ("POST", "/v1/presentations", {"link": link}),
+        ):
+            response = await phone.call(method, path, json=body)
+            assert (response.status_code, response.json()["error"]) == (
+                503,
+                "temporarily_unavailable",
+            ), path
+        governance.restore()
+        assert (await phone.call("GET", "/v1/discovery")).status_code == 200
 
 
 async def test_signatures_the_device_did_not_make_are_refused(town: Town) -> None:

@@ -94,12 +94,17 @@ class Governance:
 
     def __init__(self, town: Town) -> None:
         self.registry = registry_of(town)
-        self.original = self.registry.current
+        original = self.registry.current
+        assert original is not None
+        self.original: TrustSnapshot = original
 
     def change(self, **changes: Any) -> TrustSnapshot:
         changed = replace(self.original, **changes)
         self.registry.set(changed)
         return changed
+
+    def take_down(self) -> None:
+        self.registry.set(None)
 
     def restore(self) -> None:
         self.registry.set(self.original)

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("device_thumbprint", sa.String(length=64), nullable=False),
         sa.Column("device_jwk", sa.Text(), nullable=False),
         sa.Column("pin_salt", sa.LargeBinary(), nullable=False),
+        sa.Column("pin_kdf", sa.Text(), nullable=False),
         sa.Column("vault_key_wrapped", sa.LargeBinary(), nullable=False),
         sa.Column("pin_failures", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.BigInteger(), nullable=False),
