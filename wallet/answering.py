@@ -128,11 +128,27 @@ async def open_request(context: WalletContext, session: Session, link: str) -> d
             raise Refused(refused.reason.value) from None
         except Rejected as refused:
             raise Refused(refused.reason.value) from None
-        _slot, opened = _match(wallet, fetched, candidates)
-    now = context.clock()
+        try:
+            _slot, opened = _match(wallet, fetched, candidates)
+        except NoMatchingCredential as missing:
+            # Kept all the same, so the citizen can say no: the desk then hears
+            # access_denied either way and cannot probe what the wallet holds (THREATS V-14).
+            preview = preview_as_dict(wallet.describe(fetched))
+            presentation_id = await _keep(context, session, fetched, preview)
+            missing.extra["presentation"] = presentation_id
+            raise
     preview = preview_as_dict(opened.preview)
+    presentation_id = await _keep(context, session, fetched, preview)
+    return {"id": presentation_id, "status": "awaiting_consent", "preview": preview}
+
+
+async def _keep(
+    context: WalletContext, session: Session, fetched: FetchedRequest, preview: dict[str, Any]
+) -> str:
+    """The request, waiting for the citizen's answer (sealed, until the pending TTL)."""
+    now = context.clock()
     async with context.database.write() as connection:
-        presentation_id = await records.add(
+        return await records.add(
             connection,
             session,
             records.PRESENTATION,
@@ -145,7 +161,6 @@ async def open_request(context: WalletContext, session: Session, link: str) -> d
             },
             expires_at=now + context.settings.pending_ttl_seconds,
         )
-    return {"id": presentation_id, "status": "awaiting_consent", "preview": preview}
 
 
 async def _pending(

@@ -39,7 +39,7 @@ from runtime.fetch_guard import FetchRefused
 from runtime.fetcher import FetchPolicy, SafeFetcher
 from specs.errors import Oid4vpReason, Rejected
 from specs.jose import JwsSigner, loads_strict
-from specs.oid4vp.dcql import parse_dcql_query
+from specs.oid4vp.dcql import DcqlQuery, parse_dcql_query
 from specs.oid4vp.dcql_match import HeldForQuery, select_credentials
 from specs.oid4vp.jwe import encrypt_response, select_response_key
 from specs.oid4vp.request_object import (
@@ -158,9 +158,17 @@ class PresentationClient:
             allow_http=self._allow_http,
         )
 
-    def examine(self, fetched: FetchedRequest, held: Sequence[HeldCredential]) -> OpenedRequest:
-        """Verify the request object, check the desk's registration, match the query against
-        ``held`` and build the consent preview; raises ``Rejected`` at the first failure."""
+    def describe(self, fetched: FetchedRequest) -> ConsentPreview:
+        """Who asks, for which regulation and legal basis, checked against the registry,
+        without matching: what the citizen sees when the wallet holds nothing that answers
+        (they may still say no, so the desk cannot tell "nothing to show" from "no")."""
+        request, _query, purpose = self._checked(fetched)
+        return _preview(request, purpose, [], [])
+
+    def _checked(
+        self, fetched: FetchedRequest
+    ) -> tuple[AuthorizationRequest, DcqlQuery, dict[str, Any]]:
+        """Verify the request object, then the desk's registration for every claim asked."""
         now = self._clock()
         request = self.verify(fetched)
         query = parse_dcql_query(request.dcql_query)
@@ -174,6 +182,12 @@ class PresentationClient:
             claims=paths,
             now=max(now, snapshot.as_of),
         )
+        return request, query, purpose
+
+    def examine(self, fetched: FetchedRequest, held: Sequence[HeldCredential]) -> OpenedRequest:
+        """Verify the request object, check the desk's registration, match the query against
+        ``held`` and build the consent preview; raises ``Rejected`` at the first failure."""
+        request, query, purpose = self._checked(fetched)
         views = [open_sd_jwt(h.token) for h in held]
         candidates = [
             HeldForQuery(i, "dc+sd-jwt", h.vct, views[i].processed.claims)
@@ -199,16 +213,9 @@ class PresentationClient:
             )
             if len(path) == 1 and path not in disclose
         ]
-        info = (request.verifier_info or [{}])[0].get("data", {})
-        preview = ConsentPreview(
-            verifier=request.client_id,
-            verifier_name=info.get("verifier") if isinstance(info, dict) else None,
-            regulation=str(purpose["regulation"]),
-            legal_basis=dict(purpose.get("legal_basis") or {}),
-            shared=shared,
-            withheld=withheld,
+        return OpenedRequest(
+            request, purpose, _preview(request, purpose, shared, withheld), selection
         )
-        return OpenedRequest(request, purpose, preview, selection)
 
     async def respond(
         self,
@@ -301,6 +308,23 @@ class PresentationClient:
         """Where the desk sends the citizen back (§8.2): https (http only in development)."""
         scheme = uri.split(":", 1)[0].lower()
         return scheme == "https" or (self._allow_http and scheme == "http")
+
+
+def _preview(
+    request: AuthorizationRequest,
+    purpose: dict[str, Any],
+    shared: list[tuple[str, tuple[str | int, ...]]],
+    withheld: list[tuple[str, tuple[str | int, ...]]],
+) -> ConsentPreview:
+    info = (request.verifier_info or [{}])[0].get("data", {})
+    return ConsentPreview(
+        verifier=request.client_id,
+        verifier_name=info.get("verifier") if isinstance(info, dict) else None,
+        regulation=str(purpose["regulation"]),
+        legal_basis=dict(purpose.get("legal_basis") or {}),
+        shared=shared,
+        withheld=withheld,
+    )
 
 
 def _purpose(request: AuthorizationRequest, credential_ids: list[str]) -> dict[str, Any]:

@@ -114,13 +114,20 @@ async def test_a_desk_the_registry_does_not_list_is_refused(
     assert refused.value.description == TrustReason.VERIFIER_NOT_REGISTERED.value
 
 
-async def test_without_a_matching_credential_nothing_is_prepared(town: Town) -> None:
+async def test_without_a_matching_credential_the_citizen_can_still_say_no(town: Town) -> None:
+    """The desk hears access_denied whether or not the wallet could have answered, so it
+    cannot probe what the wallet holds (THREATS V-14)."""
     async with await new_citizen(town) as phone:
         await receive(town, phone, INCOME, INCOME_CLAIMS, instances=1)
-        link, _tid, _key = await desk_link(town)
+        link, transaction_id, key = await desk_link(town)
         with pytest.raises(ServiceRefused) as refused:
             await phone.open_request(link)
-    assert (refused.value.status, refused.value.error) == (422, "no_matching_credential")
+        assert (refused.value.status, refused.value.error) == (422, "no_matching_credential")
+        declined = await phone.decline(refused.value.body["presentation"])
+        assert declined["status"] == "declined"
+        assert [h["outcome"] for h in await phone.history()] == ["declined"]
+    result = await desk_result(town, transaction_id, key)
+    assert (result["status"], result["reason"]) == ("declined", "access_denied")
 
 
 async def test_a_wrong_pin_is_counted_and_locks_the_account(town: Town) -> None:
