@@ -142,6 +142,7 @@ def running_town(
     desk_regulations: tuple[str, ...] = ("zorgtoeslag",),
     clock: Callable[[], int] | None = None,
     wallet_overrides: dict[str, Any] | None = None,
+    issuer_overrides: dict[str, Any] | None = None,
 ) -> Iterator[Town]:
     """Start the three services; stop them on exit.
 
@@ -160,12 +161,15 @@ def running_town(
             url_of(wallet_socket),
         )
         issuer_settings = _IssuerSettings(
-            profile=Profile.DEVELOPMENT,
-            public_url=issuer_url,
-            database_url=f"sqlite+aiosqlite:///{data / 'issuer' / 'issuer.db'}",
-            data_dir=data / "issuer",
-            port=issuer_socket.getsockname()[1],
-            display_name="Belastingdienst",
+            **{
+                "profile": Profile.DEVELOPMENT,
+                "public_url": issuer_url,
+                "database_url": f"sqlite+aiosqlite:///{data / 'issuer' / 'issuer.db'}",
+                "data_dir": data / "issuer",
+                "port": issuer_socket.getsockname()[1],
+                "display_name": "Belastingdienst",
+                **(issuer_overrides or {}),
+            }
         )
         desk_settings = _VerifierSettings(
             profile=Profile.DEVELOPMENT,

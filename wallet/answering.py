@@ -20,6 +20,7 @@ the citizen agreed to, never the values (they are in the credential, which stays
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -189,9 +190,12 @@ async def _save(
         )
 
 
-def _reserved(found_all: Sequence[Instance], ids: Sequence[str]) -> list[Instance]:
-    by_id = {i.id: i for i in found_all}
-    return [by_id[i] for i in ids]
+def _spread(found: list[Slot]) -> list[Slot]:
+    """Fullest slots first, in random order among equals: answers running at once then
+    mostly try different slots instead of all racing for the first."""
+    shuffled = list(found)
+    secrets.SystemRandom().shuffle(shuffled)
+    return sorted(shuffled, key=lambda slot: -len(slot.instances))
 
 
 async def approve(context: WalletContext, session: Session, presentation_id: str) -> dict[str, Any]:
@@ -201,14 +205,16 @@ async def approve(context: WalletContext, session: Session, presentation_id: str
         raise Conflict("already approved")
     fetched = FetchedRequest(pending["client_id"], pending["request_object"])
     async with client(context) as wallet:
-        for _attempt in range(RESERVE_ATTEMPTS):
-            slot, opened = _match(wallet, fetched, await slots(context, session))
+        candidates = _spread(await slots(context, session))
+        for _attempt in range(RESERVE_ATTEMPTS * len(candidates) + 1):
+            slot, opened = _match(wallet, fetched, candidates)  # NoMatchingCredential: none left
             chosen = _chosen(opened, slot.instances)
             reserved = [i.id for i in slot.instances]
             try:  # the whole slot: its key is never shown again
                 now = await reserve(context, session, reserved)
-            except InstancesTaken:
-                continue  # another presentation took one first: match again
+            except InstancesTaken:  # another answer took it first: try the others
+                candidates = [c for c in candidates if c is not slot]
+                continue
             break
         else:
             raise Conflict("the wallet is busy: try again")

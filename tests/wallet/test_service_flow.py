@@ -9,6 +9,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from aanspraak.town import Town
@@ -114,18 +115,27 @@ async def test_declining_tells_the_desk_and_keeps_the_instances(town: Town) -> N
         assert [(h["outcome"], h["shared"]) for h in history] == [("declined", [])]
 
 
+@pytest.mark.parametrize("instances", [20, 3], ids=["batch-of-20", "batch-of-3"])
 async def test_a_one_time_instance_is_never_presented_twice_under_20_concurrent_answers(
-    town: Town,
+    town: Town, instances: int
 ) -> None:
-    instances = 3
+    """THREATS D-03: with a batch of 20, all 20 answers go out, each with its own instance
+    and key; with a batch of 3, exactly 3 do and the rest find nothing left."""
     async with await new_citizen(town) as phone:
         await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=instances)
         links = [await desk_link(town) for _ in range(20)]
+        shown: list[str] = []
 
         async def answer(link: str) -> str:
             try:
                 opened = await phone.open_request(link)
-                sent = await phone.approve(opened["id"])
+                approved = await phone._json("POST", f"/v1/presentations/{opened['id']}/approve")
+                shown.extend({r["key_id"] for r in approved["signing_requests"]})
+                sent = await phone._json(
+                    "POST",
+                    f"/v1/presentations/{opened['id']}/signatures",
+                    json={"signatures": phone.device.sign(approved["signing_requests"])},
+                )
             except ServiceRefused as refused:
                 return refused.error
             return "sent" if sent["desk"]["status_code"] == 200 else "desk-refused"
@@ -133,6 +143,7 @@ async def test_a_one_time_instance_is_never_presented_twice_under_20_concurrent_
         outcomes = await asyncio.gather(*(answer(link) for link, _id, _key in links))
         assert outcomes.count("sent") == instances
         assert set(outcomes) <= {"sent", "no_matching_credential", "conflict"}
+        assert len(shown) == len(set(shown)) == instances  # no holder key shown twice
         decided = [await desk_result(town, tid, key) for _link, tid, key in links]
         assert sum(r["status"] == "eligible" for r in decided) == instances
         assert all(c["unused_instances"] == 0 for c in await phone.credentials())

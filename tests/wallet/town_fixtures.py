@@ -32,6 +32,8 @@ from wallet.device_client import SimulatedDevice, WalletServiceClient
 
 PIN = "482916"
 FAST_KDF = {"pin_kdf_memory_kib": 64, "pin_kdf_iterations": 1, "pin_backoff_seconds": 0}
+BATCH = 20
+"""Largest batch the town's issuer and wallet allow (THREATS D-03 presents 20 at once)."""
 CONFIGURATION_OF = {t.vct: configuration for configuration, t in credential_types().items()}
 
 
@@ -43,10 +45,14 @@ def town(
     (skipped without ``TEST_DATABASE_URL``; CI sets it)."""
     data: Path = tmp_path_factory.mktemp("town")
     with contextlib.ExitStack() as stack:
-        overrides = dict(FAST_KDF)
+        overrides: dict[str, Any] = {**FAST_KDF, "batch_size": BATCH}
         if request.param == "postgresql":
             overrides["database_url"] = stack.enter_context(postgres_database())
-        yield stack.enter_context(running_town(data, wallet_overrides=overrides))
+        yield stack.enter_context(
+            running_town(
+                data, wallet_overrides=overrides, issuer_overrides={"max_batch_size": BATCH}
+            )
+        )
 
 
 @contextlib.contextmanager
