@@ -226,7 +226,6 @@ async def approve(context: WalletContext, session: Session, presentation_id: str
     pending.update(
         reserved=reserved,
         instances=[i.id for i in chosen],
-        instance_keys=[i.holder_key.to_jwk() for i in chosen],
         kb_time=now,
         requests=[r.as_dict() for r in requests],
     )
@@ -265,9 +264,6 @@ async def finish(
     now = int(pending["kb_time"])
     async with client(context) as wallet:
         opened = _examine(wallet, fetched, chosen)
-        if not pending.get("signed"):  # from here the keys may have been shown: never release
-            pending["signed"] = True
-            await _save(context, session, presentation_id, pending)
         try:
             vp_token = sign_with_device(
                 lambda signers: wallet.vp_token(opened, _with_keys(chosen, signers), now=now),
@@ -277,6 +273,9 @@ async def finish(
             )
         except DeviceSignatureRefused as refused:
             raise BadSignatures(refused.reason) from None
+        if not pending.get("signed"):  # from here the keys may be shown: never release them
+            pending["signed"] = True
+            await _save(context, session, presentation_id, pending)
         try:
             reply = await wallet.post_vp_token(opened, vp_token)
         except DeskUnreachable as failed:  # the step stays: the device may send again

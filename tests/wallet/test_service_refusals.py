@@ -358,3 +358,21 @@ async def test_error_bodies_never_echo_what_was_sent(town: Town) -> None:
     for answer in answers:
         assert 400 <= answer.status_code < 500, answer.status_code
         assert canary not in answer.text
+
+
+async def test_a_forged_answer_shows_no_key_so_declining_gives_the_slot_back(town: Town) -> None:
+    async with await new_citizen(town) as phone:
+        await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=1)
+        link, _tid, _key = await desk_link(town)
+        opened = await phone.open_request(link)
+        approved = await phone._json("POST", f"/v1/presentations/{opened['id']}/approve")
+        assert all(c["unused_instances"] == 0 for c in await phone.credentials())
+        forged = [
+            {"key_id": r["key_id"], "signature": "A" * 86} for r in approved["signing_requests"]
+        ]
+        refused = await phone.call(
+            "POST", f"/v1/presentations/{opened['id']}/signatures", json={"signatures": forged}
+        )
+        assert (refused.status_code, refused.json()["error"]) == (400, "invalid_signatures")
+        await phone.decline(opened["id"])
+        assert all(c["unused_instances"] == 1 for c in await phone.credentials())
