@@ -134,7 +134,12 @@ async def open_request(context: WalletContext, session: Session, link: str) -> d
         except NoMatchingCredential as missing:
             # Kept all the same, so the citizen can say no: the desk then hears
             # access_denied either way and cannot probe what the wallet holds (THREATS V-14).
-            preview = preview_as_dict(wallet.describe(fetched))
+            try:
+                preview = preview_as_dict(wallet.describe(fetched))
+            except Rejected as refused:  # the registry went down since the match
+                if refused.reason in REGISTRY_DOWN:
+                    raise ServiceUnavailable from None
+                raise Refused(refused.reason.value) from None
             presentation_id = await _keep(context, session, fetched, preview)
             missing.extra["presentation"] = presentation_id
             raise

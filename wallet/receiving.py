@@ -143,6 +143,7 @@ async def begin(
 ) -> dict[str, Any]:
     """Check the offer and its issuer, redeem it, and return what the device must sign."""
     keys = device_keys(jwks)
+    context.snapshot(now=context.clock())  # 503 now, not "issuer not trusted", if it is down
     async with client(context) as wallet:
         try:
             redeemed = await wallet.redeem(offer, tx_code=tx_code)

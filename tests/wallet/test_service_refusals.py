@@ -278,12 +278,18 @@ async def test_an_unreadable_registry_fails_closed_with_503(
     async with await new_citizen(town) as phone:
         await receive(town, phone, INCOME, INCOME_CLAIMS, instances=1)
         link, _tid, _key = await desk_link(town)
+        offer = await town.offer("household_income", INCOME_CLAIMS, batch_size=1)
         governance.take_down()
         for method, path, body in (
             ("GET", "/v1/discovery", None),
             ("GET", "/v1/reissuance", None),
             ("POST", "/v1/credentials/status", None),
             ("POST", "/v1/presentations", {"link": link}),
+            (
+                "POST",
+                "/v1/issuances",
+                {"offer": offer.link, "keys": phone.device.new_holder_keys(1)},
+            ),
         ):
             response = await phone.call(method, path, json=body)
             assert (response.status_code, response.json()["error"]) == (
