@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -81,12 +82,37 @@ async def _verified_proof(
     return proof
 
 
-async def device_proof(request: Request, context: Context) -> VerifiedDpopProof:
+_dpop_header = APIKeyHeader(
+    name="DPoP",
+    scheme_name="DeviceProof",
+    auto_error=False,
+    description="A DPoP proof (RFC 9449 §4.2) signed by the account's device key: typ "
+    "dpop+jwt, ES256, jwk header; htm, htu (this service's public URL + path), iat, jti; "
+    "ath (hash of the session token) when a session is sent.",
+)
+_session_header = APIKeyHeader(
+    name="Authorization",
+    scheme_name="Session",
+    auto_error=False,
+    description="`DPoP <session_token>` from POST /v1/sessions (RFC 9449 §7.1).",
+)
+
+
+async def device_proof(
+    request: Request,
+    context: Context,
+    _documented: Annotated[str | None, Depends(_dpop_header)] = None,
+) -> VerifiedDpopProof:
     """The device key behind a request that needs no session (register, unlock)."""
     return await _verified_proof(request, context, access_token=None)
 
 
-async def session(request: Request, context: Context) -> Session:
+async def session(
+    request: Request,
+    context: Context,
+    _proof: Annotated[str | None, Depends(_dpop_header)] = None,
+    _session: Annotated[str | None, Depends(_session_header)] = None,
+) -> Session:
     """An unlocked session whose device signed this very request."""
     authorization = request.headers.get("authorization", "")
     if not authorization.lower().startswith(SESSION_SCHEME):

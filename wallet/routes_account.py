@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.wire import InvalidRequest
 from wallet.accounts import delete_account, register, unlock
+from wallet.api_models import AccountCreated, Backup, Restored, SessionOpened, answers
 from wallet.backup import export_account, import_account
 from wallet.device_auth import Context, DeviceProof, Unlocked
 from wallet.vault import ExportRefused
@@ -43,13 +44,22 @@ class ImportBody(BaseModel):
     backup: str = Field(max_length=12 * 1024 * 1024, description="base64 of the export file")
 
 
-@router.post("/accounts", status_code=201, summary="Bind a new account to this device key")
+@router.post(
+    "/accounts",
+    responses=answers(AccountCreated, 400, 409, status=201),
+    status_code=201,
+    summary="Bind a new account to this device key",
+)
 async def create_account(body: PinBody, context: Context, device: DeviceProof) -> JSONResponse:
     account_id = await register(context, device.public_key, body.pin)
     return JSONResponse({"account": account_id}, status_code=201, headers=NO_STORE)
 
 
-@router.post("/sessions", summary="Unlock the vault with the PIN")
+@router.post(
+    "/sessions",
+    responses=answers(SessionOpened, 400, 403, 429),
+    summary="Unlock the vault with the PIN",
+)
 async def create_session(body: PinBody, context: Context, device: DeviceProof) -> JSONResponse:
     unlocked = await unlock(context, device.public_key, body.pin)
     return JSONResponse(
@@ -63,13 +73,22 @@ async def create_session(body: PinBody, context: Context, device: DeviceProof) -
     )
 
 
-@router.delete("/account", status_code=204, summary="Delete the account and everything in it")
+@router.delete(
+    "/account",
+    responses=answers(None),
+    status_code=204,
+    summary="Delete the account and everything in it",
+)
 async def remove_account(context: Context, session: Unlocked) -> Response:
     await delete_account(context, session.account_id)
     return Response(status_code=204, headers=NO_STORE)
 
 
-@router.post("/export", summary="An encrypted backup of the wallet, for safekeeping")
+@router.post(
+    "/export",
+    responses=answers(Backup, 400),
+    summary="An encrypted backup of the wallet, for safekeeping",
+)
 async def export(body: ExportBody, context: Context, session: Unlocked) -> JSONResponse:
     try:
         blob = await export_account(context, session, passphrase=body.passphrase)
@@ -78,7 +97,9 @@ async def export(body: ExportBody, context: Context, session: Unlocked) -> JSONR
     return JSONResponse({"backup": base64.b64encode(blob).decode("ascii")}, headers=NO_STORE)
 
 
-@router.post("/import", summary="Restore a backup into this (new) account")
+@router.post(
+    "/import", responses=answers(Restored, 400), summary="Restore a backup into this (new) account"
+)
 async def restore(body: ImportBody, context: Context, session: Unlocked) -> JSONResponse:
     try:
         blob = base64.b64decode(body.backup, validate=True)

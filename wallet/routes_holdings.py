@@ -17,6 +17,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.wire import NotFound
 from wallet import answering, receiving, records
+from wallet.api_models import (
+    Advice,
+    Credentials,
+    DeletedKeys,
+    Discovery,
+    History,
+    IssuanceStep,
+    Notices,
+    PresentationStep,
+    StatusCheck,
+    answers,
+)
 from wallet.device_auth import Context, Unlocked
 from wallet.discovery import agencies_by_vct
 from wallet.entitlements import remember, scan
@@ -68,7 +80,12 @@ class LinkBody(BaseModel):
     link: str = Field(max_length=8_192, description="The desk's openid4vp:// link")
 
 
-@router.post("/issuances", status_code=201, summary="Accept a credential offer")
+@router.post(
+    "/issuances",
+    responses=answers(IssuanceStep, 400, 502, 503, status=201),
+    status_code=201,
+    summary="Accept a credential offer",
+)
 async def start_issuance(body: OfferBody, context: Context, session: Unlocked) -> JSONResponse:
     answer = await receiving.begin(
         context, session, offer=body.offer, tx_code=body.tx_code, jwks=body.keys
@@ -76,7 +93,11 @@ async def start_issuance(body: OfferBody, context: Context, session: Unlocked) -
     return JSONResponse(answer, status_code=201, headers=NO_STORE)
 
 
-@router.post("/issuances/{issuance_id}/signatures", summary="The device's key proofs")
+@router.post(
+    "/issuances/{issuance_id}/signatures",
+    responses=answers(IssuanceStep, 400, 404, 502, 503),
+    summary="The device's key proofs",
+)
 async def sign_issuance(
     issuance_id: RecordId, body: SignaturesBody, context: Context, session: Unlocked
 ) -> JSONResponse:
@@ -86,7 +107,11 @@ async def sign_issuance(
     )
 
 
-@router.get("/credentials", summary="The credentials held, with their display")
+@router.get(
+    "/credentials",
+    responses=answers(Credentials),
+    summary="The credentials held, with their display",
+)
 async def credentials(context: Context, session: Unlocked) -> JSONResponse:
     batches = await list_batches(context, session)
     found = [
@@ -96,7 +121,11 @@ async def credentials(context: Context, session: Unlocked) -> JSONResponse:
     return JSONResponse({"credentials": found}, headers=NO_STORE)
 
 
-@router.delete("/credentials/{batch_id}", summary="Delete a credential and its instances")
+@router.delete(
+    "/credentials/{batch_id}",
+    responses=answers(DeletedKeys, 404),
+    summary="Delete a credential and its instances",
+)
 async def delete_credential(
     batch_id: RecordId, context: Context, session: Unlocked
 ) -> JSONResponse:
@@ -106,7 +135,11 @@ async def delete_credential(
     return JSONResponse({"deleted_key_ids": key_ids}, headers=NO_STORE)
 
 
-@router.post("/credentials/status", summary="Check every credential's status list")
+@router.post(
+    "/credentials/status",
+    responses=answers(StatusCheck, 503),
+    summary="Check every credential's status list",
+)
 async def refresh_status(context: Context, session: Unlocked) -> JSONResponse:
     """Token Status List §8.3 for every held batch; a revoked or suspended batch stops
     counting, and what that changes becomes a notice."""
@@ -129,7 +162,11 @@ async def refresh_status(context: Context, session: Unlocked) -> JSONResponse:
     )
 
 
-@router.get("/discovery", summary="What the wallet's credentials entitle the citizen to")
+@router.get(
+    "/discovery",
+    responses=answers(Discovery, 503),
+    summary="What the wallet's credentials entitle the citizen to",
+)
 async def discovery(context: Context, session: Unlocked) -> JSONResponse:
     held = rule_credentials(await unused_instances(context, session))
     report = scan(context, held)
@@ -138,7 +175,9 @@ async def discovery(context: Context, session: Unlocked) -> JSONResponse:
     return JSONResponse({**report.as_dict(), "new_notices": new_notices}, headers=NO_STORE)
 
 
-@router.get("/notices", summary='"Note: ..." messages kept for the citizen')
+@router.get(
+    "/notices", responses=answers(Notices), summary='"Note: ..." messages kept for the citizen'
+)
 async def notices(context: Context, session: Unlocked) -> JSONResponse:
     async with context.database.read() as connection:
         kept = await records.load(connection, session, records.NOTICE, now=context.clock())
@@ -146,7 +185,12 @@ async def notices(context: Context, session: Unlocked) -> JSONResponse:
     return JSONResponse({"notices": found}, headers=NO_STORE)
 
 
-@router.delete("/notices/{notice_id}", status_code=204, summary="Dismiss a notice")
+@router.delete(
+    "/notices/{notice_id}",
+    responses=answers(None, 404),
+    status_code=204,
+    summary="Dismiss a notice",
+)
 async def dismiss(notice_id: RecordId, context: Context, session: Unlocked) -> Response:
     async with context.database.write() as connection:
         removed = await records.remove(connection, session, records.NOTICE, notice_id)
@@ -155,7 +199,11 @@ async def dismiss(notice_id: RecordId, context: Context, session: Unlocked) -> R
     return Response(status_code=204, headers=NO_STORE)
 
 
-@router.get("/reissuance", summary="Credentials running low or expiring, and whom to ask")
+@router.get(
+    "/reissuance",
+    responses=answers(Advice, 503),
+    summary="Credentials running low or expiring, and whom to ask",
+)
 async def reissuance(context: Context, session: Unlocked) -> JSONResponse:
     now = context.clock()
     holdings = [
@@ -178,20 +226,33 @@ async def reissuance(context: Context, session: Unlocked) -> JSONResponse:
     return JSONResponse({"advice": [a.as_dict() for a in advice]}, headers=NO_STORE)
 
 
-@router.post("/presentations", status_code=201, summary="Open a desk's request: the preview")
+@router.post(
+    "/presentations",
+    responses=answers(PresentationStep, 502, 503, status=201),
+    status_code=201,
+    summary="Open a desk's request: the preview",
+)
 async def open_presentation(body: LinkBody, context: Context, session: Unlocked) -> JSONResponse:
     answer = await answering.open_request(context, session, body.link)
     return JSONResponse(answer, status_code=201, headers=NO_STORE)
 
 
-@router.post("/presentations/{presentation_id}/approve", summary="Consent: what to sign")
+@router.post(
+    "/presentations/{presentation_id}/approve",
+    responses=answers(PresentationStep, 404, 409, 503),
+    summary="Consent: what to sign",
+)
 async def approve(presentation_id: RecordId, context: Context, session: Unlocked) -> JSONResponse:
     return JSONResponse(
         await answering.approve(context, session, presentation_id), headers=NO_STORE
     )
 
 
-@router.post("/presentations/{presentation_id}/signatures", summary="The device's KB-JWTs")
+@router.post(
+    "/presentations/{presentation_id}/signatures",
+    responses=answers(PresentationStep, 400, 404, 409, 502, 503),
+    summary="The device's KB-JWTs",
+)
 async def sign_presentation(
     presentation_id: RecordId, body: SignaturesBody, context: Context, session: Unlocked
 ) -> JSONResponse:
@@ -201,14 +262,18 @@ async def sign_presentation(
     )
 
 
-@router.post("/presentations/{presentation_id}/decline", summary="Say no to the desk")
+@router.post(
+    "/presentations/{presentation_id}/decline",
+    responses=answers(PresentationStep, 404),
+    summary="Say no to the desk",
+)
 async def decline(presentation_id: RecordId, context: Context, session: Unlocked) -> JSONResponse:
     return JSONResponse(
         await answering.decline(context, session, presentation_id), headers=NO_STORE
     )
 
 
-@router.get("/history", summary="What went to whom, when, and why")
+@router.get("/history", responses=answers(History), summary="What went to whom, when, and why")
 async def history(context: Context, session: Unlocked) -> JSONResponse:
     async with context.database.read() as connection:
         kept = await records.load(connection, session, records.DISCLOSURE, now=context.clock())
