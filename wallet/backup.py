@@ -20,8 +20,8 @@ from specs.sd_jwt import open_sd_jwt
 from wallet import records
 from wallet.context import WalletContext
 from wallet.device_auth import Session
+from wallet.export_file import ExportRefused, open_export, seal_export
 from wallet.holdings import NewInstance, list_batches, store_batch, unused_instances
-from wallet.vault import ExportRefused, open_export, seal_export
 
 FORMAT_VERSION = 1
 MAX_RESTORED_BATCHES = 500

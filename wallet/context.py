@@ -18,8 +18,9 @@ from runtime.wire import ServiceUnavailable
 from specs.errors import Rejected, TrustReason
 from specs.trust import TrustSnapshot
 from trust.registry import TrustRegistry
+from wallet.session_tokens import SessionTokens
 from wallet.settings import WalletSettings
-from wallet.vault import PinKdfParams, SessionTokens
+from wallet.vault import PinKdfParams
 
 Clock = Callable[[], int]
 REGISTRY_DOWN = frozenset(

@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from specs.dpop import VerifiedDpopProof, verify_dpop_proof
 from specs.errors import DpopReason, Rejected
 from wallet.context import WalletContext
+from wallet.session_tokens import MAX_SESSION_TOKEN_CHARS, SessionRefused
 from wallet.tables import accounts, proof_jtis
-from wallet.vault import MAX_SESSION_TOKEN_CHARS, SessionRefused, Vault
+from wallet.vault import Vault
 from wallet.wire_errors import InvalidDpopProof, InvalidSession
 
 SESSION_SCHEME = "dpop "

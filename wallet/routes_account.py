@@ -19,7 +19,7 @@ from wallet.accounts import delete_account, register, unlock
 from wallet.api_models import AccountCreated, Backup, Restored, SessionOpened, answers
 from wallet.backup import export_account, import_account
 from wallet.device_auth import Context, DeviceProof, Unlocked
-from wallet.vault import ExportRefused
+from wallet.export_file import ExportRefused
 
 router = APIRouter(prefix="/v1", tags=["Account"])
 NO_STORE = {"Cache-Control": "no-store"}

@@ -13,20 +13,16 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from runtime.sealing import SealBroken, Sealer
 from specs.jose import b64url_decode, b64url_encode
-from wallet import vault as vault_module
+from wallet import export_file, session_tokens
+from wallet.export_file import ExportRefused, open_export, seal_export
+from wallet.session_tokens import MAX_SESSION_TOKEN_CHARS, SessionRefused, SessionTokens
 from wallet.vault import (
-    MAX_SESSION_TOKEN_CHARS,
-    ExportRefused,
     PinKdfParams,
-    SessionRefused,
-    SessionTokens,
     Vault,
     WrongPin,
     derive_pin_key,
     new_salt,
     new_vault_key,
-    open_export,
-    seal_export,
     unwrap_vault_key,
     wrap_vault_key,
 )
@@ -296,7 +292,7 @@ def test_a_long_token_is_refused_before_anything_is_decoded(
     def never(*_args: Any, **_kwargs: Any) -> bytes:
         raise AssertionError("decoded an oversized token")
 
-    monkeypatch.setattr(vault_module, "b64url_decode", never)
+    monkeypatch.setattr(session_tokens, "b64url_decode", never)
     assert _refusal(tokens, "A" * (MAX_SESSION_TOKEN_CHARS + 1)) == "malformed"
 
 
@@ -420,7 +416,7 @@ def test_a_costly_kdf_is_refused_before_anything_is_derived(
 
     envelope = _export()
     envelope["kdf"] = {**envelope["kdf"], **kdf}
-    monkeypatch.setattr(vault_module, "_stretch", never)
+    monkeypatch.setattr(export_file, "stretch", never)
     started = time.perf_counter()
     assert _export_refusal(json.dumps(envelope).encode()) == "kdf-too-costly"
     assert time.perf_counter() - started < 1
