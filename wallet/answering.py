@@ -38,15 +38,7 @@ from wallet.device_signing import (
     collect_signing_requests,
     sign_with_device,
 )
-from wallet.holdings import (
-    Instance,
-    InstancesTaken,
-    Slot,
-    instances_by_id,
-    release,
-    reserve,
-    slots,
-)
+from wallet.holdings import Instance, InstancesTaken, instances_by_id
 from wallet.presentation import (
     ConsentPreview,
     DeskUnreachable,
@@ -55,6 +47,7 @@ from wallet.presentation import (
     OpenedRequest,
     PresentationClient,
 )
+from wallet.slots import Slot, release, reserve, slots
 from wallet.wire_errors import BadSignatures, NoMatchingCredential, PeerUnreachable, Refused
 
 RESERVE_ATTEMPTS = 5

@@ -1,20 +1,20 @@
-"""The credentials an account holds: batches of one-time instances, sealed under its vault.
+"""The credentials an account holds: batches of one-time instances, sealed under its vault
+(which instances answer together and how they are reserved: ``wallet.slots``).
 
-A batch is one issuance (DESIGN §5: one-time credentials with a fresh holder key each). Its
-instances are presented at most once: :func:`reserve` marks them used with a conditional
-UPDATE in the same transaction that checks them, so two presentations running at once can
-never take the same instance, on SQLite or PostgreSQL, in one worker or many. An instance is
-reserved *before* its KB-JWT is signed and never released once the device signed it, so a
-crash between signing and sending costs an instance, never unlinkability.
+A batch is one issuance (DESIGN §5: one-time credentials). Each instance is presented at
+most once: it is reserved (``wallet.slots.reserve``) *before* its KB-JWT is signed and never
+released once the device signed it, so a crash between signing and sending costs an
+instance, never unlinkability. Expired batches are hidden at once and purged by the sweeper
+without the vault key (``expires_at`` is the one clear column they need).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.bearer import new_id
@@ -148,12 +148,12 @@ async def unused_instances(
     revoked and suspended ones only with ``withdrawn`` (to check their status again)."""
     return [
         i
-        for i, used in await _instances(context, session)
+        for i, used in await all_instances(context, session)
         if not used and (withdrawn or not i.withdrawn)
     ]
 
 
-async def _instances(context: WalletContext, session: Session) -> list[tuple[Instance, bool]]:
+async def all_instances(context: WalletContext, session: Session) -> list[tuple[Instance, bool]]:
     """Every unexpired instance of the account, opened, with whether it was used."""
     now = context.clock()
     async with context.database.read() as connection:
@@ -182,42 +182,6 @@ async def _instances(context: WalletContext, session: Session) -> list[tuple[Ins
         found.append((_opened(session, row, batch_details[row.batch_id]), row.used_at is not None))
     # Newest first: a new statement of the same kind supersedes the older one.
     return sorted(found, key=lambda pair: -pair[0].received_at)
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """A holder key and the unused instances bound to it, one per credential type at most.
-
-    OpenID4VP answers that combine credentials must prove one holder (the desk checks that
-    every KB-JWT is signed by the same key), while a key shown twice links two answers. So
-    instance *j* of every credential type shares the *j*-th key, and a presentation uses
-    one whole slot and burns it: every instance bound to the key is retired with it.
-    """
-
-    key: PublicJwk
-    instances: tuple[Instance, ...]
-
-    @property
-    def vcts(self) -> frozenset[str]:
-        return frozenset(i.vct for i in self.instances)
-
-
-async def slots(context: WalletContext, session: Session) -> list[Slot]:
-    """Unburned slots (no instance of the key was ever presented), fullest first."""
-    grouped: dict[str, list[Instance]] = {}
-    burned: set[str] = set()
-    keys: dict[str, PublicJwk] = {}
-    for instance, used in await _instances(context, session):
-        if (instance.withdrawn or instance.restored) and not used:
-            continue  # revoked, suspended, or its key is on the old device: cannot answer
-        thumbprint = instance.holder_key.thumbprint()
-        keys[thumbprint] = instance.holder_key
-        if used:
-            burned.add(thumbprint)
-        else:
-            grouped.setdefault(thumbprint, []).append(instance)
-    found = [Slot(keys[t], tuple(group)) for t, group in grouped.items() if t not in burned]
-    return sorted(found, key=lambda slot: -len(slot.instances))
 
 
 async def instances_by_id(
@@ -264,36 +228,6 @@ def _opened(session: Session, row: Any, details: dict[str, Any]) -> Instance:
     )
 
 
-async def set_statuses(
-    connection: AsyncConnection, session: Session, statuses: Mapping[str, str]
-) -> dict[str, tuple[str, str]]:
-    """Record each batch's checked status (sealed); the batches whose status changed, with
-    (before, after)."""
-    changed: dict[str, tuple[str, str]] = {}
-    for batch_id, status in statuses.items():
-        row = (
-            await connection.execute(
-                select(batches.c.sealed).where(
-                    batches.c.id == batch_id, batches.c.account_id == session.account_id
-                )
-            )
-        ).one_or_none()
-        if row is None:
-            continue
-        details = session.vault.open(BATCH, batch_id, row.sealed)
-        before = str(details.get("status", "valid"))
-        if before == status:
-            continue
-        details["status"] = status
-        await connection.execute(
-            update(batches)
-            .where(batches.c.id == batch_id)
-            .values(sealed=session.vault.seal(BATCH, batch_id, details))
-        )
-        changed[batch_id] = (before, status)
-    return changed
-
-
 def one_per_batch(found: Sequence[Instance]) -> list[Instance]:
     """The first unused instance of each batch: what discovery and matching look at (the
     instances of a batch attest the same claims)."""
@@ -319,37 +253,6 @@ def rule_credentials(found: Sequence[Instance]) -> list[RuleCredential]:
         RuleCredential(i.issuer, i.vct, open_sd_jwt(i.token).processed.claims)
         for i in newest.values()
     ]
-
-
-async def reserve(context: WalletContext, session: Session, instance_ids: Sequence[str]) -> int:
-    """Mark ``instance_ids`` used, all or none; ``InstancesTaken`` if one already was."""
-    now = context.clock()
-    async with context.database.write() as connection:
-        result = await connection.execute(
-            update(instances)
-            .where(
-                instances.c.id.in_(list(instance_ids)),
-                instances.c.account_id == session.account_id,
-                instances.c.used_at.is_(None),
-            )
-            .values(used_at=now)
-        )
-        if result.rowcount != len(set(instance_ids)):
-            raise InstancesTaken  # leaving the block rolls the whole UPDATE back
-    return now
-
-
-async def release(context: WalletContext, session: Session, instance_ids: Sequence[str]) -> None:
-    """Give back reserved instances no signature was made for (the citizen declined)."""
-    async with context.database.write() as connection:
-        await connection.execute(
-            update(instances)
-            .where(
-                instances.c.id.in_(list(instance_ids)),
-                instances.c.account_id == session.account_id,
-            )
-            .values(used_at=None)
-        )
 
 
 async def delete_batch(context: WalletContext, session: Session, batch_id: str) -> list[str] | None:

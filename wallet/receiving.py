@@ -40,7 +40,7 @@ from wallet.device_signing import (
     sign_with_device,
 )
 from wallet.entitlements import remember, scan
-from wallet.holdings import NewInstance, rule_credentials, slots, store_batch, unused_instances
+from wallet.holdings import NewInstance, rule_credentials, store_batch, unused_instances
 from wallet.issuance import (
     IssuanceClient,
     IssuanceFailed,
@@ -49,6 +49,7 @@ from wallet.issuance import (
     RedeemedOffer,
 )
 from wallet.issuance_errors import IssuanceReason
+from wallet.slots import slots
 from wallet.wire_errors import BadSignatures, InvalidRequest, PeerUnreachable, Refused
 
 MAX_KEYS = 20

@@ -32,15 +32,9 @@ from wallet.api_models import (
 from wallet.device_auth import Context, Unlocked
 from wallet.discovery import agencies_by_vct
 from wallet.entitlements import remember, scan
-from wallet.holdings import (
-    delete_batch,
-    list_batches,
-    rule_credentials,
-    set_statuses,
-    unused_instances,
-)
+from wallet.holdings import delete_batch, list_batches, rule_credentials, unused_instances
 from wallet.reissuance import Holding, advise
-from wallet.status_check import batch_statuses
+from wallet.status_check import batch_statuses, set_statuses
 
 router = APIRouter(prefix="/v1", tags=["Holder"])
 NO_STORE = {"Cache-Control": "no-store"}

@@ -10,7 +10,11 @@ the change in outcomes becomes a "Note: ..." like a new credential would.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.fetch_guard import FetchRefused
 from runtime.fetcher import SafeFetcher
@@ -21,7 +25,9 @@ from specs.sd_jwt import open_sd_jwt
 from specs.status_list import StatusType, parse_status_reference, verify_status_list_token
 from specs.status_list.token import VerifiedStatusList
 from wallet.context import WalletContext
-from wallet.holdings import Instance
+from wallet.device_auth import Session
+from wallet.holdings import BATCH, Instance
+from wallet.tables import batches
 
 STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
 MAX_AGE_SECONDS = 7 * 86_400
@@ -99,3 +105,33 @@ _SEVERITY = {VALID: 0, UNKNOWN: 1, SUSPENDED: 2, REVOKED: 3}
 
 def _worse(a: str, b: str) -> str:
     return a if _SEVERITY[a] >= _SEVERITY[b] else b
+
+
+async def set_statuses(
+    connection: AsyncConnection, session: Session, statuses: Mapping[str, str]
+) -> dict[str, tuple[str, str]]:
+    """Record each batch's checked status (sealed); the batches whose status changed, with
+    (before, after)."""
+    changed: dict[str, tuple[str, str]] = {}
+    for batch_id, status in statuses.items():
+        row = (
+            await connection.execute(
+                select(batches.c.sealed).where(
+                    batches.c.id == batch_id, batches.c.account_id == session.account_id
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            continue
+        details = session.vault.open(BATCH, batch_id, row.sealed)
+        before = str(details.get("status", "valid"))
+        if before == status:
+            continue
+        details["status"] = status
+        await connection.execute(
+            update(batches)
+            .where(batches.c.id == batch_id)
+            .values(sealed=session.vault.seal(BATCH, batch_id, details))
+        )
+        changed[batch_id] = (before, status)
+    return changed
