@@ -22,6 +22,8 @@ from wallet.discovery import (
     DiscoveryReport,
     agencies_by_vct,
     discover,
+)
+from wallet.notices import (
     notices_between,
     remembered_as_dict,
     remembered_from_dict,

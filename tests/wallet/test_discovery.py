@@ -28,10 +28,12 @@ from wallet.discovery import (
     DiscoveryReport,
     Finding,
     RememberedOutcome,
-    WalletNotice,
     agencies_by_vct,
     credential_name,
     discover,
+)
+from wallet.notices import (
+    WalletNotice,
     notices_between,
     remembered_as_dict,
     remembered_from_dict,
