@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any, Protocol, Self
+from dataclasses import replace
+from typing import Any, Self
 
 import httpx
 
 from runtime.fetcher import FetchPolicy, SafeFetcher
-from specs.jose import JwsSigner, generate_private_key
+from specs.jose import JwsSigner
 from specs.oid4vci import (
     MAX_TX_CODE_LENGTH,
     PRE_AUTHORIZED_GRANT,
@@ -53,6 +53,18 @@ from wallet.issuance_exchange import (
     read_access_token,
     read_c_nonce,
     read_credential_response,
+)
+from wallet.issuance_model import (
+    CHECKS,
+    MAX_NONCE_RENEWALS,
+    FreshKeys,
+    HolderKeys,
+    IssuanceLimits,
+    IssuanceResult,
+    IssuerTrust,
+    NonceRenewed,
+    RedeemedOffer,
+    Store,
 )
 from wallet.issuer_discovery import CheckedIssuer, Endpoints, check_issuer, load_offer
 from wallet.received import ReceivedCredential, check_credentials, issuer_keys
@@ -74,125 +86,7 @@ __all__ = [
 ]
 
 _R = IssuanceReason
-CHECKS = {
-    "offer": "offer read strictly; by reference through the safe fetcher (§4.1)",
-    "issuer-metadata": "issuer metadata of the identical credential_issuer (§12.2.4)",
-    "authorization-server": "authorization server metadata of the identical issuer "
-    "(RFC 8414 §3.3), pre-authorized grant (§12.3)",
-    "same-origin": "every endpoint on the credential issuer's origin",
-    "trust": "issuer trusted for the credential type (§13.6.2)",
-    "tx-code-last": "tx_code sent only after the checks above",
-    "signature": "issuer signature with keys of /.well-known/jwt-vc-issuer (SD-JWT VC §4)",
-    "iss": "iss identical to the credential issuer (SD-JWT VC §4.3)",
-    "vct": "vct of the requested configuration",
-    "cnf": "cnf.jwk of each instance is its own proof key (§8.3)",
-}
-"""What ``IssuanceResult.checks`` may list, keyed by slug."""
-
-
-class HolderKeys(Protocol):
-    """Where holder keys come from: one new ES256 key per credential instance (F.1 proofs).
-
-    A device's secure hardware fits behind it: the library only calls ``sign`` on a key.
-    """
-
-    def new_key(self) -> JwsSigner: ...
-
-
-class FreshKeys:
-    """Keys generated in this process (ES256), for a holder library on the citizen's machine."""
-
-    def new_key(self) -> JwsSigner:
-        return generate_private_key()
-
-
-class IssuerTrust(Protocol):
-    """Is ``issuer`` allowed to issue ``vct``? Raises (anything) to refuse; the trust registry
-    plugs in here."""
-
-    async def check(self, issuer: str, vct: str) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class IssuanceLimits:
-    """Bounds on what an issuer can make the wallet do or read."""
-
-    max_response_bytes: int = 2 * 1024 * 1024
-    deferred_polls: int = 10
-    """How often the Deferred Credential Endpoint is asked before giving up (§9)."""
-    max_deferred_interval: int = 300
-    """Longest wait (seconds) between polls; an issuer asking for more is not waited for."""
-
-
-@dataclass(frozen=True, slots=True)
-class IssuanceResult:
-    """What the wallet received: verified credentials, one holder key each."""
-
-    credential_issuer: str
-    configuration_id: str
-    vct: str
-    credentials: tuple[ReceivedCredential, ...]
-    by_reference: bool
-    deferred_polls: int
-    checks: tuple[str, ...]
-    notified: bool = False
-    """Whether the issuer acknowledged ``credential_accepted`` (§11.2)."""
-
-
-Store = Callable[[IssuanceResult], Awaitable[None]]
-
-MAX_NONCE_RENEWALS = 1
-"""How often an ``invalid_nonce`` answer is met with a fresh ``c_nonce`` (§8.3.1.2)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RedeemedOffer:
-    """An offer whose issuer passed every check and whose code was redeemed: what the key
-    proofs and the Credential Request need, as plain data a service can keep (sealed)
-    while a device signs the proofs."""
-
-    issuer: str
-    configuration_id: str
-    vct: str
-    endpoints: Endpoints
-    max_proofs: int
-    access_token: str
-    c_nonce: str | None
-    proof_time: int
-    by_reference: bool
-    checks: tuple[str, ...]
-    nonce_renewals: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready; the access token is in it, so only ever store it sealed."""
-        return {
-            "issuer": self.issuer,
-            "configuration_id": self.configuration_id,
-            "vct": self.vct,
-            "endpoints": asdict(self.endpoints),
-            "max_proofs": self.max_proofs,
-            "access_token": self.access_token,
-            "c_nonce": self.c_nonce,
-            "proof_time": self.proof_time,
-            "by_reference": self.by_reference,
-            "checks": list(self.checks),
-            "nonce_renewals": self.nonce_renewals,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RedeemedOffer:
-        """The inverse of :meth:`as_dict` (for data this wallet sealed itself)."""
-        return cls(
-            **{**data, "endpoints": Endpoints(**data["endpoints"]), "checks": tuple(data["checks"])}
-        )
-
-
-class NonceRenewed(Exception):
-    """The issuer refused the proofs' ``c_nonce``; ``redeemed`` carries a fresh one."""
-
-    def __init__(self, redeemed: RedeemedOffer) -> None:
-        super().__init__("c_nonce renewed: sign the key proofs again")
-        self.redeemed = redeemed
+DEFAULT_LIMITS = IssuanceLimits()
 
 
 class IssuanceClient:
@@ -213,7 +107,7 @@ class IssuanceClient:
         trust: IssuerTrust | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        limits: IssuanceLimits = IssuanceLimits(),
+        limits: IssuanceLimits | None = None,
     ) -> None:
         self._fetcher = SafeFetcher(policy, transport=transport)
         self._exchange = Exchange(
@@ -224,14 +118,14 @@ class IssuanceClient:
                 timeout=policy.timeout,
             ),
             timeout=policy.timeout,
-            max_bytes=limits.max_response_bytes,
+            max_bytes=(limits or DEFAULT_LIMITS).max_response_bytes,
         )
         self._allow_http = any(o.lower().startswith("http:") for o in policy.allow_local_origins)
         self._clock = clock
         self._keys = keys or FreshKeys()
         self._trust = trust
         self._sleep = sleep
-        self._limits = limits
+        self._limits = limits or DEFAULT_LIMITS
 
     async def __aenter__(self) -> Self:
         return self
