@@ -5,6 +5,7 @@ bind access tokens to a wallet's key. Everything here is pure: time, randomness 
 parameters; the replay store and the token's ``cnf.jkt`` check belong to the caller.
 """
 
+from specs.dpop.htu import normalize_htu
 from specs.dpop.proof import (
     ALLOWED_ALGS,
     DPOP_TYP,
@@ -14,7 +15,6 @@ from specs.dpop.proof import (
     access_token_hash,
     build_dpop_proof,
     new_jti,
-    normalize_htu,
     verify_dpop_proof,
 )
 

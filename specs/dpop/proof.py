@@ -51,6 +51,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from specs.dpop.htu import normalize_htu
 from specs.errors import DpopReason, JoseReason, Rejected
 from specs.jose import (
     JwsAlg,
@@ -74,24 +75,12 @@ MAX_PROOF_BYTES = 8 * 1024
 """A proof is an ASCII compact JWS with one public key and six short claims: 8 KiB is ample."""
 MAX_JTI_CHARS = 128
 """§4.2 asks for at least 96 random bits; the cap bounds what the replay store must keep."""
-MAX_HTU_CHARS = 2048
 JTI_RANDOM_BYTES = 16
 _R = DpopReason
 _REQUIRED_CLAIMS = ("jti", "htm", "htu", "iat")
 # RFC 9110 §5.6.2 token: what an HTTP method may be spelled with.
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # RFC 3986 §2: the characters a URI may contain at all (Appendix A), nothing else.
-_URI_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
-# RFC 3986 Appendix B, with the scheme and the authority required.
-_URI = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^?#]*)(?:\?[^#]*)?(?:#.*)?")
-_REG_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]+")  # §3.2.2, without pct-encoding
-_IP_LITERAL = re.compile(r"\[[0-9A-Fa-f:.]+\]")
-_PORT = re.compile(r"[0-9]{0,5}")
-_PATH = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")  # §3.3
-_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_MAX_PORT = 65535
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,70 +104,6 @@ def access_token_hash(access_token: str) -> str:
     if not access_token or not access_token.isascii():
         raise ValueError("an access token is a non-empty ASCII string (RFC 6750 §2.1)")
     return b64url_encode(hashlib.sha256(access_token.encode("ascii")).digest())
-
-
-def normalize_htu(url: str) -> str | None:
-    """The http(s) URI without query and fragment, normalised for comparison; ``None`` if bad.
-
-    RFC 3986 §6.2.2: scheme and host in lower case, percent-encodings in upper case and decoded
-    where they stand for unreserved characters, dot-segments removed; §6.2.3: the default port
-    and an empty port dropped, an empty path made ``/``. Userinfo is refused (RFC 9110 §4.2.4
-    forbids it in http(s) URIs), and so is every character a URI cannot contain.
-    """
-    if not 0 < len(url) <= MAX_HTU_CHARS or not _URI_CHARS.fullmatch(url):
-        return None
-    match = _URI.fullmatch(url)
-    if match is None:
-        return None
-    scheme, authority, path = match.group(1).lower(), match.group(2), match.group(3)
-    if scheme not in _DEFAULT_PORTS or not _PATH.fullmatch(path):
-        return None
-    host = _normalize_authority(authority, default_port=_DEFAULT_PORTS[scheme])
-    if host is None:
-        return None
-    return f"{scheme}://{host}{_remove_dot_segments(_PERCENT.sub(_percent, path)) or '/'}"
-
-
-def _normalize_authority(authority: str, *, default_port: int) -> str | None:
-    if authority.startswith("["):
-        host, bracket, rest = authority.partition("]")
-        host += bracket
-        if not _IP_LITERAL.fullmatch(host) or (rest and not rest.startswith(":")):
-            return None
-        port = rest[1:]
-    else:
-        host, _, port = authority.partition(":")
-        if not _REG_NAME.fullmatch(host):
-            return None
-    if not _PORT.fullmatch(port) or (port and int(port) > _MAX_PORT):
-        return None
-    host = host.lower()
-    if not port or int(port) == default_port:
-        return host
-    return f"{host}:{int(port)}"
-
-
-def _percent(match: re.Match[str]) -> str:
-    char = chr(int(match.group(1), 16))
-    return char if char in _UNRESERVED else "%" + match.group(1).upper()
-
-
-def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 §5.2.4 for an absolute path (or the empty path)."""
-    if not path:
-        return ""
-    segments = path.split("/")[1:]
-    output: list[str] = []
-    for index, segment in enumerate(segments):
-        last = index == len(segments) - 1
-        if segment in {".", ".."}:
-            if segment == ".." and output:
-                output.pop()
-            if last:
-                output.append("")
-        else:
-            output.append(segment)
-    return "/" + "/".join(output)
 
 
 def build_dpop_proof(
