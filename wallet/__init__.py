@@ -7,6 +7,8 @@ no accounts, so the service, the demo and the tests use the same code::
                           .receive(offer, tx_code=..., store=...) -> IssuanceResult
     issuer_discovery.py   §4.1, §12.2, §12.3, RFC 8414: the offer, the issuer and its
                           authorization server, checked before any secret is sent
+    issuance_model.py     key sources, the trust check, limits, results, and the redeemed
+                          offer a service keeps while a device signs the key proofs
     issuance_exchange.py  bounded POSTs to the issuer's endpoints (same origin only)
     received.py           §8.3, SD-JWT VC §3-4: every credential verified before it is kept
     issuance_errors.py    IssuanceFailed(reason, cause): the error tree of the client
@@ -14,8 +16,9 @@ no accounts, so the service, the demo and the tests use the same code::
                           match, consent preview, vp_token, direct_post(.jwt)
     device_signing.py     key proofs and KB-JWTs built here and signed on the device, in two
                           passes (CollectingSigner, then the device's verified signatures)
-    discovery.py          "Did you know you are entitled to ...?" findings and "Note: ..."
-                          notices from the rules engine's scan
+    discovery.py          "Did you know you are entitled to ...?" findings from the rules
+                          engine's scan, with the agencies that would settle an unknown
+    notices.py            "Note: this change affects ...": what changed between two scans
     regulation_shelf.py   only regulation files whose hash the trust registry anchors are run
     reissuance.py         advice when a batch of one-time instances runs low or expires
 
@@ -28,8 +31,9 @@ and keeps its credentials sealed under a PIN-wrapped vault key::
     settings.py           WalletSettings: every AANSPRAAK_WALLET_* variable
     context.py            WalletContext: settings, database, trust registry, server secrets
     device_auth.py        a DPoP proof (RFC 9449) on every request; the session for the vault
-    vault.py              vault keys wrapped by Argon2id(PIN) and the PIN secret; sealed
-                          records; stateless session tokens; passphrase-sealed exports
+    vault.py              vault keys wrapped by Argon2id(PIN) and the PIN secret; sealed records
+    session_tokens.py     stateless session tokens carrying the vault key, bound to the device
+    export_file.py        the passphrase-sealed export file, its KDF cost checked first
     accounts.py           register a device key, unlock with the PIN (backoff, lockout), delete
     routes_account.py     /v1 accounts, sessions, account deletion, export and import
     routes_holdings.py    /v1 issuances, credentials and their status, discovery, notices,
@@ -37,8 +41,10 @@ and keeps its credentials sealed under a PIN-wrapped vault key::
     receiving.py          an offer accepted in two steps: redeem, then the device's key proofs
     answering.py          a desk answered in steps: preview, consent, the device's KB-JWTs,
                           or decline; each logged in the history
-    holdings.py           batches of one-time instances: store, list, reserve once, delete,
-                          purge when expired
+    holdings.py           batches of one-time instances: store, list, open, delete, purge
+                          when expired
+    slots.py              holder-key slots (one key per slot across credential types) and
+                          their reservation: never an instance, never a key, shown twice
     status_check.py       each credential's Token Status List, fetched and verified: revoked
                           and suspended batches stop counting
     entitlements.py       discovery over an account's own credentials; notices of changes
@@ -47,6 +53,7 @@ and keeps its credentials sealed under a PIN-wrapped vault key::
     tables.py             the schema, and what is in the clear
     migrations/           its Alembic migrations (version table wallet_alembic_version)
     wire_errors.py        the service's error responses, one class per wire code
+    api_models.py         the answers' shapes for the OpenAPI document
     device_client.py      a reference client of the API, with a simulated device
 
 Holder keys stay with the citizen (DESIGN §1 wallet/): the library asks a ``HolderKeys``
