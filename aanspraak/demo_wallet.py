@@ -107,7 +107,16 @@ def render_wallet_service(story: dict[str, Any], console: Console) -> None:
     table.add_row("received", kinds)
     for finding in story["entitled"]:
         table.add_row("discovered", finding["message"])
-    shared = ", ".join(".".join(map(str, s["claim"])) for s in story["consent"]["shared"])
-    table.add_row("consent", f"{story['consent']['verifier_name'] or 'desk'} asks: {shared}")
+    names = {t.vct: t.metadata.name or t.vct for t in credential_types().values()}
+    asked: dict[str, list[str]] = {}
+    for item in story["consent"]["shared"]:
+        asked.setdefault(names.get(item["vct"], item["vct"]), []).append(
+            ".".join(map(str, item["claim"]))
+        )
+    lines = "\n".join(f"{kind}: {', '.join(claims)}" for kind, claims in asked.items())
+    who = story["consent"]["verifier_name"] or "the desk"
+    table.add_row("consent", f"{who} asks, for {story['consent']['regulation']}:\n{lines}")
+    withheld = len(story["consent"]["not_shared"])
+    table.add_row("kept back", f"{withheld} claims of the same credentials stay in the wallet")
     table.add_row("decision", f"{story['decision']['status']} (history: {story['history']})")
     console.print(table)
