@@ -222,15 +222,23 @@ async def finish(
                 )
             return _signatures_needed(issuance_id, fresh, new_requests)
         except IssuanceFailed as failed:
-            async with context.database.write() as connection:
-                await records.remove(connection, session, records.ISSUANCE, issuance_id)
+            await _forget(context, session, issuance_id)
             raise to_wire(failed) from None
+        except Rejected as refused:  # the registry does not know the key that signed it
+            await _forget(context, session, issuance_id)
+            raise Refused(refused.reason.value) from None
     return {
         "status": "stored",
         **stored,
         "checks": list(result.checks),
         "issuer_notified": result.notified,
     }
+
+
+async def _forget(context: WalletContext, session: Session, issuance_id: str) -> None:
+    """The step ends: its access token and nonce are of no use any more."""
+    async with context.database.write() as connection:
+        await records.remove(connection, session, records.ISSUANCE, issuance_id)
 
 
 def _display(configuration_id: str, vct: str) -> dict[str, Any]:
@@ -247,6 +255,8 @@ async def _store(
     """The batch, the new discovery and its notices, and the end of the pending step: one
     transaction, so a crash keeps all of it or none (and the issuer hears of failure)."""
     now = context.clock()
+    if not result.credentials:  # §8.3 lets an issuer send fewer, not none
+        raise IssuanceFailed(IssuanceReason.RESPONSE_REFUSED, cause="no-credential")
     snapshot = context.snapshot(now=now)
     for credential in result.credentials:  # the registry must know the key that signed it
         check_issuer(

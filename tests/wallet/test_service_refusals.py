@@ -382,3 +382,19 @@ async def test_a_forged_answer_shows_no_key_so_declining_gives_the_slot_back(tow
         assert (refused.status_code, refused.json()["error"]) == (400, "invalid_signatures")
         await phone.decline(opened["id"])
         assert all(c["unused_instances"] == 1 for c in await phone.credentials())
+
+
+async def test_a_credential_signed_with_a_key_the_registry_does_not_list_is_not_kept(
+    town: Town, governance: Governance
+) -> None:
+    entry = governance.original.issuers[town.issuer_url]
+    governance.change(
+        issuers={town.issuer_url: dataclasses.replace(entry, key_refs=frozenset({"other-key"}))}
+    )
+    offer = await town.offer("household_income", INCOME_CLAIMS, batch_size=1)
+    async with await new_citizen(town) as phone:
+        with pytest.raises(ServiceRefused) as refused:
+            await phone.accept_offer(offer.link_by_reference, tx_code=offer.tx_code, instances=1)
+        assert (refused.value.status, refused.value.error) == (422, "refused")
+        assert refused.value.description == TrustReason.KEY_NOT_REGISTERED.value
+        assert await phone.credentials() == []
