@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,6 @@ from specs.errors import Rejected, TrustReason
 from specs.rules import CompiledRegulation
 from specs.rules.dcql import compile_dcql
 from specs.trust import IssuerEntry, RegulationAnchor, TrustSnapshot, VerifierEntry, claim_key
-from trust.registry import TrustRegistry
 from verifier.app import build_app as build_verifier_app
 from verifier.context import VerifierContext
 from verifier.context import build_context as build_verifier_context
@@ -77,24 +76,59 @@ class FixedRegistry:
         self.current = snapshot
 
 
+@dataclass(frozen=True)
+class Agency:
+    """An agency running its own issuer service: its name, and the credential
+    configurations it offers (empty: every bundled one)."""
+
+    name: str
+    configurations: tuple[str, ...] = ()
+
+
+@dataclass
+class Issuer:
+    agency: Agency
+    url: str
+    context: IssuerContext
+    run: Running | None = None
+
+
 @dataclass
 class Town:
-    issuer_url: str
+    issuers: dict[str, Issuer]
+    """By agency name, in the order they were given."""
     desk_url: str
     wallet_url: str
-    issuer: IssuerContext
     desk: VerifierContext
     wallet: WalletContext
     runs: dict[str, Running] = field(default_factory=dict)
+
+    @property
+    def issuer_url(self) -> str:
+        """The first agency's issuer (a town of one agency has only that one)."""
+        return next(iter(self.issuers.values())).url
+
+    @property
+    def issuer(self) -> IssuerContext:
+        return next(iter(self.issuers.values())).context
+
+    def issuer_of(self, configuration_id: str) -> Issuer:
+        """The agency that offers ``configuration_id``."""
+        for issuer in self.issuers.values():
+            if configuration_id in issuer.context.configurations.by_id:
+                return issuer
+        raise KeyError(configuration_id)
 
     async def offer(
         self, configuration_id: str, claims: dict[str, Any], *, batch_size: int = 3
     ) -> CreatedOffer:
         """The agency's back office makes an offer (with a tx_code sent out of band)."""
+        issuer = self.issuer_of(configuration_id)
         request = OfferRequest(configuration_id, claims, None, batch_size, False, True, None)
-        allowed = frozenset(self.issuer.configurations.by_id)
-        work = create_offer(self.issuer, request, api_key_id=None, allowed=allowed)
-        return await self.runs["issuer"].call(work)
+        allowed = frozenset(issuer.context.configurations.by_id)
+        work = create_offer(issuer.context, request, api_key_id=None, allowed=allowed)
+        assert issuer.run is not None
+        return await issuer.run.call(work)
 
     async def desk_key(self, regulations: list[str]) -> str:
         """An API key for the desk's own system."""
@@ -108,18 +142,20 @@ async def _create_key(context: VerifierContext, regulations: list[str]) -> str:
 
 def registry_entries(
     *,
-    issuer: str,
-    issuer_keys: Iterable[str],
-    vcts: Iterable[str],
+    issuers: Mapping[str, tuple[Iterable[str], Iterable[str]]],
     desk: str,
     desk_regulations: Iterable[CompiledRegulation],
     legal_basis: str,
     regulations: Iterable[CompiledRegulation] | None = None,
     as_of: int = 0,
 ) -> TrustSnapshot:
-    """What governance registers: the agency for its types and keys, the desk for exactly
-    the claims its regulations need (compiled from the law), every regulation's anchor."""
-    issuers = {issuer: IssuerEntry(issuer, frozenset(vcts), frozenset(issuer_keys), 0, FOREVER, 0)}
+    """What governance registers: each agency (by identifier: its key thumbprints and the
+    types it attests), the desk for exactly the claims its regulations need (compiled from
+    the law), and every regulation's anchor."""
+    registered = {
+        issuer: IssuerEntry(issuer, frozenset(vcts), frozenset(keys), 0, FOREVER, 0)
+        for issuer, (keys, vcts) in issuers.items()
+    }
     permissions = {
         c.regulation.id: frozenset(claim_key(n.path) for n in compile_dcql(c).needs)
         for c in desk_regulations
@@ -131,54 +167,58 @@ def registry_entries(
         )
         for c in (catalogue() if regulations is None else regulations)
     }
-    return TrustSnapshot(issuers, verifiers, anchors, as_of, "fixed")
+    return TrustSnapshot(registered, verifiers, anchors, as_of, "fixed")
 
 
 @contextlib.contextmanager
 def running_town(
     data: Path,
     *,
-    registry: Callable[[str, list[str], str], TrustRegistry] | None = None,
+    agencies: Sequence[Agency] = (Agency("Belastingdienst"),),
     desk_regulations: tuple[str, ...] = ("zorgtoeslag",),
+    desk_name: str = "aanspraak desk",
+    desk_legal_basis: str = "Awir art. 40",
     clock: Callable[[], int] | None = None,
     wallet_overrides: dict[str, Any] | None = None,
     issuer_overrides: dict[str, Any] | None = None,
 ) -> Iterator[Town]:
-    """Start the three services; stop them on exit.
-
-    ``registry(issuer_url, issuer_key_thumbprints, desk_client_id)`` builds the registry
-    once the identities are known; default: a :class:`FixedRegistry` of
-    :func:`registry_entries` for every bundled credential type and ``desk_regulations``.
-    """
-    with (
-        bound_listener() as issuer_socket,
-        bound_listener() as desk_socket,
-        bound_listener() as wallet_socket,
-    ):
-        issuer_url, desk_url, wallet_url = (
-            url_of(issuer_socket),
-            url_of(desk_socket),
-            url_of(wallet_socket),
-        )
-        issuer_settings = _IssuerSettings(
-            **{
-                "profile": Profile.DEVELOPMENT,
-                "public_url": issuer_url,
-                "database_url": f"sqlite+aiosqlite:///{data / 'issuer' / 'issuer.db'}",
-                "data_dir": data / "issuer",
-                "port": issuer_socket.getsockname()[1],
-                "display_name": "Belastingdienst",
-                **(issuer_overrides or {}),
-            }
-        )
+    """Start an issuer service per agency, the desk's verifier and the wallet service; stop
+    them all on exit. The registry (a :class:`FixedRegistry` of :func:`registry_entries`)
+    lists every agency with its real keys, the desk with its real client identifier."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(bound_listener()) for _ in range(len(agencies) + 2)]
+        desk_socket, wallet_socket = sockets[-2], sockets[-1]
+        desk_url, wallet_url = url_of(desk_socket), url_of(wallet_socket)
+        clock_kwargs: dict[str, Any] = {} if clock is None else {"clock": clock}
+        issuers: dict[str, Issuer] = {}
+        apps = []
+        for index, (agency, listener) in enumerate(zip(agencies, sockets, strict=False)):
+            folder = data / ("issuer" if index == 0 else f"issuer-{index}")
+            settings = _IssuerSettings(
+                **{
+                    "profile": Profile.DEVELOPMENT,
+                    "public_url": url_of(listener),
+                    "database_url": f"sqlite+aiosqlite:///{folder / 'issuer.db'}",
+                    "data_dir": folder,
+                    "port": listener.getsockname()[1],
+                    "display_name": agency.name,
+                    "configurations": list(agency.configurations),
+                    **(issuer_overrides or {}),
+                }
+            )
+            context = build_issuer_context(settings, **clock_kwargs)
+            issuers[agency.name] = Issuer(agency, settings.public_url, context)
+            apps.append((build_issuer_app(settings, context=context), listener, agency.name))
+        origins = [i.url for i in issuers.values()]
         desk_settings = _VerifierSettings(
             profile=Profile.DEVELOPMENT,
             public_url=desk_url,
             database_url=f"sqlite+aiosqlite:///{data / 'verifier' / 'verifier.db'}",
             data_dir=data / "verifier",
             port=desk_socket.getsockname()[1],
-            local_origins=[issuer_url],
+            local_origins=origins,
             regulations=list(desk_regulations),
+            display_name=desk_name,
         )
         wallet_settings = _WalletSettings(
             **{
@@ -187,56 +227,46 @@ def running_town(
                 "database_url": f"sqlite+aiosqlite:///{data / 'wallet' / 'wallet.db'}",
                 "data_dir": data / "wallet",
                 "port": wallet_socket.getsockname()[1],
-                "local_origins": [issuer_url, desk_url],
+                "local_origins": [*origins, desk_url],
                 **(wallet_overrides or {}),
             }
         )
-        clock_kwargs: dict[str, Any] = {} if clock is None else {"clock": clock}
-        issuer_context = build_issuer_context(issuer_settings, **clock_kwargs)
         client_id = load_identity(desk_settings, now=clock or _system_clock).client_id
-        thumbprints = [k.thumbprint() for k in issuer_context.keys.published]
-        if registry is None:
-            vcts = {c.vct for c in issuer_context.configurations.by_id.values()}
-            trust: TrustRegistry = FixedRegistry(
-                registry_entries(
-                    issuer=issuer_url,
-                    issuer_keys=thumbprints,
-                    vcts=vcts,
-                    desk=client_id,
-                    desk_regulations=[find(r) for r in desk_regulations],
-                    legal_basis="Awir art. 40",
-                )
+        trust = FixedRegistry(
+            registry_entries(
+                issuers={
+                    i.url: (
+                        [k.thumbprint() for k in i.context.keys.published],
+                        [c.vct for c in i.context.configurations.by_id.values()],
+                    )
+                    for i in issuers.values()
+                },
+                desk=client_id,
+                desk_regulations=[find(r) for r in desk_regulations],
+                legal_basis=desk_legal_basis,
             )
-        else:
-            trust = registry(issuer_url, thumbprints, client_id)
+        )
         desk_context = build_verifier_context(desk_settings, trust=trust, **clock_kwargs)
         wallet_context = build_wallet_context(wallet_settings, trust=trust, **clock_kwargs)
-        with (
-            serving(
-                build_issuer_app(issuer_settings, context=issuer_context),
-                issuer_socket,
-                name="issuer",
-            ) as issuer_run,
+        runs: dict[str, Running] = {}
+        for (app, listener, name), issuer in zip(apps, issuers.values(), strict=True):
+            issuer.run = stack.enter_context(serving(app, listener, name=f"issuer {name}"))
+            runs.setdefault("issuer", issuer.run)
+        runs["verifier"] = stack.enter_context(
             serving(
                 build_verifier_app(desk_settings, context=desk_context),
                 desk_socket,
                 name="verifier",
-            ) as desk_run,
+            )
+        )
+        runs["wallet"] = stack.enter_context(
             serving(
                 build_wallet_app(wallet_settings, context=wallet_context),
                 wallet_socket,
                 name="wallet",
-            ) as wallet_run,
-        ):
-            yield Town(
-                issuer_url,
-                desk_url,
-                wallet_url,
-                issuer_context,
-                desk_context,
-                wallet_context,
-                {"issuer": issuer_run, "verifier": desk_run, "wallet": wallet_run},
             )
+        )
+        yield Town(issuers, desk_url, wallet_url, desk_context, wallet_context, runs)
 
 
 def _system_clock() -> int:
