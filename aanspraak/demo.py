@@ -32,6 +32,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aanspraak.demo_personas import DEFAULT_PERSONA, PERSONAS
 from aanspraak.demo_regulations import (
     DemoFailed,
     Wallet,
@@ -235,7 +236,7 @@ def _verify(
     return verified
 
 
-def run_story(now: int) -> DemoReport:
+def run_story(now: int, persona: str = DEFAULT_PERSONA) -> DemoReport:
     """Run every step and return the report; raises if any check fails."""
     report = DemoReport()
     parties = _Parties(generate_private_key(kid="belastingdienst-2026"), generate_private_key())
@@ -253,6 +254,7 @@ def run_story(now: int) -> DemoReport:
         else:
             report.hidden.append(".".join(map(str, path)))
     _regulation_steps(report, now)
+    _phone_through_the_wallet_service(report, persona)
     return report
 
 
@@ -264,20 +266,20 @@ def _regulation_steps(report: DemoReport, now: int) -> None:
     report.step("Wallet", "scanned every discoverable regulation offline", regulations=len(before))
     _attest_income_over_openid4vci(report, wallet, before, now)
     _desk_decides_over_openid4vp(report, now)
-    _phone_through_the_wallet_service(report)
 
 
-def _phone_through_the_wallet_service(report: DemoReport) -> None:
-    """The same story from a phone: the wallet service keeps the credentials encrypted,
-    the device signs every proof and KB-JWT (demo_wallet)."""
+def _phone_through_the_wallet_service(report: DemoReport, persona: str) -> None:
+    """The persona's story from a phone: three agencies issue, the wallet finds entitlements
+    and notices, a desk asks and decides; the device signs every proof and KB-JWT
+    (demo_wallet)."""
     from aanspraak.demo_wallet import wallet_service_story  # noqa: PLC0415 - loads services
 
-    story = wallet_service_story()
+    story = wallet_service_story(persona)
     report.wallet_service = story
     report.step(
         "Phone",
-        "received, discovered and answered a zorgtoeslag desk through the wallet service",
-        credentials=len(story["credentials"]),
+        f"{story['persona']['name']}: received {len(story['received']) + 1} statements from "
+        f"{len(story['agencies'])} agencies, answered {story['desk']['name']}",
         decision=story["decision"]["status"],
     )
 
@@ -488,10 +490,24 @@ def _render_presentation(report: DemoReport, console: Console) -> None:
 
 def run(
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    persona: Annotated[
+        str,
+        typer.Option(
+            help="Whose phone the story follows: "
+            + ", ".join(f"{p.key} ({p.situation})" for p in PERSONAS.values())
+        ),
+    ] = DEFAULT_PERSONA,
 ) -> None:
     """Run the end-to-end story on embedded defaults and show what was disclosed and hidden."""
+    if persona not in PERSONAS:
+        typer.echo(f"no persona {persona!r}: choose one of {', '.join(PERSONAS)}", err=True)
+        raise typer.Exit(2)
     try:
-        report = run_story(int(time.time()))
+        if json_output:
+            report = run_story(int(time.time()), persona)
+        else:
+            with Console(stderr=True).status("agencies, desk and wallet service at work..."):
+                report = run_story(int(time.time()), persona)
     except DemoFailed as exc:
         typer.echo(f"demo failed: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -109,12 +109,16 @@ def device_keys(jwks: Sequence[Any]) -> list[PublicJwk]:
 async def _slot_keys(
     context: WalletContext, session: Session, redeemed: RedeemedOffer, fresh: list[PublicJwk]
 ) -> list[PublicJwk]:
-    """The keys to bind the batch to: first the unburned slots that lack this credential
-    type, then the device's fresh keys (``holdings.Slot``: one holder key per slot, so a
-    presentation combining credentials proves one holder without reusing a shown key)."""
+    """The keys to bind the batch to (``wallet.slots``: one holder key per slot, so a
+    presentation combining credentials proves one holder without reusing a shown key):
+    first the unburned slots that lack this credential type, then those holding an older
+    statement of it (a newer one supersedes it there: answers take the newest), then the
+    device's fresh keys."""
     wanted = min(len(fresh), redeemed.max_proofs, context.settings.batch_size)
-    reused = [s.key for s in await slots(context, session) if redeemed.vct not in s.vcts]
-    chosen = reused[:wanted]
+    existing = await slots(context, session)
+    lacking = [s.key for s in existing if redeemed.vct not in s.vcts]
+    superseding = [s.key for s in existing if redeemed.vct in s.vcts]
+    chosen = (lacking + superseding)[:wanted]
     return chosen + fresh[: wanted - len(chosen)]
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from aanspraak.demo import REQUESTED_CLAIMS, DemoReport, run_story
+from aanspraak.demo_wallet import wallet_service_story
 from specs.jose import parse_compact_jws
 from tests.cli.conftest import Run
 
@@ -115,12 +116,49 @@ def test_the_desk_asks_over_openid4vp_and_keeps_a_signed_record(story: DemoRepor
 
 
 def test_the_phone_goes_through_the_wallet_service(story: DemoReport) -> None:
+    """Sanne (the default persona): three agencies issue, the wallet notices that her
+    corrected income makes her entitled to zorgtoeslag, the desk agrees."""
     phone = story.wallet_service
-    assert phone["service"].startswith("http://127.0.0.1:")
-    assert len(phone["credentials"]) == 4
-    assert all(c["instances"] == 3 for c in phone["credentials"])
-    assert "zorgtoeslag" in {f["regulation"] for f in phone["entitled"]}
+    assert phone["persona"]["key"] == "sanne"
+    assert phone["wallet_service"].startswith("http://127.0.0.1:")
+    assert set(phone["agencies"]) == {"Belastingdienst", "gemeente Utrecht", "zorgverzekeraar"}
+    assert {r["agency"] for r in phone["received"]} == set(phone["agencies"])
+    assert all(r["instances"] == 3 for r in phone["received"])
+    assert "zorgtoeslag" not in {f["regulation"] for f in phone["discovery"]["entitled"]}
+    assert phone["notices"] == [
+        "Note: this change affects Healthcare allowance: not entitled → likely entitled "
+        "(EUR 828.00)"
+    ]
+    assert "zorgtoeslag" in {f["regulation"] for f in phone["discovery_after"]["entitled"]}
     assert phone["consent"]["regulation"] == "zorgtoeslag"
-    assert phone["desk_answer"] == 200
-    assert phone["decision"] == {"status": "eligible", "amount_cents": 82_800}
-    assert phone["history"] == 1
+    assert phone["consent"]["kept_back"] > 0
+    decision = phone["decision"]
+    assert (decision["status"], decision["amount_cents"]) == ("eligible", 82_800)
+    assert {e["from"] for e in decision["evidence"]} >= {"Belastingdienst", "gemeente Utrecht"}
+    assert any("zorgtoeslag" in law.lower() for law in decision["law"])
+    assert phone["history"] == [
+        {"outcome": "shared", "regulation": "zorgtoeslag", "to": "Dienst Toeslagen, zorgtoeslag"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("persona", "status", "regulation"),
+    [("noor", "refer_hardship", "zorgtoeslag"), ("daan", "eligible", "kwijtschelding")],
+)
+def test_every_persona_tells_its_story(persona: str, status: str, regulation: str) -> None:
+    """Noor misses zorgtoeslag by one euro and is referred under the hardship clause; Daan's
+    newer income statement makes the municipality waive his taxes."""
+    phone = wallet_service_story(persona)
+    assert (phone["decision"]["status"], phone["desk"]["regulation"]) == (status, regulation)
+    assert [n for n in phone["notices"] if regulation_name(regulation) in n]
+    assert phone["history"][0]["outcome"] == "shared"
+
+
+def regulation_name(regulation: str) -> str:
+    return {"zorgtoeslag": "Healthcare allowance", "kwijtschelding": "municipal taxes"}[regulation]
+
+
+def test_an_unknown_persona_is_refused(run: Run) -> None:
+    result = run("demo", "--persona", "nobody")
+    assert result.code == 2
+    assert "sanne" in result.stderr
