@@ -10,7 +10,7 @@ without the vault key (``expires_at`` is the one clear column they need).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,9 @@ class Instance:
     issuer: str
     vct: str
     received_at: int = 0
+    order: int = 0
+    """When the batch arrived, to the nanosecond: a newer statement of the same type supersedes
+    an older one even when both arrived within the same second."""
     restored: bool = False
     """From a backup: its key stayed on the old device, so it cannot answer a desk."""
     status: str = "valid"
@@ -138,7 +141,7 @@ async def list_batches(context: WalletContext, session: Session) -> list[Batch]:
         for row in rows
         if row.expires_at is None or row.expires_at > now
     ]
-    return sorted(found, key=lambda b: int(b.details.get("received_at", 0)), reverse=True)
+    return sorted(found, key=lambda b: _order(b.details), reverse=True)
 
 
 async def unused_instances(
@@ -181,7 +184,7 @@ async def all_instances(context: WalletContext, session: Session) -> list[tuple[
             batch_details[row.batch_id] = session.vault.open(BATCH, row.batch_id, row.batch_sealed)
         found.append((_opened(session, row, batch_details[row.batch_id]), row.used_at is not None))
     # Newest first: a new statement of the same kind supersedes the older one.
-    return sorted(found, key=lambda pair: -pair[0].received_at)
+    return sorted(found, key=lambda pair: -pair[0].order)
 
 
 async def instances_by_id(
@@ -223,9 +226,15 @@ def _opened(session: Session, row: Any, details: dict[str, Any]) -> Instance:
         str(details["issuer"]),
         str(details["vct"]),
         int(details.get("received_at", 0)),
+        _order(details),
         bool(details.get("restored", False)),
         str(details.get("status", "valid")),
     )
+
+
+def _order(details: Mapping[str, Any]) -> int:
+    """Arrival order: nanoseconds when recorded, else the second it arrived."""
+    return int(details.get("received_ns") or int(details.get("received_at", 0)) * 10**9)
 
 
 def one_per_batch(found: Sequence[Instance]) -> list[Instance]:
@@ -247,7 +256,7 @@ def rule_credentials(found: Sequence[Instance]) -> list[RuleCredential]:
     newest: dict[tuple[str, str], Instance] = {}
     for instance in one_per_batch(found):
         kept = newest.get((instance.issuer, instance.vct))
-        if kept is None or instance.received_at > kept.received_at:
+        if kept is None or instance.order > kept.order:
             newest[instance.issuer, instance.vct] = instance
     return [
         RuleCredential(i.issuer, i.vct, open_sd_jwt(i.token).processed.claims)

@@ -99,6 +99,11 @@ async def test_a_new_income_statement_that_flips_zorgtoeslag_becomes_a_notice(to
         assert kept[-1]["id"] == notes[0]["id"]
         after = await phone.discovery()
         assert "zorgtoeslag" in {f["regulation"] for f in after["entitled"]}
+        # The newer statement took the older one's slot (same second or not): the desk gets it.
+        link, transaction_id, key = await desk_link(town)
+        opened = await phone.open_request(link)
+        await phone.approve(opened["id"])
+        assert (await desk_result(town, transaction_id, key))["status"] == "eligible"
 
 
 async def test_declining_tells_the_desk_and_keeps_the_instances(town: Town) -> None:
