@@ -5,11 +5,13 @@ from __future__ import annotations
 import typer
 
 from aanspraak import (
+    config_check,
     demo,
     issuer_cli,
     registry_cli,
     regulations_cli,
     sd_jwt_cli,
+    serve_all,
     verifier_cli,
     wallet_cli,
 )
@@ -27,6 +29,8 @@ app.add_typer(issuer_cli.app, name="issuer")
 app.add_typer(verifier_cli.app, name="verifier")
 app.add_typer(wallet_cli.app, name="wallet")
 app.command("demo")(demo.run)
+app.command("serve")(serve_all.serve)
+app.add_typer(config_check.app, name="config")
 
 
 def main() -> None:

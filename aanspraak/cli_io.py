@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 
 from specs.errors import Rejected
 from specs.jose import PrivateJwk, PublicJwk, loads_strict, parse_private_jwk, parse_public_jwk
@@ -23,6 +24,15 @@ MAX_FILE_CHARS = 1024 * 1024
 def fail_usage(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_USAGE)
+
+
+def settings_problems(exc: ValidationError, prefix: str) -> list[str]:
+    """Each problem named by its variable (``prefix`` + the field in capitals), one spanning
+    several settings as ``settings``; never the value, which may be a password in a URL."""
+    return [
+        f"{prefix + '_'.join(map(str, e['loc'])).upper() if e['loc'] else 'settings'}: {e['msg']}"
+        for e in exc.errors()
+    ]
 
 
 def fail_rejected(error: Rejected) -> NoReturn:

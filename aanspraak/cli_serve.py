@@ -29,15 +29,11 @@ def serve_role(
     prepare: Callable[[], object],
     note: str = "",
 ) -> None:
-    if port is not None:
-        os.environ[f"{env_prefix}PORT"] = str(port)
-    if host is not None:
-        os.environ[f"{env_prefix}HOST"] = host
+    override_address(env_prefix, port=port, host=host)
     loaded = settings()
     prepare()
-    shown_host = f"[{loaded.host}]" if ":" in loaded.host else loaded.host
     typer.echo(
-        f"{role} {loaded.public_url} listening on http://{shown_host}:{loaded.port}"
+        f"{role} {loaded.public_url} listening on {shown_address('http', loaded.host, loaded.port)}"
         f" ({workers} worker{'s' if workers > 1 else ''}){note}"
     )
     uvicorn.run(
@@ -48,3 +44,17 @@ def serve_role(
         workers=workers,
         access_log=False,  # request paths hold ids that lead to codes, nonces and offers
     )
+
+
+def override_address(env_prefix: str, *, port: int | None, host: str | None) -> None:
+    """Options win over the role's ``_PORT`` / ``_HOST`` by becoming them: whatever builds
+    the app from the environment afterwards (a worker, ``aanspraak serve``) sees the same."""
+    if port is not None:
+        os.environ[f"{env_prefix}PORT"] = str(port)
+    if host is not None:
+        os.environ[f"{env_prefix}HOST"] = host
+
+
+def shown_address(scheme: str, host: str, port: int) -> str:
+    """``scheme://host:port``, an IPv6 host in brackets (RFC 3986 §3.2.2)."""
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
-from aanspraak.cli_io import EXIT_USAGE, fail_usage
+from aanspraak.cli_io import EXIT_USAGE, fail_usage, settings_problems
 from issuer.app import prepare
 from issuer.configurations import UnknownConfiguration
 from issuer.context import IssuerContext, build_context
@@ -45,14 +45,9 @@ def settings_from_environment() -> IssuerSettings:
     try:
         return IssuerSettings()  # type: ignore[call-arg]  # public_url from the environment
     except ValidationError as exc:
-        problems = "; ".join(f"{_variable(e['loc'])}: {e['msg']}" for e in exc.errors())
-        fail_usage(f"invalid settings: {problems}")
+        fail_usage(f"invalid settings: {'; '.join(settings_problems(exc, ENV_PREFIX))}")
     except SettingsError as exc:  # a list variable that is not JSON; names the field only
         fail_usage(f"invalid settings: {exc}")
-
-
-def _variable(location: tuple[int | str, ...]) -> str:
-    return ENV_PREFIX + "_".join(map(str, location)).upper() if location else "settings"
 
 
 def loaded(load: Callable[[], T]) -> T:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
-from aanspraak.cli_io import EXIT_USAGE, fail_usage
+from aanspraak.cli_io import EXIT_USAGE, fail_usage, settings_problems
 from runtime.key_files import KeyFileError
 from runtime.wire import InvalidRequest, WireError
 from trust.backend import registry_from_settings
@@ -30,11 +30,7 @@ ENV_PREFIX = "AANSPRAAK_VERIFIER_"
 
 
 def _problems(exc: ValidationError, prefix: str) -> str:
-    """Each problem named by its variable; one spanning several settings as ``settings``."""
-    return "; ".join(
-        f"{prefix + '_'.join(map(str, e['loc'])).upper() if e['loc'] else 'settings'}: {e['msg']}"
-        for e in exc.errors()
-    )
+    return "; ".join(settings_problems(exc, prefix))
 
 
 def settings_from_environment() -> VerifierSettings:

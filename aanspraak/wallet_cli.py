@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
-from aanspraak.cli_io import fail_usage
+from aanspraak.cli_io import fail_usage, settings_problems
 from aanspraak.cli_serve import serve_role
 from runtime.key_files import KeyFileError
 from trust.backend import registry_from_settings
@@ -41,11 +41,7 @@ app = typer.Typer(
 
 
 def _problems(exc: ValidationError, prefix: str) -> str:
-    """Each problem named by its variable; one spanning several settings as ``settings``."""
-    return "; ".join(
-        f"{prefix + '_'.join(map(str, e['loc'])).upper() if e['loc'] else 'settings'}: {e['msg']}"
-        for e in exc.errors()
-    )
+    return "; ".join(settings_problems(exc, prefix))
 
 
 def settings_from_environment() -> WalletSettings:
