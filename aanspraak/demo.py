@@ -389,7 +389,15 @@ def _discovery(outcome: Outcome) -> dict[str, Any]:
 
 
 def _render(report: DemoReport, console: Console) -> None:
+    """The persona's story first, told from the phone; then, under the hood, the same
+    protocols one step at a time for an engineer (what each message carried and was checked
+    against)."""
     console.rule("[bold]aanspraak demo[/bold]: prove what a regulation needs, nothing more")
+    if report.wallet_service:
+        from aanspraak.demo_wallet import render_wallet_service  # noqa: PLC0415 - see above
+
+        render_wallet_service(report.wallet_service, console)
+    console.rule("[bold]Under the hood[/bold]: the same protocols, one step at a time")
     for number, step in enumerate(report.steps, start=1):
         details = ", ".join(f"{k}={v}" for k, v in step.items() if k not in ("actor", "action"))
         console.print(
@@ -407,10 +415,6 @@ def _render(report: DemoReport, console: Console) -> None:
         hidden.add_row(name)
     console.print(hidden)
     _render_regulations(report, console)
-    if report.wallet_service:
-        from aanspraak.demo_wallet import render_wallet_service  # noqa: PLC0415 - see above
-
-        render_wallet_service(report.wallet_service, console)
 
 
 def _amounts(notice: dict[str, Any]) -> str:

@@ -224,6 +224,10 @@ def render_wallet_service(story: dict[str, Any], console: Console) -> None:
         console.print(f"[bold]{newer['agency']}[/bold] issued a newer {newer['type']}.")
         for notice in story["notices"]:
             console.print(f"  [yellow]{notice}[/yellow]")
+    for finding in story["discovery_after"]["entitled"]:
+        console.print(f"[green]{finding['message']}[/green]")
+    for finding in story["discovery_after"]["hardship"]:
+        console.print(f"[cyan]{finding['message']}[/cyan]")
     consent = story["consent"]
     console.print(
         f"[bold]{consent['verifier']}[/bold] asks, for {consent['regulation']} "
