@@ -8,6 +8,8 @@ commented out) below a comment that says what it does and its default ("Default:
 from __future__ import annotations
 
 import re
+import typing
+from enum import Enum
 from pathlib import Path
 
 from pydantic_settings import BaseSettings
@@ -57,3 +59,23 @@ def assert_stated_defaults_are_code_defaults(
             assert stated in {"[]", "empty"}, name
         else:
             assert stated == str(default), name
+
+
+def _choices(annotation: object) -> list[str]:
+    """The values a setting may take, when its type names them (an Enum or a Literal)."""
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return [str(member.value) for member in annotation]
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(value) for value in typing.get_args(annotation)]
+    return []
+
+
+def assert_every_choice_named(example: Path, prefix: str, model: type[BaseSettings]) -> int:
+    """Each value a setting may take is named in its comment; how many were checked."""
+    described = comments_above(example, prefix)
+    checked = 0
+    for name, field in model.model_fields.items():
+        for choice in _choices(field.annotation):
+            assert choice in described[name], f"{name}: {choice} is not explained"
+            checked += 1
+    return checked

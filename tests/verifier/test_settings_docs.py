@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import typing
-from enum import Enum
 from pathlib import Path
 
 import pytest
@@ -23,9 +21,9 @@ import verifier.routes_wallet
 from aanspraak.verifier_cli import app as verifier_commands
 from runtime.settings import Profile
 from tests.settings_docs import (
+    assert_every_choice_named,
     assert_every_setting_described,
     assert_stated_defaults_are_code_defaults,
-    comments_above,
 )
 from verifier.settings import VerifierSettings
 
@@ -52,22 +50,10 @@ def test_the_stated_defaults_are_the_code_defaults() -> None:
     assert_stated_defaults_are_code_defaults(EXAMPLE, PREFIX, VerifierSettings)
 
 
-def _choices(annotation: object) -> list[str]:
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return [str(member.value) for member in annotation]
-    if typing.get_origin(annotation) is typing.Literal:
-        return [str(value) for value in typing.get_args(annotation)]
-    return []
-
-
 def test_every_choice_of_a_setting_is_named_in_its_comment() -> None:
-    described = comments_above(EXAMPLE, PREFIX)
-    with_choices = 0
-    for name, field in VerifierSettings.model_fields.items():
-        for choice in _choices(field.annotation):
-            assert choice in described[name], f"{name}: {choice} is not explained"
-            with_choices += 1
-    assert with_choices >= 11  # profile, client_id_prefix, response_mode, response_enc
+    assert (
+        assert_every_choice_named(EXAMPLE, PREFIX, VerifierSettings) >= 11
+    )  # profile, client_id_prefix, response_mode, response_enc
 
 
 def test_the_example_loads_as_it_is_and_with_every_line_uncommented(tmp_path: Path) -> None:
