@@ -7,10 +7,6 @@ dispatcher; at stop it cancels them and closes the database.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
 
 import issuer.routes_backoffice
@@ -23,6 +19,7 @@ from issuer.sweeper import run_sweeper, sweep
 from issuer.webhooks import run_dispatcher
 from runtime.app import create_app
 from runtime.database import ping
+from runtime.lifespan import service_lifespan
 from runtime.migrations import upgrade_to_head
 
 VERSION = "0.1.0"
@@ -47,21 +44,14 @@ async def prepare(context: IssuerContext) -> None:
 
 def build_app(settings: IssuerSettings, *, context: IssuerContext | None = None) -> FastAPI:
     """The issuer app; tests pass a ``context`` with their own clock."""
-    context = context or build_context(settings)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await prepare(context)
-        tasks = [asyncio.create_task(run_sweeper(context))]
-        if settings.webhook_url is not None:
-            tasks.append(asyncio.create_task(run_dispatcher(context)))
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await context.engine.dispose()
+    ready = context or build_context(settings)
+    loops = [lambda: run_sweeper(ready)]
+    if settings.webhook_url is not None:
+        loops.append(lambda: run_dispatcher(ready))
+    lifespan = service_lifespan(
+        prepare=lambda: prepare(ready), background=loops, close=[ready.engine.dispose]
+    )
+    context = ready
 
     async def database_ready() -> None:
         await ping(context.engine)

@@ -6,10 +6,6 @@ a sweeper then runs every 30 s. ``/readyz`` checks the database and the trust re
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
 
 import verifier.routes_desk
@@ -17,6 +13,7 @@ import verifier.routes_page
 import verifier.routes_wallet
 from runtime.app import create_app
 from runtime.database import ping
+from runtime.lifespan import service_lifespan
 from runtime.migrations import upgrade_to_head
 from trust.registry import TrustRegistry
 from verifier.context import VerifierContext, build_context
@@ -57,17 +54,11 @@ def build_app(
         context = build_context(settings, trust=trust)
     ready = context
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await prepare(ready)
-        task = asyncio.create_task(run_sweeper(ready))
-        try:
-            yield
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            await ready.fetcher.aclose()
-            await ready.database.engine.dispose()
+    lifespan = service_lifespan(
+        prepare=lambda: prepare(ready),
+        background=[lambda: run_sweeper(ready)],
+        close=[ready.fetcher.aclose, ready.database.engine.dispose],
+    )
 
     async def database_ready() -> None:
         await ping(ready.database.engine)

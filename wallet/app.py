@@ -9,9 +9,7 @@ trust registry.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from sqlalchemy import delete
@@ -20,6 +18,7 @@ import wallet.routes_account
 import wallet.routes_holdings
 from runtime.app import create_app
 from runtime.database import ping
+from runtime.lifespan import service_lifespan
 from runtime.migrations import upgrade_to_head
 from trust.registry import TrustRegistry
 from wallet import records
@@ -81,16 +80,11 @@ def build_app(
         context = build_context(settings, trust=trust)
     ready = context
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await prepare(ready)
-        task = asyncio.create_task(_run_sweeper(ready))
-        try:
-            yield
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            await ready.database.engine.dispose()
+    lifespan = service_lifespan(
+        prepare=lambda: prepare(ready),
+        background=[lambda: _run_sweeper(ready)],
+        close=[ready.database.engine.dispose],
+    )
 
     async def database_ready() -> None:
         await ping(ready.database.engine)
