@@ -154,6 +154,7 @@ async def _keep(
             {
                 "client_id": fetched.client_id,
                 "request_object": fetched.request_object,
+                "wallet_nonce": fetched.wallet_nonce,
                 "preview": preview,
                 "instances": [],
                 "reserved": [],
@@ -201,7 +202,9 @@ async def approve(context: WalletContext, session: Session, presentation_id: str
     pending = await _pending(context, session, presentation_id)
     if pending["instances"]:
         raise Conflict("already approved")
-    fetched = FetchedRequest(pending["client_id"], pending["request_object"])
+    fetched = FetchedRequest(
+        pending["client_id"], pending["request_object"], pending.get("wallet_nonce")
+    )
     async with client(context) as wallet:
         candidates = _spread(await slots(context, session))
         for _attempt in range(RESERVE_ATTEMPTS * len(candidates) + 1):
@@ -255,7 +258,9 @@ async def finish(
         chosen = await instances_by_id(context, session, pending["instances"])
     except InstancesTaken:  # the credential was deleted meanwhile
         raise Conflict("the credential is gone") from None
-    fetched = FetchedRequest(pending["client_id"], pending["request_object"])
+    fetched = FetchedRequest(
+        pending["client_id"], pending["request_object"], pending.get("wallet_nonce")
+    )
     requests = [
         SigningRequest(r["key_id"], b64url_decode(r["signing_input"])) for r in pending["requests"]
     ]
@@ -285,7 +290,9 @@ async def finish(
 async def decline(context: WalletContext, session: Session, presentation_id: str) -> dict[str, Any]:
     """Say no: ``access_denied`` to the desk, reserved instances back, a line in the history."""
     pending = await _pending(context, session, presentation_id)
-    fetched = FetchedRequest(pending["client_id"], pending["request_object"])
+    fetched = FetchedRequest(
+        pending["client_id"], pending["request_object"], pending.get("wallet_nonce")
+    )
     reply: dict[str, Any] = {}
     async with client(context) as wallet:
         try:

@@ -29,6 +29,7 @@ one-time instance bookkeeping and the disclosure log come with the wallet servic
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
@@ -38,13 +39,14 @@ import httpx
 from runtime.fetch_guard import FetchRefused
 from runtime.fetcher import FetchPolicy, SafeFetcher
 from specs.errors import Oid4vpReason, Rejected
-from specs.jose import JwsSigner, loads_strict
+from specs.jose import JwsSigner, b64url_encode, loads_strict
 from specs.oid4vp.dcql import DcqlQuery, parse_dcql_query
 from specs.oid4vp.dcql_match import HeldForQuery, select_credentials
 from specs.oid4vp.jwe import encrypt_response, select_response_key
 from specs.oid4vp.request_object import (
     AuthorizationRequest,
     parse_authorization_request_link,
+    request_uri_post_form,
     verify_request_object,
 )
 from specs.oid4vp.response import direct_post_form, direct_post_jwt_form, response_payload
@@ -55,6 +57,15 @@ from specs.trust import check_verifier
 from trust.registry import TrustRegistry
 
 REQUEST_OBJECT_TYPE = "application/oauth-authz-req+jwt"
+WALLET_NONCE_BYTES = 16
+WALLET_METADATA = {
+    "vp_formats_supported": {
+        "dc+sd-jwt": {"sd-jwt_alg_values": ["ES256"], "kb-jwt_alg_values": ["ES256"]}
+    },
+    "request_object_signing_alg_values_supported": ["ES256"],
+    "response_modes_supported": ["direct_post", "direct_post.jwt"],
+}
+"""What this wallet tells a desk that asks (§5.10.1, Appendix of wallet metadata)."""
 
 
 class DeskUnreachable(Exception):
@@ -100,6 +111,9 @@ class FetchedRequest:
 
     client_id: str
     request_object: str
+    wallet_nonce: str | None = None
+    """The nonce this wallet POSTed to the ``request_uri`` (§5.10.1); the request object must
+    carry it back, so a request object captured from another session is refused."""
 
 
 @dataclass(frozen=True)
@@ -137,10 +151,27 @@ class PresentationClient:
         return self.examine(await self.fetch_request(link), held)
 
     async def fetch_request(self, link: str) -> FetchedRequest:
-        """The request object of an ``openid4vp://`` link, fetched by ``request_uri`` (§5.10)."""
-        client_id, request_uri, _method = parse_authorization_request_link(
+        """The request object of an ``openid4vp://`` link, fetched by ``request_uri`` (§5.10).
+
+        With ``request_uri_method=post`` the wallet POSTs its metadata and a fresh
+        ``wallet_nonce`` (§5.10.1) through the safe fetcher, and the request object must
+        carry that nonce back; otherwise it GETs the ``request_uri``.
+        """
+        client_id, request_uri, method = parse_authorization_request_link(
             link, allow_http=self._allow_http
         )
+        if method == "post":
+            wallet_nonce = b64url_encode(os.urandom(WALLET_NONCE_BYTES))
+            form = request_uri_post_form(WALLET_METADATA, wallet_nonce)
+            try:
+                answered = await self._fetcher.post_form(request_uri, form)
+            except FetchRefused:
+                raise Rejected(Oid4vpReason.MALFORMED_REQUEST_OBJECT) from None
+            media_type = answered.content_type or ""
+            if answered.status != 200 or media_type != REQUEST_OBJECT_TYPE:
+                raise Rejected(Oid4vpReason.MALFORMED_REQUEST_OBJECT)
+            body = answered.body.decode("ascii", errors="replace")
+            return FetchedRequest(client_id, body, wallet_nonce)
         try:
             fetched = await self._fetcher.get(request_uri, accept=REQUEST_OBJECT_TYPE)
         except FetchRefused:
@@ -156,6 +187,7 @@ class PresentationClient:
             now=self._clock(),
             allow_unsigned=False,
             allow_http=self._allow_http,
+            wallet_nonce=fetched.wallet_nonce,
         )
 
     def describe(self, fetched: FetchedRequest) -> ConsentPreview:

@@ -110,3 +110,19 @@ def test_only_the_desk_purpose_is_signed() -> None:
         with pytest.raises(Rejected) as refused:
             _purpose(_request(data), ["c0"])
         assert refused.value.reason is Oid4vpReason.MALFORMED_TRANSACTION_DATA
+
+
+async def test_a_desk_that_invites_a_post_gets_the_wallet_nonce_back(desk: Desk) -> None:
+    """§5.10.1: with ``request_uri_method=post`` the wallet POSTs its metadata and a fresh
+    ``wallet_nonce``; the request object must carry that nonce, or it is refused."""
+    held = _held(desk)
+    started = await desk.start("zorgtoeslag")
+    assert "request_uri_method=post" in started["link"]
+    async with _client(desk) as wallet:
+        fetched = await wallet.fetch_request(started["link"])
+        assert fetched.wallet_nonce
+        assert wallet.examine(fetched, held).request.nonce
+        replayed = dataclasses.replace(fetched, wallet_nonce="another-session")
+        with pytest.raises(Rejected) as refused:
+            wallet.examine(replayed, held)
+    assert refused.value.reason is Oid4vpReason.WALLET_NONCE_MISMATCH
