@@ -36,7 +36,7 @@ class InstancesTaken(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Instance:
-    """One unused one-time credential, opened."""
+    """One one-time credential instance, opened (``used`` is reported beside it)."""
 
     id: str
     batch_id: str
@@ -44,7 +44,6 @@ class Instance:
     holder_key: PublicJwk
     issuer: str
     vct: str
-    received_at: int = 0
     order: int = 0
     """When the batch arrived, to the nanosecond: a newer statement of the same type supersedes
     an older one even when both arrived within the same second."""
@@ -225,7 +224,6 @@ def _opened(session: Session, row: Any, details: dict[str, Any]) -> Instance:
         parse_public_jwk(payload["holder_key"]),
         str(details["issuer"]),
         str(details["vct"]),
-        int(details.get("received_at", 0)),
         _order(details),
         bool(details.get("restored", False)),
         str(details.get("status", "valid")),
