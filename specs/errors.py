@@ -264,6 +264,8 @@ class Oid4vpReason(StrEnum):
     MALFORMED_CLIENT_ID = "malformed-client-id"
     MALFORMED_REQUEST_URI_POST = "malformed-request-uri-post"
     REQUEST_URI_POST_TOO_LARGE = "request-uri-post-too-large"
+    NOT_HAIP = "request-outside-haip"
+    """A wallet in strict HAIP mode met a request HAIP 1.0 does not allow (``oid4vp.haip``)."""
 
 
 class DcqlReason(StrEnum):
@@ -509,6 +511,7 @@ FAMILY_OF: dict[Reason, Family] = {
     Oid4vpReason.MALFORMED_CLIENT_ID: _F.MALFORMED,
     Oid4vpReason.MALFORMED_REQUEST_URI_POST: _F.MALFORMED,
     Oid4vpReason.REQUEST_URI_POST_TOO_LARGE: _F.TOO_LARGE,
+    Oid4vpReason.NOT_HAIP: _F.POLICY_UNSATISFIED,
     DcqlReason.MALFORMED_QUERY: _F.MALFORMED,
     DcqlReason.QUERY_TOO_LARGE: _F.TOO_LARGE,
     DcqlReason.DUPLICATE_ID: _F.MALFORMED,

@@ -59,6 +59,7 @@ def client(context: WalletContext) -> PresentationClient:
         trust=context.trust,
         clock=context.clock,
         transport=context.transport,
+        haip=context.settings.haip,
     )
 
 

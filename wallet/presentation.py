@@ -42,6 +42,7 @@ from specs.errors import Oid4vpReason, Rejected
 from specs.jose import JwsSigner, b64url_encode, loads_strict
 from specs.oid4vp.dcql import DcqlQuery, parse_dcql_query
 from specs.oid4vp.dcql_match import HeldForQuery, select_credentials
+from specs.oid4vp.haip import check_haip_request
 from specs.oid4vp.jwe import encrypt_response, select_response_key
 from specs.oid4vp.request_object import (
     AuthorizationRequest,
@@ -134,8 +135,12 @@ class PresentationClient:
         trust: TrustRegistry,
         clock: Callable[[], int],
         transport: httpx.AsyncBaseTransport | None = None,
+        haip: bool = False,
     ) -> None:
+        """``haip``: strict HAIP 1.0 mode, a request outside the profile is refused
+        (``specs.oid4vp.haip``)."""
         self._fetcher = SafeFetcher(policy, transport=transport)
+        self._haip = haip
         self._allow_http = any(o.lower().startswith("http:") for o in policy.allow_local_origins)
         self._trust = trust
         self._clock = clock
@@ -181,7 +186,7 @@ class PresentationClient:
     def verify(self, fetched: FetchedRequest) -> AuthorizationRequest:
         """The request object's signature, client identifier prefix rules and ``response_uri``
         binding (§5, §5.9.3); ``Rejected`` when any fails."""
-        return verify_request_object(
+        request = verify_request_object(
             fetched.request_object,
             expected_client_id=fetched.client_id,
             now=self._clock(),
@@ -189,6 +194,9 @@ class PresentationClient:
             allow_http=self._allow_http,
             wallet_nonce=fetched.wallet_nonce,
         )
+        if self._haip:
+            check_haip_request(request)
+        return request
 
     def describe(self, fetched: FetchedRequest) -> ConsentPreview:
         """Who asks, for which regulation and legal basis, checked against the registry,

@@ -52,6 +52,9 @@ class WalletSettings(ServiceSettings):
     batch_size: int = Field(default=3, ge=1, le=20)
     """Most one-time instances asked for per credential: the app asks for as many as the
     keys it sends, capped by this and by the issuer's batch_size."""
+    haip: bool = False
+    """Strict HAIP 1.0 mode for answering desks: only ``x509_hash`` desks asking by
+    ``direct_post.jwt`` with ECDH-ES and A128GCM/A256GCM, for ``dc+sd-jwt`` credentials."""
     low_water: int = Field(default=1, ge=0, le=20)
     """Advise re-issuance when a batch has this many unused instances or fewer."""
 

@@ -23,12 +23,13 @@ from wallet.presentation import HeldCredential, PresentationClient, _purpose
 CASE = ("zorgtoeslag", "single_income_35000")
 
 
-def _client(desk: Desk, trust: object | None = None) -> PresentationClient:
+def _client(desk: Desk, trust: object | None = None, *, haip: bool = False) -> PresentationClient:
     return PresentationClient(
         policy=FetchPolicy(allow_local_origins=frozenset({DESK})),
         trust=trust or desk.context.trust,  # type: ignore[arg-type]
         clock=desk.clock,
         transport=httpx.ASGITransport(app=desk.app),
+        haip=haip,
     )
 
 
@@ -126,3 +127,23 @@ async def test_a_desk_that_invites_a_post_gets_the_wallet_nonce_back(desk: Desk)
         with pytest.raises(Rejected) as refused:
             wallet.examine(replayed, held)
     assert refused.value.reason is Oid4vpReason.WALLET_NONCE_MISMATCH
+
+
+async def test_strict_haip_mode_answers_a_haip_desk(desk: Desk) -> None:
+    """The desk's defaults are HAIP's: x509_hash, direct_post.jwt, ECDH-ES with A128GCM."""
+    held = _held(desk)
+    started = await desk.start("zorgtoeslag")
+    async with _client(desk, haip=True) as wallet:
+        opened = await wallet.open(started["link"], held)
+        assert await wallet.respond(opened, held, consent=True) == {"status_code": 200}
+
+
+async def test_strict_haip_mode_refuses_an_unencrypted_answer(plain_desk: Desk) -> None:
+    held = _held(plain_desk)
+    started = await plain_desk.start("zorgtoeslag")
+    async with _client(plain_desk) as lenient:
+        assert (await lenient.open(started["link"], held)).request.response_mode == "direct_post"
+    async with _client(plain_desk, haip=True) as wallet:
+        with pytest.raises(Rejected) as refused:
+            await wallet.open(started["link"], held)
+    assert refused.value.reason is Oid4vpReason.NOT_HAIP
