@@ -89,6 +89,22 @@ class Fetched:
     body: bytes
 
 
+async def _capped_body(response: httpx.Response, limit: int) -> bytes:
+    """The body, refused by its declared length first and cut off at ``limit`` bytes read."""
+    declared = _declared_length(response.headers.get("content-length"))
+    if declared is not None and declared > limit:
+        raise FetchRefused(FetchReason.TOO_LARGE)
+    stream = response.stream
+    if not isinstance(stream, httpx.AsyncByteStream):
+        raise FetchRefused(FetchReason.UNREACHABLE, cause="synchronous body")
+    body = bytearray()
+    async for chunk in stream:
+        body += chunk
+        if len(body) > limit:
+            raise FetchRefused(FetchReason.TOO_LARGE)
+    return bytes(body)
+
+
 def _media_type(value: str | None) -> str | None:
     bare = (value or "").split(";", 1)[0].strip().lower()
     return bare or None
@@ -289,19 +305,10 @@ class SafeFetcher:
     async def _read_any(
         self, target: httpx.URL, response: httpx.Response, *, limit: int
     ) -> Fetched:
-        declared = _declared_length(response.headers.get("content-length"))
-        if declared is not None and declared > limit:
-            raise FetchRefused(FetchReason.TOO_LARGE)
-        stream = response.stream
-        if not isinstance(stream, httpx.AsyncByteStream):
-            raise FetchRefused(FetchReason.UNREACHABLE, cause="synchronous body")
-        body = bytearray()
-        async for chunk in stream:
-            body += chunk
-            if len(body) > limit:
-                raise FetchRefused(FetchReason.TOO_LARGE)
+        """Any status and type: the caller judges them (``post_form``); the body is capped."""
         media_type = _media_type(response.headers.get("content-type"))
-        return Fetched(str(target), response.status_code, media_type, bytes(body))
+        body = await _capped_body(response, limit)
+        return Fetched(str(target), response.status_code, media_type, body)
 
     async def _follow(
         self, url: str, *, accept: str, accepted: frozenset[str], limit: int
@@ -360,15 +367,5 @@ class SafeFetcher:
         coding = response.headers.get("content-encoding", "identity").strip().lower()
         if not _acceptable(media_type, accepted) or coding not in {"", "identity"}:
             raise FetchRefused(FetchReason.BAD_CONTENT_TYPE)
-        declared = _declared_length(response.headers.get("content-length"))
-        if declared is not None and declared > limit:
-            raise FetchRefused(FetchReason.TOO_LARGE)
-        stream = response.stream
-        if not isinstance(stream, httpx.AsyncByteStream):
-            raise FetchRefused(FetchReason.UNREACHABLE, cause="synchronous body")
-        body = bytearray()
-        async for chunk in stream:
-            body += chunk
-            if len(body) > limit:
-                raise FetchRefused(FetchReason.TOO_LARGE)
-        return Fetched(str(target), response.status_code, media_type, bytes(body))
+        body = await _capped_body(response, limit)
+        return Fetched(str(target), response.status_code, media_type, body)
