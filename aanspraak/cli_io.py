@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsError
 
 from specs.errors import Rejected
 from specs.jose import PrivateJwk, PublicJwk, loads_strict, parse_private_jwk, parse_public_jwk
@@ -19,6 +20,9 @@ from specs.jose import PrivateJwk, PublicJwk, loads_strict, parse_private_jwk, p
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 MAX_FILE_CHARS = 1024 * 1024
+
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 def fail_usage(message: str) -> NoReturn:
@@ -78,3 +82,13 @@ def read_public_key(path: Path, what: str) -> PublicJwk:
         return parse_public_jwk(read_json_file(path, what))
     except Rejected as exc:
         fail_usage(f"the {what} file is not a usable public JWK ({exc.reason.value})")
+
+
+def settings_from_environment(settings_class: type[S], prefix: str) -> S:
+    """A role's settings from its environment; a problem names the variable, never its value."""
+    try:
+        return settings_class()
+    except ValidationError as exc:
+        fail_usage(f"invalid settings: {'; '.join(settings_problems(exc, prefix))}")
+    except SettingsError as exc:  # a list variable that is not JSON; names the field only
+        fail_usage(f"invalid settings: {exc}")

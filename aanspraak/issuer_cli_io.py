@@ -14,11 +14,10 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
-from aanspraak.cli_io import EXIT_USAGE, fail_usage, settings_problems
+from aanspraak.cli_io import EXIT_USAGE, fail_usage
+from aanspraak.cli_io import settings_from_environment as load_settings
 from issuer.app import prepare
 from issuer.configurations import UnknownConfiguration
 from issuer.context import IssuerContext, build_context
@@ -42,12 +41,7 @@ def print_json(shown: Any) -> None:
 
 def settings_from_environment() -> IssuerSettings:
     """The service's settings; a problem names the variable, never its value."""
-    try:
-        return IssuerSettings()  # type: ignore[call-arg]  # public_url from the environment
-    except ValidationError as exc:
-        fail_usage(f"invalid settings: {'; '.join(settings_problems(exc, ENV_PREFIX))}")
-    except SettingsError as exc:  # a list variable that is not JSON; names the field only
-        fail_usage(f"invalid settings: {exc}")
+    return load_settings(IssuerSettings, ENV_PREFIX)
 
 
 def loaded(load: Callable[[], T]) -> T:

@@ -13,10 +13,10 @@ from typing import NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
-from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
 from aanspraak.cli_io import EXIT_USAGE, fail_usage, settings_problems
+from aanspraak.cli_io import settings_from_environment as load_settings
 from runtime.key_files import KeyFileError
 from runtime.wire import InvalidRequest, WireError
 from trust.backend import registry_from_settings
@@ -35,12 +35,7 @@ def _problems(exc: ValidationError, prefix: str) -> str:
 
 def settings_from_environment() -> VerifierSettings:
     """The service's settings; a problem names the variable, never its value."""
-    try:
-        return VerifierSettings()  # type: ignore[call-arg]  # public_url from the environment
-    except ValidationError as exc:
-        fail_usage(f"invalid settings: {_problems(exc, ENV_PREFIX)}")
-    except SettingsError as exc:
-        fail_usage(f"invalid settings: {exc}")
+    return load_settings(VerifierSettings, ENV_PREFIX)
 
 
 def _context(settings: VerifierSettings) -> VerifierContext:

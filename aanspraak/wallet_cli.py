@@ -19,10 +19,10 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
 from aanspraak.cli_io import fail_usage, settings_problems
+from aanspraak.cli_io import settings_from_environment as load_settings
 from aanspraak.cli_serve import serve_role
 from runtime.key_files import KeyFileError
 from trust.backend import registry_from_settings
@@ -46,12 +46,7 @@ def _problems(exc: ValidationError, prefix: str) -> str:
 
 def settings_from_environment() -> WalletSettings:
     """The service's settings; a problem names the variable, never its value."""
-    try:
-        return WalletSettings()  # type: ignore[call-arg]  # public_url from the environment
-    except ValidationError as exc:
-        fail_usage(f"invalid settings: {_problems(exc, ENV_PREFIX)}")
-    except SettingsError as exc:
-        fail_usage(f"invalid settings: {exc}")
+    return load_settings(WalletSettings, ENV_PREFIX)
 
 
 def _context(settings: WalletSettings) -> WalletContext:
