@@ -50,8 +50,6 @@ from wallet.presentation import (
 from wallet.slots import Slot, release, reserve, slots
 from wallet.wire_errors import BadSignatures, NoMatchingCredential, PeerUnreachable, Refused
 
-RESERVE_ATTEMPTS = 5
-
 
 def client(context: WalletContext) -> PresentationClient:
     return PresentationClient(
@@ -208,8 +206,8 @@ async def approve(context: WalletContext, session: Session, presentation_id: str
     )
     async with client(context) as wallet:
         candidates = _spread(await slots(context, session))
-        for _attempt in range(RESERVE_ATTEMPTS * len(candidates) + 1):
-            slot, opened = _match(wallet, fetched, candidates)  # NoMatchingCredential: none left
+        while True:  # each lost race drops a slot; none left is NoMatchingCredential
+            slot, opened = _match(wallet, fetched, candidates)
             chosen = _chosen(opened, slot.instances)
             reserved = [i.id for i in slot.instances]
             try:  # the whole slot: its key is never shown again
@@ -218,8 +216,6 @@ async def approve(context: WalletContext, session: Session, presentation_id: str
                 candidates = [c for c in candidates if c is not slot]
                 continue
             break
-        else:
-            raise Conflict("the wallet is busy: try again")
         opened = _examine(wallet, fetched, chosen)
         keys = [i.holder_key for i in chosen]
         requests = collect_signing_requests(
