@@ -40,6 +40,7 @@ from runtime.key_files import KeyFileError, create_signing_key, load_signing_key
 from runtime.settings import Profile
 from specs.jose import PrivateJwk
 from specs.oid4vp.client_id import ClientIdPrefix, format_client_id, x509_hash_of
+from specs.oid4vp.haip import is_self_signed
 from verifier.settings import VerifierSettings
 
 MAX_CERTIFICATE_FILE_BYTES = 64 * 1024
@@ -89,6 +90,8 @@ def load_identity(
         kid = f"{did}#{signer.public.thumbprint()}"
         return VerifierIdentity(signer, prefix, format_client_id(prefix, did), (), kid)
     chain = _certificates(settings, signer, host, development=development, now=now())
+    if settings.haip:
+        chain = _haip_chain(chain, settings.certificate_path)
     if prefix is ClientIdPrefix.X509_SAN_DNS:
         if host not in _dns_names(chain[0]):
             raise KeyFileError(f"{settings.certificate_path}: no DNS SAN for {host}")
@@ -96,6 +99,14 @@ def load_identity(
     else:
         value = x509_hash_of(chain[0].public_bytes(serialization.Encoding.DER))
     return VerifierIdentity(signer, prefix, format_client_id(prefix, value), chain, None)
+
+
+def _haip_chain(chain: tuple[x509.Certificate, ...], path: Path) -> tuple[x509.Certificate, ...]:
+    """HAIP §5: the signing certificate is not self-signed, and the trust anchor is not sent
+    in ``x5c``; so the chain loses its self-signed certificates (the development chain's CA)."""
+    if is_self_signed(chain[0]):
+        raise KeyFileError(f"{path}: the signing certificate is self-signed (HAIP §5)")
+    return tuple(certificate for certificate in chain if not is_self_signed(certificate))
 
 
 def _dns_names(certificate: x509.Certificate) -> list[str]:

@@ -36,7 +36,8 @@ from sqlalchemy import select, update
 from runtime.bearer import digest, new_bearer, new_id
 from specs.errors import Oid4vpReason, Rejected
 from specs.oid4vp.dcql import parse_dcql_query
-from specs.oid4vp.jwe import decrypt_response, response_key_id
+from specs.oid4vp.haip import HAIP_ENC_PREFERENCE
+from specs.oid4vp.jwe import ALLOWED_ENC, decrypt_response, response_key_id
 from specs.oid4vp.response import parse_direct_post_form, parse_vp_token
 from specs.rules import evaluate, facts_from_credentials
 from verifier.context import VerifierContext
@@ -116,6 +117,7 @@ async def open_envelope(
         payload = decrypt_response(
             form["response"],
             private_jwk=open_response_key(context, row),
+            allowed_enc=HAIP_ENC_PREFERENCE if context.settings.haip else ALLOWED_ENC,
             max_bytes=MAX_RESPONSE_BYTES,
         )
         state = payload.get("state")

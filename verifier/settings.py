@@ -79,6 +79,10 @@ class VerifierSettings(ServiceSettings):
     issuer_metadata_ttl_seconds: int = Field(default=300, ge=0, le=86_400)
     """How long an issuer's fetched JWT VC Issuer Metadata (its keys) is reused."""
     max_presentations: int = Field(default=8, ge=1, le=32)
+    haip: bool = False
+    """Strict HAIP 1.0 mode (HAIP §5): ``x509_hash`` with a certificate that is not
+    self-signed and an ``x5c`` without the trust anchor, ``direct_post.jwt`` always, and
+    only ``A128GCM`` and ``A256GCM`` offered. Settings that leave the profile are refused."""
 
     @field_validator("redirect_origins", mode="before")
     @classmethod
@@ -109,6 +113,12 @@ class VerifierSettings(ServiceSettings):
             raise ValueError("client_id_prefix decentralized_identifier needs did")
         if len(set(self.regulations)) != len(self.regulations):
             raise ValueError("regulations must not repeat")
+        if self.haip and self.client_id_prefix != "x509_hash":
+            raise ValueError("haip needs client_id_prefix x509_hash (HAIP §5)")
+        if self.haip and self.response_mode != "direct_post.jwt":
+            raise ValueError("haip needs response_mode direct_post.jwt (HAIP §5.1)")
+        if self.haip and self.response_enc not in ("A128GCM", "A256GCM"):
+            raise ValueError("haip needs response_enc A128GCM or A256GCM (HAIP §5)")
         return self
 
     @property

@@ -39,7 +39,13 @@ from runtime.fetch_guard import Origin, origin_of
 from runtime.regulations import catalogue, find
 from runtime.wire import Conflict, Forbidden, InvalidRequest, NotFound, ServiceUnavailable
 from specs.errors import Rejected
-from specs.oid4vp.jwe import new_response_key, public_response_jwk, response_client_metadata
+from specs.oid4vp.haip import HAIP_ENC_PREFERENCE
+from specs.oid4vp.jwe import (
+    ALLOWED_ENC,
+    new_response_key,
+    public_response_jwk,
+    response_client_metadata,
+)
 from specs.oid4vp.request_object import (
     AuthorizationRequest,
     authorization_request_link,
@@ -275,7 +281,8 @@ async def request_object(
     if row.response_mode == "direct_post.jwt":
         public = public_response_jwk(open_response_key(context, row))
         enc = context.settings.response_enc
-        others = [e for e in ("A128GCM", "A256GCM", "A128CBC-HS256") if e != enc]
+        offered = HAIP_ENC_PREFERENCE if context.settings.haip else ALLOWED_ENC
+        others = [e for e in offered if e != enc]
         client_metadata = response_client_metadata(public, enc_values=(enc, *others))
     purpose = verifier_info(compiled.regulation)
     request = AuthorizationRequest(

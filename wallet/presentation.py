@@ -39,10 +39,10 @@ import httpx
 from runtime.fetch_guard import FetchRefused
 from runtime.fetcher import FetchPolicy, SafeFetcher
 from specs.errors import Oid4vpReason, Rejected
-from specs.jose import JwsSigner, b64url_encode, loads_strict
+from specs.jose import JwsSigner, b64url_encode, loads_strict, parse_compact_jws
 from specs.oid4vp.dcql import DcqlQuery, parse_dcql_query
 from specs.oid4vp.dcql_match import HeldForQuery, select_credentials
-from specs.oid4vp.haip import check_haip_request
+from specs.oid4vp.haip import HAIP_ENC_PREFERENCE, check_haip_request, check_haip_signer
 from specs.oid4vp.jwe import encrypt_response, select_response_key
 from specs.oid4vp.request_object import (
     AuthorizationRequest,
@@ -196,6 +196,7 @@ class PresentationClient:
         )
         if self._haip:
             check_haip_request(request)
+            check_haip_signer(parse_compact_jws(fetched.request_object).header.get("x5c"))
         return request
 
     def describe(self, fetched: FetchedRequest) -> ConsentPreview:
@@ -323,7 +324,9 @@ class PresentationClient:
         if request.response_mode == "direct_post.jwt":
             if request.client_metadata is None:
                 raise Rejected(Oid4vpReason.MALFORMED_REQUEST_OBJECT)
-            recipient, enc = select_response_key(request.client_metadata)
+            recipient, enc = select_response_key(
+                request.client_metadata, preference=HAIP_ENC_PREFERENCE if self._haip else None
+            )
             form = direct_post_jwt_form(encrypt_response(payload, recipient=recipient, enc=enc))
         try:
             answered = await self._fetcher.post_form(

@@ -20,7 +20,7 @@ decrypt; the plaintext must be a strict JSON object.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -86,13 +86,17 @@ def response_client_metadata(
     }
 
 
-def select_response_key(client_metadata: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """The Wallet's choice (§8.3): the first usable key in ``jwks`` and the first usable ``enc``.
+def select_response_key(
+    client_metadata: Mapping[str, Any], *, preference: Sequence[str] | None = None
+) -> tuple[dict[str, Any], str]:
+    """The Wallet's choice (§8.3): the first usable key in ``jwks`` and a usable ``enc``.
 
     A usable key is an EC P-256 key with ``alg`` ``ECDH-ES`` (§8.3: "The ``alg`` parameter
     MUST be present") whose ``use`` is absent or ``enc``: none is ``JWE_KEY_MISMATCH``. The
-    ``enc`` is the Verifier's first listed value we allow (default ``A128GCM``): none is
-    ``JWE_ENC``. Metadata of the wrong shape is ``MALFORMED_REQUEST_OBJECT``.
+    ``enc`` is the Verifier's first listed value we allow (default ``A128GCM``), or, with a
+    ``preference`` (the wallet's own order, e.g. HAIP's "SHOULD use ``A256GCM``"), the first
+    of ``preference`` the Verifier offers: none is ``JWE_ENC``. Metadata of the wrong shape
+    is ``MALFORMED_REQUEST_OBJECT``.
     """
     malformed = Oid4vpReason.MALFORMED_REQUEST_OBJECT
     jwks = client_metadata.get("jwks")
@@ -105,6 +109,10 @@ def select_response_key(client_metadata: Mapping[str, Any]) -> tuple[dict[str, A
     offered = client_metadata.get("encrypted_response_enc_values_supported", [DEFAULT_ENC])
     if not isinstance(offered, list) or not offered:
         raise Rejected(malformed)
+    if preference is not None:
+        if not set(preference) <= set(ALLOWED_ENC):
+            raise ValueError("a preference names only ALLOWED_ENC values")
+        offered = [enc for enc in preference if enc in offered]
     for enc in offered:
         if enc in ALLOWED_ENC:
             return usable[0], enc

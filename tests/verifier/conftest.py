@@ -202,5 +202,12 @@ async def plain_desk(tmp_path: Path, database_url: str) -> AsyncIterator[Desk]:
         yield made
 
 
+@pytest.fixture
+async def haip_desk(tmp_path: Path, database_url: str) -> AsyncIterator[Desk]:
+    """A desk in strict HAIP 1.0 mode (``AANSPRAAK_VERIFIER_HAIP``), offering ``A256GCM``."""
+    async for made in make_desk(tmp_path, database_url, haip=True, response_enc="A256GCM"):
+        yield made
+
+
 def outcome_of(result: Mapping[str, Any]) -> str:
     return str(result["status"])

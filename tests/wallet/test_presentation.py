@@ -14,6 +14,7 @@ import pytest
 
 from runtime.fetcher import FetchPolicy
 from specs.errors import Oid4vpReason, Rejected, TrustReason
+from specs.jose import parse_compact_jws
 from specs.oid4vp.request_object import AuthorizationRequest
 from specs.oid4vp.transaction_data import encode_transaction_data
 from specs.trust import TrustSnapshot
@@ -129,13 +130,32 @@ async def test_a_desk_that_invites_a_post_gets_the_wallet_nonce_back(desk: Desk)
     assert refused.value.reason is Oid4vpReason.WALLET_NONCE_MISMATCH
 
 
-async def test_strict_haip_mode_answers_a_haip_desk(desk: Desk) -> None:
-    """The desk's defaults are HAIP's: x509_hash, direct_post.jwt, ECDH-ES with A128GCM."""
+async def test_haip_5_strict_wallet_answers_a_haip_desk(haip_desk: Desk) -> None:
+    """HAIP §5 end to end: x509_hash without the trust anchor in x5c, direct_post.jwt with
+    ECDH-ES; the wallet takes A256GCM (its HAIP preference) and the desk decides."""
+    held = _held(haip_desk)
+    started = await haip_desk.start("zorgtoeslag")
+    async with _client(haip_desk, haip=True) as wallet:
+        fetched = await wallet.fetch_request(started["link"])
+        header = parse_compact_jws(fetched.request_object).header
+        assert len(header["x5c"]) == 1  # the leaf; the development CA stays home
+        opened = wallet.examine(fetched, held)
+        assert await wallet.respond(opened, held, consent=True) == {"status_code": 200}
+    result = (await haip_desk.result(started["transaction_id"])).json()
+    assert result["status"] == "eligible"
+
+
+async def test_haip_5_strict_wallet_refuses_a_trust_anchor_in_x5c(desk: Desk) -> None:
+    """A desk outside strict mode sends its development CA along; a strict wallet refuses."""
     held = _held(desk)
     started = await desk.start("zorgtoeslag")
+    async with _client(desk) as lenient:
+        fetched = await lenient.fetch_request(started["link"])
+        assert len(parse_compact_jws(fetched.request_object).header["x5c"]) == 2
     async with _client(desk, haip=True) as wallet:
-        opened = await wallet.open(started["link"], held)
-        assert await wallet.respond(opened, held, consent=True) == {"status_code": 200}
+        with pytest.raises(Rejected) as refused:
+            await wallet.open(started["link"], held)
+    assert refused.value.reason is Oid4vpReason.NOT_HAIP
 
 
 async def test_strict_haip_mode_refuses_an_unencrypted_answer(plain_desk: Desk) -> None:
