@@ -165,26 +165,34 @@ def zorgtoeslag(name: str) -> Scenario:
     return scenario("zorgtoeslag", name)
 
 
-async def desk_link(town: Town, regulation: str = "zorgtoeslag") -> tuple[str, str, str]:
-    """The desk starts a transaction; its ``openid4vp://`` link, id and API key."""
+async def desk_link(
+    town: Town, regulation: str = "zorgtoeslag", *, redirect_uri: str | None = None
+) -> tuple[str, str, str]:
+    """The desk starts a transaction (same-device with ``redirect_uri``); its
+    ``openid4vp://`` link, id and API key."""
     key = await town.desk_key([regulation])
+    body: dict[str, Any] = {"regulation": regulation}
+    if redirect_uri is not None:
+        body["redirect_uri"] = redirect_uri
     async with httpx.AsyncClient(base_url=town.desk_url, trust_env=False) as desk:
         started = await desk.post(
-            "/desk/transactions",
-            json={"regulation": regulation},
-            headers={"Authorization": f"Bearer {key}"},
+            "/desk/transactions", json=body, headers={"Authorization": f"Bearer {key}"}
         )
     assert started.status_code == 201, started.text
     body = started.json()
     return str(body["link"]), str(body["transaction_id"]), key
 
 
-async def desk_result(town: Town, transaction_id: str, key: str) -> dict[str, Any]:
+async def desk_result(
+    town: Town, transaction_id: str, key: str, *, response_code: str | None = None
+) -> dict[str, Any]:
+    """The desk reads its result; in the same-device flow with the redirect's code."""
+    headers = {"Authorization": f"Bearer {key}"}
+    if response_code is not None:
+        headers["Response-Code"] = response_code
     async with httpx.AsyncClient(base_url=town.desk_url, trust_env=False) as desk:
-        response = await desk.get(
-            f"/desk/transactions/{transaction_id}", headers={"Authorization": f"Bearer {key}"}
-        )
-    result: dict[str, Any] = response.json()
+        response = await desk.get(f"/desk/transactions/{transaction_id}", headers=headers)
+    result: dict[str, Any] = {**response.json(), "http_status": response.status_code}
     return result
 
 
