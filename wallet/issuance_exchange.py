@@ -11,6 +11,7 @@ never their description, which the issuer chose.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ import httpx
 from specs.errors import Rejected
 from specs.jose import loads_strict
 from specs.oid4vci import CredentialResponse, parse_credential_response
+from wallet.issuance_dpop import DpopSession, asks_for_nonce
 from wallet.issuance_errors import IssuanceFailed, IssuanceReason, wire_code
 
 _JSON = "application/json"
@@ -49,15 +51,40 @@ class Exchange:
         form: Mapping[str, str] | None = None,
         json: Mapping[str, Any] | None = None,
         token: str | None = None,
+        dpop: DpopSession | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> tuple[int, Any]:
         """POST a form (§6.1), a JSON body (§8.2, §9.1, §11.1) or nothing (§7.1).
 
         Returns the status and the parsed JSON body (None when empty). A body that is not
         ``application/json`` or not strict JSON is ``RESPONSE_REFUSED``, except on error
-        statuses, where it only costs the wire code.
+        statuses, where it only costs the wire code. With ``dpop`` every attempt carries a
+        fresh proof and the token goes as ``DPoP`` (``wallet.issuance_dpop``); a refusal
+        for want of a server nonce is retried once with it. ``headers`` are sent as well
+        (client attestation, OpenID4VCI 1.0 Appendix E).
         """
-        headers = {"Accept": _JSON}
-        if token is not None:
+        send = functools.partial(
+            self._send, url, form=form, json=json, token=token, dpop=dpop, extra=headers
+        )
+        status, body, answered = await send()
+        if dpop is not None and asks_for_nonce(status, body, answered) and dpop.nonce:
+            status, body, _ = await send()
+        return status, body
+
+    async def _send(
+        self,
+        url: str,
+        *,
+        form: Mapping[str, str] | None,
+        json: Mapping[str, Any] | None,
+        token: str | None,
+        dpop: DpopSession | None,
+        extra: Mapping[str, str] | None,
+    ) -> tuple[int, Any, httpx.Headers]:
+        headers = {"Accept": _JSON, **(extra or {})}
+        if dpop is not None:
+            headers.update(dpop.headers("POST", url, access_token=token))
+        elif token is not None:
             headers["Authorization"] = f"Bearer {token}"
         try:
             async with asyncio.timeout(self._timeout):
@@ -73,7 +100,9 @@ class Exchange:
             raise IssuanceFailed(
                 IssuanceReason.ISSUER_UNREACHABLE, cause=type(exc).__name__
             ) from None
-        return response.status_code, _decode(response, raw)
+        if dpop is not None:
+            dpop.remember(response.headers)
+        return response.status_code, _decode(response, raw), response.headers
 
     async def _read(self, response: httpx.Response) -> bytes:
         body = bytearray()
