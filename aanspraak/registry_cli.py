@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import requests
 import typer
+from cryptography import x509
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
@@ -27,7 +28,13 @@ from aanspraak.cli_io import fail_usage, read_public_key
 from runtime.regulations import find
 from specs.errors import Rejected
 from specs.rules import compile_dcql
-from specs.trust import IssuerEntry, RegulationAnchor, VerifierEntry, claim_key
+from specs.trust import (
+    IssuerEntry,
+    RegulationAnchor,
+    VerifierEntry,
+    certificate_key_ref,
+    claim_key,
+)
 from trust.chain import ChainTrustRegistry
 from trust.contract import (
     RegistryWriteFailed,
@@ -57,6 +64,7 @@ KeyFileOption = Annotated[
     ),
 ]
 DateOption = Annotated[str, typer.Option(help="ISO date (UTC midnight).")]
+MAX_CERTIFICATE_BYTES = 16 * 1024
 
 
 def _w3(rpc_url: str) -> Web3:
@@ -147,13 +155,18 @@ def add_issuer(
     key_ref: Annotated[
         list[str] | None, typer.Option(help="A key reference: JWK thumbprint or x5c root hash.")
     ] = None,
+    ca_cert: Annotated[
+        list[Path] | None,
+        typer.Option(help="The root certificate (PEM or DER) the issuer's x5c chains end in."),
+    ] = None,
     admin_key_file: KeyFileOption = None,
 ) -> None:
     """Authorise an issuer for credential types with its keys, in a validity window."""
     refs = [read_public_key(p, "issuer key").thumbprint() for p in key_file or []]
+    refs += [_root_key_ref(p) for p in ca_cert or []]
     refs += key_ref or []
     if not refs:
-        fail_usage("give --key-file or --key-ref")
+        fail_usage("give --key-file, --ca-cert or --key-ref")
     entry = IssuerEntry(
         issuer, frozenset(vct), frozenset(refs), _epoch(valid_from), _epoch(valid_until), 0
     )
@@ -161,6 +174,25 @@ def add_issuer(
     with _node_errors():
         receipt = registry.add_issuer(entry)
     _done(added=issuer, block=receipt["blockNumber"])
+
+
+def _root_key_ref(path: Path) -> str:
+    """HAIP §6.1.1 key resolution through x5c: the registry anchors a CA by the SHA-256 of
+    its root's SubjectPublicKeyInfo (``specs.trust.certificate_key_ref``)."""
+    try:
+        raw = path.read_bytes()[: MAX_CERTIFICATE_BYTES + 1]
+    except OSError:
+        fail_usage("the CA certificate file cannot be read")
+    if len(raw) > MAX_CERTIFICATE_BYTES:
+        fail_usage("the CA certificate file is too large")
+    try:
+        if raw.lstrip().startswith(b"-----BEGIN"):
+            certificate = x509.load_pem_x509_certificate(raw)
+        else:
+            certificate = x509.load_der_x509_certificate(raw)
+    except ValueError:
+        fail_usage("the CA certificate file is not one PEM or DER certificate")
+    return certificate_key_ref(certificate)
 
 
 @app.command("remove-issuer")

@@ -22,6 +22,7 @@ from typing import Any
 from aanspraak.demo_settings import GivenOnly
 from aanspraak.loopback import Running, bound_listener, serving, url_of
 from issuer.app import build_app as build_issuer_app
+from issuer.certificates import anchor_key_ref
 from issuer.context import IssuerContext
 from issuer.context import build_context as build_issuer_context
 from issuer.offers import CreatedOffer, OfferRequest, create_offer
@@ -181,10 +182,14 @@ def running_town(
     clock: Callable[[], int] | None = None,
     wallet_overrides: dict[str, Any] | None = None,
     issuer_overrides: dict[str, Any] | None = None,
+    x5c: bool = False,
 ) -> Iterator[Town]:
     """Start an issuer service per agency, the desk's verifier and the wallet service; stop
     them all on exit. The registry (a :class:`FixedRegistry` of :func:`registry_entries`)
-    lists every agency with its real keys, the desk with its real client identifier."""
+    lists every agency with its real keys, the desk with its real client identifier.
+
+    With ``x5c`` every agency signs with a certificate from its own development CA (HAIP
+    §6.1.1) and the registry lists that CA's root key reference instead of the key."""
     with contextlib.ExitStack() as stack:
         sockets = [stack.enter_context(bound_listener()) for _ in range(len(agencies) + 2)]
         desk_socket, wallet_socket = sockets[-2], sockets[-1]
@@ -203,6 +208,7 @@ def running_town(
                     "port": listener.getsockname()[1],
                     "display_name": agency.name,
                     "configurations": list(agency.configurations),
+                    "development_ca": x5c,
                     **(issuer_overrides or {}),
                 }
             )
@@ -236,7 +242,7 @@ def running_town(
             registry_entries(
                 issuers={
                     i.url: (
-                        [k.thumbprint() for k in i.context.keys.published],
+                        _key_refs(i.context),
                         [c.vct for c in i.context.configurations.by_id.values()],
                     )
                     for i in issuers.values()
@@ -267,6 +273,12 @@ def running_town(
             )
         )
         yield Town(issuers, desk_url, wallet_url, desk_context, wallet_context, runs)
+
+
+def _key_refs(context: IssuerContext) -> list[str]:
+    """What governance registers for an agency: its CA's root, or else its keys."""
+    root = anchor_key_ref(context.keys.active)
+    return [root] if root else [k.thumbprint() for k in context.keys.published]
 
 
 def _system_clock() -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+import issuer.routes_authorization
 import issuer.routes_backoffice
 import issuer.routes_metadata
 import issuer.routes_protocol
@@ -63,6 +64,7 @@ def build_app(settings: IssuerSettings, *, context: IssuerContext | None = None)
         routers=[
             issuer.routes_metadata.router,
             issuer.routes_protocol.router,
+            issuer.routes_authorization.router,
             issuer.routes_backoffice.router,
         ],
         readiness=[("database", database_ready)],

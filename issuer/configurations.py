@@ -62,7 +62,15 @@ class Configuration:
             {"path": claim["path"], "display": claim.get("display", [])}
             for claim in document.get("claims", [])
         )
-        return CredentialConfiguration(id=self.id, vct=self.vct, display=display, claims=claims)
+        return CredentialConfiguration(
+            id=self.id, vct=self.vct, display=display, claims=claims, scope=self.scope
+        )
+
+    @property
+    def scope(self) -> str:
+        """The OAuth scope that asks for this configuration (HAIP 1.0 §4.1, §4.3): its id,
+        which is already unique, stable and made of RFC 6749 §3.3 scope-token characters."""
+        return self.id
 
 
 def _configuration(
@@ -101,6 +109,12 @@ class Configurations:
             return self.by_id[configuration_id]
         except KeyError:
             raise UnknownConfiguration("unknown credential configuration") from None
+
+    def by_scope(self, scopes: Sequence[str]) -> Configuration | None:
+        """The one configuration a scope asks for; ``None`` unless exactly one known value."""
+        if len(scopes) != 1:
+            return None
+        return next((c for c in self.by_id.values() if c.scope == scopes[0]), None)
 
     def by_vct(self, vct: str) -> Configuration | None:
         return next((c for c in self.by_id.values() if c.vct == vct), None)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from issuer.authenticators import Authenticator, authenticator_for
+from issuer.certificates import certify
 from issuer.configurations import Configurations
 from issuer.keys import (
     IssuerKeys,
@@ -44,8 +46,11 @@ class IssuerContext:
     tx_code_key: bytes
     nonce_key: bytes
     subjects: SubjectSource | None
+    dpop_nonce_key: bytes
     clock: Clock = system_clock
     random_bytes: Callable[[int], bytes] = field(default_factory=BufferedUrandom)
+    authenticator: Authenticator | None = None
+    """Logs citizens in for the authorization code flow; ``None`` turns the flow off."""
 
     @property
     def issuer_id(self) -> str:
@@ -75,15 +80,17 @@ class IssuerContext:
         return self._database.read()
 
 
-def load_keys(settings: IssuerSettings) -> IssuerKeys:
-    """The signing key, created only in the development profile when none exists yet."""
+def load_keys(settings: IssuerSettings, *, clock: Clock = system_clock) -> IssuerKeys:
+    """The signing key, created only in the development profile when none exists yet, with
+    its certificate chain when the settings give one (``issuer.certificates``; ``clock``
+    dates a development CA's certificates)."""
     path = settings.signing_key_path
     if not path.exists():
         if settings.profile is not Profile.DEVELOPMENT:
             raise KeyFileError(f"{path}: no signing key (provision one; see docs/issuer.md)")
         with contextlib.suppress(FileExistsError):  # another worker created it first
             create_signing_key(path)
-    active = load_signing_key(path)
+    active = certify(load_signing_key(path), settings, now=clock())
     retired = tuple(load_public_key(p) for p in settings.retired_key_files)
     return IssuerKeys(active, retired)
 
@@ -108,16 +115,25 @@ def _derived_key(storage_key: bytes, purpose: bytes) -> bytes:
     return hashlib.sha256(b"aanspraak " + purpose + b"\x00" + storage_key).digest()
 
 
-def build_context(settings: IssuerSettings, *, clock: Clock = system_clock) -> IssuerContext:
+def build_context(
+    settings: IssuerSettings,
+    *,
+    clock: Clock = system_clock,
+    authenticator: Authenticator | None = None,
+) -> IssuerContext:
+    """The context of one process; ``authenticator`` plugs in the operator's own login
+    (an OpenID Connect provider), else the one ``settings.authenticator`` names."""
     storage_key = load_storage_key(settings)
     return IssuerContext(
         settings=settings,
         engine=create_engine(settings.database_url),
-        keys=load_keys(settings),
+        keys=load_keys(settings, clock=clock),
         configurations=Configurations.offered(settings.configurations, regulations=catalogue()),
         sealer=Sealer(storage_key),
         tx_code_key=_derived_key(storage_key, b"tx_code"),
         nonce_key=_derived_key(storage_key, b"c_nonce"),
         subjects=subject_source_for(settings),
+        dpop_nonce_key=_derived_key(storage_key, b"dpop_nonce"),
         clock=clock,
+        authenticator=authenticator or authenticator_for(settings),
     )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from issuer.certificates import jose_header
 from issuer.configurations import Configuration
 from issuer.status_lists import Allocation
 from specs.jose import JwsSigner, PublicJwk
@@ -63,7 +64,7 @@ def sign_batch(
     """One SD-JWT VC per holder key; ``allocations[i]`` is the status entry of credential i."""
     if len(holder_keys) != len(allocations):
         raise ValueError("one status allocation per holder key")
-    header = {"kid": signer.public.kid} if signer.public.kid else None
+    header = jose_header(signer)  # kid, and x5c when the key is certified (HAIP §6.1.1)
     issued = []
     for holder_key, allocation in zip(holder_keys, allocations, strict=True):
         registered = {

@@ -24,30 +24,33 @@ from typing import Any
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from issuer.authorization import open_subject
 from issuer.codes import digest, new_bearer, new_id
 from issuer.configurations import UnknownConfiguration
 from issuer.context import IssuerContext
 from issuer.credentials import Validity, credential_payload, sign_batch
 from issuer.nonces import spend_nonce
-from issuer.offers import open_claims
+from issuer.offers import checked_claims, open_claims
 from issuer.status_lists import allocate, invalidate_issuance, status_list_uri
 from issuer.storage import for_update
-from issuer.tables import access_tokens, deferred, issuances, offers
+from issuer.subjects import SubjectNotFound
+from issuer.tables import deferred, issuances, offers
 from issuer.webhooks import enqueue
 from issuer.wire_tables import PROOF_ERRORS
 from runtime.wire import (
     CredentialRequestDenied,
     InvalidNonce,
-    InvalidToken,
     InvalidTransactionId,
     UnknownCredentialConfiguration,
     UnknownCredentialIdentifier,
+    WireError,
 )
 from specs.errors import Rejected
 from specs.jose import JwsAlg, PublicJwk, parse_public_jwk
 from specs.oid4vci import CredentialRequest, VerifiedProof, check_proof_batch, verify_jwt_proof
 
 _LIVE = ("redeemed", "issued")
+_GRANT_LIVE = ("redeemed", "issued", "delivered")
 OfferRow = Row[Any]  # a row of ``offers``
 
 
@@ -63,27 +66,6 @@ class Issued:
 class Deferred:
     transaction_id: str
     interval: int
-
-
-async def authenticate(context: IssuerContext, authorization: str | None) -> str:
-    """The offer an access token was granted for (RFC 6750 §2.1), else ``invalid_token``.
-
-    (The token endpoint stays open for DPoP-bound tokens: the HAIP mode adds that check here.)
-    """
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token or len(token) > 512:
-        raise InvalidToken("a valid Bearer access token is required")
-    async with context.read() as connection:
-        row = (
-            await connection.execute(
-                select(access_tokens.c.offer_id, access_tokens.c.expires_at).where(
-                    access_tokens.c.digest == digest(token.strip())
-                )
-            )
-        ).first()
-    if row is None or row.expires_at <= context.clock():
-        raise InvalidToken("a valid Bearer access token is required")
-    return str(row.offer_id)
 
 
 def verify_proofs(context: IssuerContext, jwt_proofs: Sequence[str]) -> list[VerifiedProof]:
@@ -110,13 +92,43 @@ def verify_proofs(context: IssuerContext, jwt_proofs: Sequence[str]) -> list[Ver
 
 
 async def _live_offer(connection: AsyncConnection, offer_id: str, now: int) -> OfferRow:
+    """The offer, or the authorization code grant, still able to issue.
+
+    A grant may issue again after delivery (a refresh fetches a fresh batch), so for a grant
+    ``delivered`` is live too, until the grant expires.
+    """
     query = select(offers).where(offers.c.id == offer_id)
     if for_update(connection):
         query = query.with_for_update()
     offer = (await connection.execute(query)).first()
-    if offer is None or offer.state not in _LIVE or offer.expires_at <= now:
+    live = _GRANT_LIVE if offer is not None and offer.sealed_subject is not None else _LIVE
+    if offer is None or offer.state not in live or offer.expires_at <= now:
         raise CredentialRequestDenied("this offer has been issued, expired or withdrawn")
     return offer
+
+
+async def _grant_claims(context: IssuerContext, offer_id: str) -> dict[str, Any] | None:
+    """For an authorization code grant, the subject's claims as the source has them now
+    (so a refreshed batch reflects changed data); ``None`` for an offer, which holds its own.
+    Read before the issuing transaction, so no lock waits on the agency's register."""
+    async with context.read() as connection:
+        row = (
+            await connection.execute(
+                select(offers.c.sealed_subject, offers.c.configuration_id).where(
+                    offers.c.id == offer_id
+                )
+            )
+        ).first()
+    if row is None or row.sealed_subject is None:
+        return None
+    if context.subjects is None:
+        raise CredentialRequestDenied("the subject source is not available")
+    try:
+        subject = open_subject(context, offer_id, row.sealed_subject)
+        found = await context.subjects.claims_for(subject, configuration_id=row.configuration_id)
+        return checked_claims(context, row.configuration_id, found)
+    except (SubjectNotFound, WireError):
+        raise CredentialRequestDenied("the subject source has no claims for this grant") from None
 
 
 async def request_credentials(
@@ -130,6 +142,7 @@ async def request_credentials(
     except UnknownConfiguration:
         raise UnknownCredentialConfiguration("unknown credential configuration") from None
     proofs = verify_proofs(context, request.jwt_proofs)
+    fresh_claims = await _grant_claims(context, offer_id)
     now = context.clock()
     async with context.write() as connection:
         nonce = proofs[0].nonce
@@ -143,7 +156,7 @@ async def request_credentials(
         keys = [proof.holder_key for proof in proofs][: offer.batch_size]
         if offer.deferred and not offer.approved:
             return await _defer(connection, context, offer_id, keys)
-        return await _issue(connection, context, offer, keys)
+        return await _issue(connection, context, offer, keys, claims=fresh_claims)
 
 
 async def _defer(
@@ -163,11 +176,17 @@ async def _defer(
 
 
 async def _issue(
-    connection: AsyncConnection, context: IssuerContext, offer: OfferRow, keys: list[PublicJwk]
+    connection: AsyncConnection,
+    context: IssuerContext,
+    offer: OfferRow,
+    keys: list[PublicJwk],
+    *,
+    claims: dict[str, Any] | None = None,
 ) -> Issued:
+    """Sign a batch from ``claims`` (a grant's, just read) or the offer's sealed claims."""
     offer_id: str = offer.id
     sealed = offer.sealed_claims
-    if sealed is None:
+    if claims is None and sealed is None:
         raise CredentialRequestDenied("this offer has been issued, expired or withdrawn")
     earlier = (
         await connection.execute(
@@ -199,7 +218,7 @@ async def _issue(
     )
     settings = context.settings
     credentials = sign_batch(
-        credential_payload(configuration, open_claims(context, offer_id, sealed)),
+        credential_payload(configuration, claims or open_claims(context, offer_id, sealed)),
         vct=configuration.vct,
         issuer_id=context.issuer_id,
         signer=context.keys.active,

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from issuer.context import IssuerContext
 from issuer.offers import checked_claims, seal_claims
@@ -103,6 +103,13 @@ async def approve_offer(
         await connection.execute(update(offers).where(offers.c.id == offer_id).values(**values))
 
 
+def _reissuable() -> ColumnElement[bool]:
+    """Offers that could still issue: a grant of the authorization code flow also after
+    delivery (a refresh fetches a new batch), so revoking it ends the grant too."""
+    grant_delivered = and_(offers.c.state == "delivered", offers.c.sealed_subject.is_not(None))
+    return or_(offers.c.state.in_(("redeemed", "issued")), grant_delivered)
+
+
 async def _withdraw(connection: Any, offer_id: str) -> None:
     """Revoking an offer before anything was issued withdraws it: codes and claims die."""
     await connection.execute(
@@ -151,7 +158,7 @@ async def change_status(
         if status is CredentialStatus.REVOKED:  # no re-issue from held claims after this
             await connection.execute(
                 update(offers)
-                .where(offers.c.id == offer_id, offers.c.state.in_(("redeemed", "issued")))
-                .values(state="revoked", sealed_claims=None)
+                .where(offers.c.id == offer_id, _reissuable())
+                .values(state="revoked", sealed_claims=None, sealed_subject=None)
             )
         return await set_offer_status(connection, offer_id=offer_id, status=_STATUS_TYPE[status])

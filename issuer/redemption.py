@@ -7,6 +7,8 @@ OID4VCI 1.0 §6 on top of RFC 6749 §5:
 * the tx_code is compared in constant time against its HMAC; each wrong one counts, and after
   ``tx_code_max_attempts`` the offer is locked for good (a 6-digit code would otherwise fall
   to 10^6 guesses);
+* with a DPoP proof the access token is bound to its key (RFC 9449 §5); strict HAIP mode
+  requires one (``issuer.dpop.token_request_key``);
 * errors: an unknown, expired, used or locked code and a wrong tx_code are ``invalid_grant``
   (§6.3); a tx_code that is missing though required, or sent though not expected, is
   ``invalid_request`` (§6.3).
@@ -29,18 +31,30 @@ from specs.oid4vci import TokenRequest
 
 @dataclass(frozen=True, slots=True)
 class Grant:
+    """A token response (RFC 6749 §5.1). ``token_type`` is ``DPoP`` when the access token is
+    bound to the key of the request's DPoP proof (RFC 9449 §5), else ``Bearer``."""
+
     access_token: str
     expires_in: int
+    token_type: str = "Bearer"  # noqa: S105 - a token type name, not a secret
+    refresh_token: str | None = None
+    scope: str | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {
+        body: dict[str, object] = {
             "access_token": self.access_token,
-            "token_type": "Bearer",
+            "token_type": self.token_type,
             "expires_in": self.expires_in,
         }
+        if self.refresh_token is not None:
+            body["refresh_token"] = self.refresh_token
+        if self.scope is not None:
+            body["scope"] = self.scope
+        return body
 
 
-async def redeem(context: IssuerContext, request: TokenRequest) -> Grant:
+async def redeem(context: IssuerContext, request: TokenRequest, *, jkt: str | None = None) -> Grant:
+    """``jkt``: the DPoP key the access token is bound to (RFC 9449 §6), ``None`` for Bearer."""
     now = context.clock()
     settings = context.settings
     failure: WireError | None = None
@@ -86,7 +100,7 @@ async def redeem(context: IssuerContext, request: TokenRequest) -> Grant:
             token = new_bearer()
             await connection.execute(
                 access_tokens.insert().values(
-                    digest=digest(token), offer_id=offer.id, expires_at=now + ttl
+                    digest=digest(token), offer_id=offer.id, expires_at=now + ttl, jkt=jkt
                 )
             )
             await enqueue(
@@ -97,4 +111,4 @@ async def redeem(context: IssuerContext, request: TokenRequest) -> Grant:
             )
     if failure is not None:  # raised after the commit, so the attempt is counted
         raise failure
-    return Grant(token, ttl)
+    return Grant(token, ttl, token_type="Bearer" if jkt is None else "DPoP")

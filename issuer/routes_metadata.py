@@ -2,7 +2,8 @@
 
 * ``/.well-known/openid-credential-issuer``: Credential Issuer Metadata (OID4VCI 1.0 §12.2);
 * ``/.well-known/oauth-authorization-server``: the issuer is its own authorization server
-  for the pre-authorized code flow (RFC 8414; OID4VCI 1.0 §12.3);
+  (RFC 8414; OID4VCI 1.0 §12.3; ``issuer.oauth_metadata``); every credential configuration
+  has its ``scope`` in the issuer metadata (HAIP 1.0 §4.1);
 * ``/.well-known/jwt-vc-issuer``: JWT VC Issuer Metadata, the keys that verify credentials
   (SD-JWT VC §4): the signing key and the retired keys of a rotation;
 * ``/type-metadata/{configuration}``: SD-JWT VC Type Metadata (§5) of each ``vct``;
@@ -22,10 +23,11 @@ from sqlalchemy import select
 
 from issuer.configurations import UnknownConfiguration
 from issuer.dependencies import Context
+from issuer.oauth_metadata import authorization_server_metadata as as_metadata_document
 from issuer.status_lists import MEDIA_TYPE, StatusListTokens
 from issuer.tables import offers
 from runtime.wire import NotFound
-from specs.oid4vci import build_authorization_server_metadata, build_issuer_metadata
+from specs.oid4vci import build_issuer_metadata
 
 router = APIRouter(tags=["Metadata"])
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
@@ -48,10 +50,7 @@ async def issuer_metadata(context: Context) -> JSONResponse:
 
 @router.get("/.well-known/oauth-authorization-server", summary="Authorization Server Metadata")
 async def authorization_server_metadata(context: Context) -> JSONResponse:
-    document = build_authorization_server_metadata(
-        issuer=context.issuer_id, token_endpoint=context.url("/token")
-    )
-    return JSONResponse(document, headers=PUBLIC_CACHE)
+    return JSONResponse(as_metadata_document(context), headers=PUBLIC_CACHE)
 
 
 @router.get("/.well-known/jwt-vc-issuer", summary="JWT VC Issuer Metadata (signing keys)")

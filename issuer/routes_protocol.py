@@ -10,16 +10,20 @@ OID4VCI 1.0 §7.2).
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
+from issuer.access import authenticate
+from issuer.authorization import code_flow_enabled
+from issuer.client_auth import authenticate_client
+from issuer.code_grants import redeem_code, refresh
 from issuer.dependencies import Context
+from issuer.dpop import NONCE_HEADER, new_dpop_nonce, token_request_key
+from issuer.forms import form_pairs, media_type
 from issuer.issuance import (
     Deferred,
     Issued,
-    authenticate,
     fetch_deferred,
     request_credentials,
 )
@@ -30,17 +34,23 @@ from issuer.wire_tables import (
     CREDENTIAL_REQUEST_ERRORS,
     DEFERRED_ERRORS,
     NOTIFICATION_ERRORS,
+    OAUTH_TOKEN_ERRORS,
     TOKEN_ERRORS,
 )
 from runtime.wire import (
     InvalidCredentialRequest,
+    InvalidDpopProof,
     InvalidNotificationRequest,
     InvalidRequest,
+    UnsupportedGrantType,
     WireError,
 )
 from specs.errors import Rejected
 from specs.jose import loads_strict
+from specs.oauth import GRANT_TYPES, AuthorizationCodeRequest, RefreshRequest
+from specs.oauth import parse_token_request as parse_oauth_token_request
 from specs.oid4vci import (
+    TokenRequest,
     build_credential_response,
     build_deferred_response,
     parse_credential_request,
@@ -51,15 +61,25 @@ from specs.oid4vci import (
 
 router = APIRouter(tags=["OpenID4VCI"])
 NO_STORE = {"Cache-Control": "no-store"}
-Authorization = Annotated[str | None, Header()]
-
-
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+Authorization = Annotated[
+    str | None,
+    Header(
+        alias="Authorization",
+        description="`DPoP <access_token>` (RFC 9449 §7.1) or, outside strict HAIP mode and "
+        "for a token issued without DPoP, `Bearer <access_token>` (RFC 6750 §2.1).",
+    ),
+]
+DpopHeader = Annotated[
+    str | None,
+    Header(
+        alias="DPoP",
+        description="A DPoP proof (RFC 9449 §4.2) with `ath` and the server's current nonce.",
+    ),
+]
 
 
 async def _json_body(request: Request, error: type[WireError]) -> Any:
-    if _media_type(request) != "application/json":
+    if media_type(request) != "application/json":
         raise error("the body must be application/json")
     try:
         return loads_strict(await request.body())
@@ -67,21 +87,44 @@ async def _json_body(request: Request, error: type[WireError]) -> Any:
         raise error("the body is not a valid JSON object") from None
 
 
-@router.post("/token", summary="Token endpoint (pre-authorized code flow, OID4VCI 1.0 §6)")
+@router.post("/token", summary="Token endpoint (OID4VCI 1.0 §6; RFC 6749 §4.1.3, §6)")
 async def token(request: Request, context: Context) -> JSONResponse:
-    if _media_type(request) != "application/x-www-form-urlencoded":
-        raise InvalidRequest("the body must be application/x-www-form-urlencoded")
-    try:
-        text = (await request.body()).decode("utf-8")
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidRequest("the body is not a valid form") from None
-    try:
-        parsed = parse_token_request(pairs)
-    except Rejected as rejected:
-        raise TOKEN_ERRORS(rejected) from None
-    grant = await redeem(context, parsed)
-    return JSONResponse(grant.as_json(), headers=NO_STORE)
+    """The pre-authorized code, authorization code and refresh token grants.
+
+    With a ``DPoP`` proof the tokens are bound to its key (RFC 9449 §5) and the answer carries
+    a fresh ``DPoP-Nonce`` for the next proof (§8); strict HAIP mode requires the proof.
+    """
+    pairs = await form_pairs(request)
+    grant_type = next((value for name, value in pairs if name == "grant_type"), "")
+    parsed: TokenRequest | AuthorizationCodeRequest | RefreshRequest
+    if grant_type in GRANT_TYPES:
+        if not code_flow_enabled(context):  # not in the metadata either (issuer.oauth_metadata)
+            raise UnsupportedGrantType()
+        try:
+            parsed = parse_oauth_token_request(pairs)
+        except Rejected as rejected:
+            raise OAUTH_TOKEN_ERRORS(rejected) from None
+        client_id = parsed.client_id
+    else:
+        try:
+            parsed = parse_token_request(pairs)
+        except Rejected as rejected:
+            raise TOKEN_ERRORS(rejected) from None
+        client_id = next((value for name, value in pairs if name == "client_id" and value), None)
+    await authenticate_client(context, request.headers, client_id)
+    jkt = await token_request_key(context, request)
+    if isinstance(parsed, AuthorizationCodeRequest):
+        grant = await redeem_code(context, parsed, jkt=jkt)
+    elif isinstance(parsed, RefreshRequest):
+        if jkt is None:
+            raise InvalidDpopProof("refresh tokens are DPoP-bound: a DPoP proof is required")
+        grant = await refresh(context, parsed, jkt=jkt)
+    else:
+        grant = await redeem(context, parsed, jkt=jkt)
+    headers = dict(NO_STORE)
+    if jkt is not None:
+        headers[NONCE_HEADER] = new_dpop_nonce(context)
+    return JSONResponse(grant.as_json(), headers=headers)
 
 
 @router.post("/nonce", summary="Nonce endpoint (OID4VCI 1.0 §7)")
@@ -112,9 +155,10 @@ def _answer(outcome: Issued | Deferred) -> JSONResponse:
 async def credential(
     request: Request,
     context: Context,
-    authorization: Authorization = None,
+    _authorization: Authorization = None,
+    _dpop: DpopHeader = None,
 ) -> JSONResponse:
-    offer_id = await authenticate(context, authorization)
+    offer_id = await authenticate(context, request)
     body = await _json_body(request, InvalidCredentialRequest)
     try:
         parsed = parse_credential_request(body, max_proofs=context.settings.max_batch_size)
@@ -127,9 +171,10 @@ async def credential(
 async def deferred_credential(
     request: Request,
     context: Context,
-    authorization: Authorization = None,
+    _authorization: Authorization = None,
+    _dpop: DpopHeader = None,
 ) -> JSONResponse:
-    offer_id = await authenticate(context, authorization)
+    offer_id = await authenticate(context, request)
     body = await _json_body(request, InvalidRequest)
     try:
         transaction_id = parse_deferred_request(body)
@@ -145,9 +190,12 @@ async def deferred_credential(
     response_class=Response,
 )
 async def notification(
-    request: Request, context: Context, authorization: Authorization = None
+    request: Request,
+    context: Context,
+    _authorization: Authorization = None,
+    _dpop: DpopHeader = None,
 ) -> Response:
-    offer_id = await authenticate(context, authorization)
+    offer_id = await authenticate(context, request)
     body = await _json_body(request, InvalidNotificationRequest)
     try:
         parsed = parse_notification_request(body)

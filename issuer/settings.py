@@ -9,12 +9,13 @@ A production profile refuses to create keys: they must be provisioned by the ope
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from runtime.settings import ServiceSettings
+from runtime.settings import Profile, ServiceSettings
 
 #: 2^17 entries of 2 bits: 32 KiB before compression; one credential is one of 131,072.
 DEFAULT_STATUS_LIST_SIZE = 1 << 17
@@ -34,6 +35,13 @@ class IssuerSettings(ServiceSettings):
     retired_key_files: list[Path] = Field(default_factory=list)
     """Public or private keys still published after a rotation, so credentials signed with
     them keep verifying until they expire (rotation with overlap)."""
+    certificate_chain_file: Path | None = None
+    """PEM chain certifying the signing key (its certificate first, then intermediates,
+    optionally the root): sent as ``x5c`` with every credential and Status List Token
+    (HAIP §6.1, §6.1.1). Checked at start."""
+    development_ca: bool = False
+    """Development only, without ``certificate_chain_file``: a CA under ``data_dir`` certifies
+    the signing key for ``public_url`` (``issuer.certificates``)."""
     storage_key_file: Path | None = None
     """32-byte key that seals offered claims at rest. Unset: ``<data_dir>/storage.key``."""
     configurations: list[str] = Field(default_factory=list)
@@ -64,6 +72,18 @@ class IssuerSettings(ServiceSettings):
     """HMAC-SHA256 key for the ``X-Aanspraak-Signature`` header of webhook calls."""
     subject_source_dir: Path | None = None
     """Development subject source: ``<dir>/<configuration>/<subject>.json`` holds claims."""
+    haip: bool = False
+    """Strict HAIP 1.0 mode: DPoP at the token endpoint and on every resource request, Bearer
+    tokens refused; the pre-authorized code flow stays, DPoP-bound (docs/issuer.md)."""
+    authenticator: Literal["none", "development"] = "none"
+    """Who logs the citizen in for the authorization code flow (issuer/authenticators.py);
+    ``none`` leaves the flow off, ``development`` is for the demo and tests only."""
+    authorization_request_ttl_seconds: int = Field(default=120, ge=10, le=600)
+    """Lifetime of a pushed authorization request's ``request_uri`` (RFC 9126 §2.2)."""
+    authorization_code_ttl_seconds: int = Field(default=60, ge=10, le=600)
+    refresh_token_ttl_seconds: int = Field(default=2_592_000, ge=300, le=31_536_000)
+    """How long after the citizen's login refresh tokens work; rotation does not extend it."""
+    dpop_nonce_ttl_seconds: int = Field(default=300, ge=30, le=3_600)
 
     @field_validator("configurations")
     @classmethod
@@ -82,9 +102,24 @@ class IssuerSettings(ServiceSettings):
         return value
 
     @model_validator(mode="after")
+    def _one_certificate_source(self) -> IssuerSettings:
+        if self.development_ca and self.certificate_chain_file is not None:
+            raise ValueError("give certificate_chain_file or development_ca, not both")
+        if self.development_ca and self.profile is not Profile.DEVELOPMENT:
+            raise ValueError("development_ca is for the development profile only")
+        return self
+
+    @model_validator(mode="after")
     def _webhook_needs_secret(self) -> IssuerSettings:
         if self.webhook_url is not None and self.webhook_secret is None:
             raise ValueError("webhook_url needs webhook_secret (calls are signed)")
+        return self
+
+    @model_validator(mode="after")
+    def _development_authenticator(self) -> IssuerSettings:
+        """Anyone can log in as anyone with it, so production never runs it (DESIGN §4)."""
+        if self.authenticator == "development" and self.profile is not Profile.DEVELOPMENT:
+            raise ValueError("authenticator development is allowed only in the development profile")
         return self
 
     @property

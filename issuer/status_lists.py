@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from issuer.certificates import jose_header
 from issuer.context import IssuerContext
 from issuer.storage import for_update, insert_if_absent, insert_returning_new
 from issuer.tables import status_entries, status_lists
@@ -222,7 +223,7 @@ class StatusListTokens:
             ttl=ttl,
             exp=now + context.settings.status_list_validity_seconds,
             issuer=context.issuer_id,
-            extra_header={"kid": context.keys.active.public.kid},
+            extra_header=jose_header(context.keys.active),  # HAIP §6.1: x5c when certified
             allow_http=context.development,
         )
         self._cache[list_id] = _CachedToken(int(row.version), now, token)

@@ -3,7 +3,8 @@
 Runs at start and then periodically: offers past their expiry lose their sealed claims and
 offer object and become ``expired``; issued offers whose redelivery window has passed
 without a notification lose their claims and count as ``delivered``; expired access tokens,
-spent nonces, pending deferred requests of expired or withdrawn offers, and webhook events
+spent nonces, DPoP proof digests, pushed authorization requests and refresh tokens past
+their expiry, pending deferred requests of expired or withdrawn offers, and webhook events
 delivered a week ago are deleted.
 """
 
@@ -15,7 +16,17 @@ import logging
 from sqlalchemy import delete, select, update
 
 from issuer.context import IssuerContext
-from issuer.tables import access_tokens, deferred, issuances, nonces, offers, webhook_outbox
+from issuer.tables import (
+    access_tokens,
+    authorization_requests,
+    deferred,
+    dpop_proofs,
+    issuances,
+    nonces,
+    offers,
+    refresh_tokens,
+    webhook_outbox,
+)
 
 #: Delivered webhook events are kept this long for the operator's own audit, then deleted.
 OUTBOX_RETENTION_SECONDS = 7 * 86_400
@@ -33,7 +44,12 @@ async def sweep(context: IssuerContext) -> int:
                 offers.c.expires_at <= now,
                 offers.c.state.not_in(("expired", "delivered", "withdrawn")),
             )
-            .values(state="expired", sealed_claims=None, sealed_offer=None)
+            .values(state="expired", sealed_claims=None, sealed_offer=None, sealed_subject=None)
+        )
+        await connection.execute(  # a delivered grant ends too: its subject goes (DESIGN §5)
+            update(offers)
+            .where(offers.c.expires_at <= now, offers.c.sealed_subject.is_not(None))
+            .values(sealed_subject=None)
         )
         window = context.settings.redelivery_window_seconds
         unconfirmed = select(issuances.c.offer_id).where(
@@ -46,6 +62,11 @@ async def sweep(context: IssuerContext) -> int:
         )
         await connection.execute(delete(access_tokens).where(access_tokens.c.expires_at <= now))
         await connection.execute(delete(nonces).where(nonces.c.expires_at <= now))
+        await connection.execute(delete(dpop_proofs).where(dpop_proofs.c.expires_at <= now))
+        await connection.execute(
+            delete(authorization_requests).where(authorization_requests.c.expires_at <= now)
+        )
+        await connection.execute(delete(refresh_tokens).where(refresh_tokens.c.expires_at <= now))
         await connection.execute(
             delete(webhook_outbox).where(
                 webhook_outbox.c.delivered_at.is_not(None),

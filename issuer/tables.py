@@ -5,6 +5,15 @@
   Codes are stored as SHA-256 digests; the tx_code as an HMAC under the storage key, so a
   dump of the database does not give a 6-digit code away by brute force.
 * ``access_tokens``, ``nonces``: digests and expiry only; single use by conditional UPDATE.
+  An access token may be bound to a DPoP key (``jkt``, its RFC 7638 thumbprint).
+* ``authorization_requests``: a pushed authorization request (RFC 9126) until the citizen's
+  login ends or it expires.
+* An authorization code grant is a row of ``offers`` too: its code digest, the client, the
+  redirect URI, the PKCE challenge and the sealed subject; no claims, since the credential
+  endpoint asks the subject source at the time of each request (so a refresh reflects changed
+  data). It lives until ``refresh_token_ttl_seconds`` after the login.
+* ``refresh_tokens``: digests, the grant (the family), the DPoP key, spent or not.
+* ``dpop_proofs``: digests of the DPoP proofs seen, until they are too old to be accepted.
 * ``status_lists``, ``status_entries``: which index belongs to which offer and its status;
   the primary key (list, index) makes a double allocation impossible.
 * ``issuances``: one row per credential response (a batch), for notifications and audit;
@@ -67,6 +76,12 @@ offers = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
     Column("redeemed_at", BigInteger, nullable=True),
+    # An authorization code grant (0002): the client, its redirect URI and PKCE challenge the
+    # code is bound to, and the subject the authenticator named, sealed; never claims.
+    Column("client_id", String(255), nullable=True),
+    Column("redirect_uri", Text, nullable=True),
+    Column("code_challenge", String(64), nullable=True),
+    Column("sealed_subject", LargeBinary, nullable=True),
 )
 
 access_tokens = Table(
@@ -75,6 +90,7 @@ access_tokens = Table(
     Column("digest", String(64), primary_key=True),
     Column("offer_id", String(32), ForeignKey("offers.id"), nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+    Column("jkt", String(64), nullable=True),  # RFC 9449 §6: the DPoP key it is bound to
 )
 
 nonces = Table(
@@ -138,4 +154,37 @@ webhook_outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", BigInteger, nullable=False),
     Column("delivered_at", BigInteger, nullable=True),
+)
+
+authorization_requests = Table(
+    "authorization_requests",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # of the request_uri's random part
+    Column("login_digest", String(64), nullable=True, unique=True),  # while the citizen logs in
+    Column("status", String(16), nullable=False),  # pushed -> login, deleted when answered
+    Column("client_id", String(255), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("configuration_id", String(100), nullable=False),
+    Column("code_challenge", String(64), nullable=False),
+    Column("state", Text, nullable=True),
+    Column("login_hint", String(256), nullable=True),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("offer_id", String(32), ForeignKey("offers.id"), nullable=False),  # the family
+    Column("jkt", String(64), nullable=False),
+    Column("spent", Boolean, nullable=False, default=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_refresh_tokens_offer", "offer_id"),
+)
+
+dpop_proofs = Table(
+    "dpop_proofs",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # of the key thumbprint and the jti
+    Column("expires_at", BigInteger, nullable=False),
 )

@@ -8,14 +8,20 @@ table fall to the table's default, which is that endpoint's generic "bad request
 from __future__ import annotations
 
 from runtime.wire import (
+    InvalidAuthorizationDetails,
     InvalidCredentialRequest,
+    InvalidDpopProof,
+    InvalidDpopProofChallenge,
     InvalidNonce,
     InvalidNotificationRequest,
     InvalidProof,
     InvalidRequest,
+    InvalidScope,
     UnsupportedGrantType,
+    UnsupportedResponseType,
     reason_table,
 )
+from specs.errors import OAuthReason as O
 from specs.errors import Oid4vciReason as R
 
 #: OID4VCI 1.0 §6.3 / RFC 6749 §5.2.
@@ -37,6 +43,34 @@ CREDENTIAL_REQUEST_ERRORS = reason_table(
 #: a nonce that differs between the proofs of one request (§8.2: one c_nonce per request).
 PROOF_ERRORS = reason_table({R.PROOF_NONCES_DIFFER: InvalidNonce}, default=InvalidProof)
 
+#: RFC 9449 §5 (token endpoint, 400) and §7.1 (resources, 401 with a challenge): every proof
+#: defect is ``invalid_dpop_proof``; the description names the rule (the reason's slug).
+DPOP_PROOF_ERRORS = reason_table({}, default=InvalidDpopProof, describe_reason=True)
+DPOP_RESOURCE_PROOF_ERRORS = reason_table(
+    {}, default=InvalidDpopProofChallenge, describe_reason=True
+)
+
+#: RFC 9126 §2.3: the PAR endpoint answers with the authorization errors of RFC 6749
+#: §4.1.2.1 in the token endpoint's format; RFC 9396 §5 for ``authorization_details``.
+PAR_ERRORS = reason_table(
+    {
+        O.UNSUPPORTED_RESPONSE_TYPE: UnsupportedResponseType,
+        O.MALFORMED_SCOPE: InvalidScope,
+        O.AUTHORIZATION_DETAILS_UNSUPPORTED: InvalidAuthorizationDetails,
+    },
+    default=InvalidRequest,
+)
+
+#: RFC 9126 §4: a reference the authorization endpoint cannot read. No redirect: without the
+#: pushed request the redirect URI is unknown (RFC 6749 §4.1.2.1).
+AUTHORIZE_ERRORS = reason_table({}, default=InvalidRequest)
+
+#: RFC 6749 §5.2 for the ``authorization_code`` and ``refresh_token`` grants.
+OAUTH_TOKEN_ERRORS = reason_table(
+    {O.UNSUPPORTED_GRANT_TYPE: UnsupportedGrantType, O.MALFORMED_SCOPE: InvalidScope},
+    default=InvalidRequest,
+)
+
 #: OID4VCI 1.0 §9.3: the deferred endpoint reuses the credential endpoint's codes.
 DEFERRED_ERRORS = reason_table({}, default=InvalidRequest)
 
@@ -44,9 +78,14 @@ DEFERRED_ERRORS = reason_table({}, default=InvalidRequest)
 NOTIFICATION_ERRORS = reason_table({}, default=InvalidNotificationRequest)
 
 __all__ = [
+    "AUTHORIZE_ERRORS",
     "CREDENTIAL_REQUEST_ERRORS",
     "DEFERRED_ERRORS",
+    "DPOP_PROOF_ERRORS",
+    "DPOP_RESOURCE_PROOF_ERRORS",
     "NOTIFICATION_ERRORS",
+    "OAUTH_TOKEN_ERRORS",
+    "PAR_ERRORS",
     "PROOF_ERRORS",
     "TOKEN_ERRORS",
 ]

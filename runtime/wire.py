@@ -7,6 +7,11 @@
     │     InvalidRequest, InvalidClient, InvalidGrant, UnauthorizedClient, UnsupportedGrantType
     ├── bearer-protected resources     RFC 6750 §3.1
     │     InvalidToken, InsufficientScope
+    ├── authorization requests, PAR    RFC 6749 §4.1.2.1, RFC 9126 §2.3, RFC 9396 §5
+    │     InvalidScope, UnsupportedResponseType, InvalidAuthorizationDetails
+    ├── DPoP                           RFC 9449 §5, §7.1, §8, §9 (400 at the token endpoint,
+    │     InvalidDpopProof, UseDpopNonce,                  401 with a challenge elsewhere)
+    │     InvalidDpopProofChallenge, UseDpopNonceChallenge, InvalidDpopToken
     ├── OpenID4VCI 1.0                 §8.3.1.2 credential, §9.3 deferred, §11.3 notification
     │     InvalidProof, InvalidNonce, InvalidCredentialRequest, UnknownCredentialConfiguration,
     │     UnknownCredentialIdentifier, CredentialRequestDenied, IssuancePending,
@@ -167,6 +172,92 @@ class InsufficientScope(WireError):
     error = "insufficient_scope"
     description = "the access token does not cover this request"
     default_headers = MappingProxyType({"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
+
+
+# RFC 6749 §4.1.2.1 and RFC 9126 §2.3: authorization request errors, also at the PAR endpoint.
+
+
+class InvalidScope(WireError):
+    """RFC 6749 §4.1.2.1, §5.2 ``invalid_scope``: the scope is unknown or malformed; HAIP 1.0
+    §4.3 maps each scope value to one credential configuration."""
+
+    status_code = 400
+    error = "invalid_scope"
+    description = "the requested scope is invalid or unknown"
+
+
+class UnsupportedResponseType(WireError):
+    """RFC 6749 §4.1.2.1 ``unsupported_response_type``: only ``code`` is supported."""
+
+    status_code = 400
+    error = "unsupported_response_type"
+    description = "the response type is not supported"
+
+
+class InvalidAuthorizationDetails(WireError):
+    """RFC 9396 §5 ``invalid_authorization_details``: what a server answers when it does not
+    support ``authorization_details`` (this one asks for the scope instead)."""
+
+    status_code = 400
+    error = "invalid_authorization_details"
+    description = "authorization_details are not supported; use scope"
+
+
+# RFC 9449: DPoP at the token endpoint (§5, §8) and at protected resources (§7.1, §9).
+
+_DPOP_ALGS = 'DPoP algs="ES256"'
+
+
+class InvalidDpopProof(WireError):
+    """RFC 9449 §5 ``invalid_dpop_proof`` at the token endpoint: the proof is missing where
+    required, malformed, replayed or made for another request."""
+
+    status_code = 400
+    error = "invalid_dpop_proof"
+    description = "the DPoP proof is missing or invalid"
+
+
+class UseDpopNonce(WireError):
+    """RFC 9449 §8 ``use_dpop_nonce`` at the token endpoint: sign a new proof with the nonce
+    in the ``DPoP-Nonce`` header of this answer (pass it in ``headers``)."""
+
+    status_code = 400
+    error = "use_dpop_nonce"
+    description = "use the DPoP-Nonce of this response in the DPoP proof"
+
+
+class InvalidDpopProofChallenge(WireError):
+    """RFC 9449 §7.1 ``invalid_dpop_proof`` at a protected resource: 401 with a ``DPoP``
+    challenge."""
+
+    status_code = 401
+    error = "invalid_dpop_proof"
+    description = "the DPoP proof is missing or invalid"
+    default_headers = MappingProxyType(
+        {"WWW-Authenticate": f'{_DPOP_ALGS}, error="invalid_dpop_proof"'}
+    )
+
+
+class UseDpopNonceChallenge(WireError):
+    """RFC 9449 §9 ``use_dpop_nonce`` at a protected resource: 401 with a ``DPoP`` challenge;
+    the nonce goes in the ``DPoP-Nonce`` header (pass it in ``headers``)."""
+
+    status_code = 401
+    error = "use_dpop_nonce"
+    description = "use the DPoP-Nonce of this response in the DPoP proof"
+    default_headers = MappingProxyType(
+        {"WWW-Authenticate": f'{_DPOP_ALGS}, error="use_dpop_nonce"'}
+    )
+
+
+class InvalidDpopToken(WireError):
+    """RFC 6750 §3.1 ``invalid_token`` in a ``DPoP`` challenge (RFC 9449 §7.1): the token is
+    unknown or expired, bound to another key, or a DPoP-bound token sent as a Bearer token."""
+
+    status_code = 401
+    error = "invalid_token"
+    description = "the access token is invalid"
+    default_headers = MappingProxyType({"WWW-Authenticate": f'{_DPOP_ALGS}, error="invalid_token"'})
 
 
 # OpenID4VCI 1.0 §8.3.1.2: Credential Request errors.

@@ -17,6 +17,10 @@
     │                         proofs, notifications, issuer metadata, credential responses
     │     DpopReason          RFC 9449 DPoP: proof JWT shape, key, signature, request
     │                         binding (htm, htu, ath, nonce) and freshness
+    │     OAuthReason         OAuth 2.0 code flow: PAR, PKCE, token requests, the
+    │                         authorization response and its ``iss`` (RFC 9207)
+    │     AttestationReason   OpenID4VCI Appendices D, E: wallet (client) attestations and
+    │                         their PoP, key attestations; HAIP §4.4.1, §4.5.1
     ├── Unsupported(feature)  valid per the standard, but not something we implement or
     │                         have been configured to accept
     └── InvalidRegulation     a regulation file (our own data, not citizen input) breaks the
@@ -180,6 +184,9 @@ class TrustReason(StrEnum):
     REGISTRY_STALE = "registry-stale"
     WRONG_CHAIN = "registry-wrong-chain"
     WRONG_CODE = "registry-wrong-code"
+    X5C_ROOT_NOT_REGISTERED = "x5c-root-not-registered"
+    """An ``x5c`` chain does not end in a root whose key the registry lists for the issuer
+    (HAIP §6.1.1: trust comes from the registry, never from the chain itself)."""
 
 
 class Oid4vciReason(StrEnum):
@@ -284,6 +291,9 @@ class DcqlReason(StrEnum):
     CLAIM_SETS_UNSATISFIED = "claim-sets-unsatisfied"
     CREDENTIAL_SETS_UNSATISFIED = "credential-sets-unsatisfied"
     CLAIM_OUTSIDE_QUERY = "claim-outside-query"
+    TRUSTED_AUTHORITY_NOT_MATCHED = "trusted-authority-not-matched"
+    """No certificate of the credential's ``x5c`` chain has a key identifier the query's
+    ``trusted_authorities`` name (§6.1.1, ``aki``)."""
 
 
 class DpopReason(StrEnum):
@@ -312,6 +322,77 @@ class DpopReason(StrEnum):
     """A proof whose ``jti`` the server has seen (§11.1); the server's store decides it."""
 
 
+class AttestationReason(StrEnum):
+    """Wallet and key attestations: OpenID4VCI 1.0 Appendices D and E, HAIP 1.0 §4.4.1, §4.5.1.
+
+    The client attestation and its PoP follow draft-ietf-oauth-attestation-based-client-auth-07
+    §5.1, §5.2 and §7 (the draft OpenID4VCI 1.0 cites); key attestations Appendix D.1, D.2 and
+    their use in ``jwt`` proofs (F.1) and as the ``attestation`` proof type (F.3).
+    """
+
+    ALG_NOT_ALLOWED = "attestation-alg-not-allowed"
+    X5C_MISSING = "attestation-x5c-missing"
+    CHAIN_UNTRUSTED = "attestation-chain-untrusted"
+    CHAIN_TOO_LARGE = "attestation-chain-too-large"
+    BAD_SIGNATURE = "attestation-bad-signature"
+    CLAIM_MISSING = "attestation-claim-missing"
+    MALFORMED_CLAIM = "attestation-claim-malformed"
+    EXPIRED = "attestation-expired"
+    NOT_YET_VALID = "attestation-not-yet-valid"
+    ISSUED_IN_FUTURE = "attestation-issued-in-future"
+    CLIENT_ATTESTATION_TYP = "client-attestation-typ-mismatch"
+    NOT_FRESH = "client-attestation-not-fresh"
+    CNF_INVALID = "client-attestation-cnf-invalid"
+    CNF_PRIVATE_KEY = "client-attestation-cnf-private-key"
+    CLIENT_ID_MISMATCH = "client-attestation-client-id-mismatch"
+    POP_TYP = "client-attestation-pop-typ-mismatch"
+    POP_BAD_SIGNATURE = "client-attestation-pop-bad-signature"
+    POP_ISSUER_MISMATCH = "client-attestation-pop-issuer-mismatch"
+    POP_AUDIENCE = "client-attestation-pop-audience-mismatch"
+    POP_JTI_INVALID = "client-attestation-pop-jti-invalid"
+    POP_STALE = "client-attestation-pop-stale"
+    CHALLENGE_MISSING = "client-attestation-challenge-missing"
+    CHALLENGE_MISMATCH = "client-attestation-challenge-mismatch"
+    KEY_ATTESTATION_TYP = "key-attestation-typ-mismatch"
+    ATTESTED_KEYS_INVALID = "attested-keys-invalid"
+    TOO_MANY_ATTESTED_KEYS = "too-many-attested-keys"
+    ATTESTED_KEY_PRIVATE = "attested-key-private"
+    ATTESTED_KEYS_REPEATED = "attested-keys-repeated"
+    KEY_STORAGE_INSUFFICIENT = "key-storage-insufficient"
+    USER_AUTHENTICATION_INSUFFICIENT = "user-authentication-insufficient"
+    KEY_ATTESTATION_EXPIRY_MISSING = "key-attestation-exp-missing"
+    KEY_ATTESTATION_NONCE_MISSING = "key-attestation-nonce-missing"
+    KEY_ATTESTATION_NONCE_MISMATCH = "key-attestation-nonce-mismatch"
+    KEY_ATTESTATION_MISSING = "key-attestation-missing"
+    KEY_NOT_ATTESTED = "proof-key-not-attested"
+
+
+class OAuthReason(StrEnum):
+    """OAuth 2.0 authorization code flow: RFC 6749 §3-§6, PKCE (RFC 7636), PAR (RFC 9126),
+    the ``iss`` response parameter (RFC 9207); what HAIP 1.0 §4.3 and §4.4 build on."""
+
+    MALFORMED_REQUEST = "malformed-oauth-request"
+    DUPLICATE_PARAMETER = "oauth-duplicate-parameter"
+    MISSING_PARAMETER = "oauth-missing-parameter"
+    UNSUPPORTED_RESPONSE_TYPE = "oauth-unsupported-response-type"
+    UNSUPPORTED_GRANT_TYPE = "oauth-unsupported-grant-type"
+    REDIRECT_URI_INVALID = "redirect-uri-invalid"
+    MALFORMED_SCOPE = "malformed-scope"
+    AUTHORIZATION_DETAILS_UNSUPPORTED = "authorization-details-unsupported"
+    REQUEST_OBJECT_UNSUPPORTED = "request-object-unsupported"
+    REQUEST_URI_IN_PUSHED_REQUEST = "request-uri-in-pushed-request"
+    MALFORMED_REQUEST_URI = "malformed-pushed-request-uri"
+    PKCE_CHALLENGE_MISSING = "pkce-challenge-missing"
+    PKCE_METHOD_UNSUPPORTED = "pkce-method-unsupported"
+    PKCE_CHALLENGE_MALFORMED = "pkce-challenge-malformed"
+    PKCE_VERIFIER_MALFORMED = "pkce-verifier-malformed"
+    PKCE_MISMATCH = "pkce-verifier-mismatch"
+    MALFORMED_AUTHORIZATION_RESPONSE = "malformed-oauth-authorization-response"
+    AUTHORIZATION_RESPONSE_ERROR = "oauth-authorization-response-error"
+    ISSUER_MISMATCH = "authorization-response-issuer-mismatch"
+    STATE_MISMATCH = "authorization-response-state-mismatch"
+
+
 Reason = (
     JoseReason
     | SdJwtReason
@@ -323,6 +404,8 @@ Reason = (
     | Oid4vpReason
     | DcqlReason
     | DpopReason
+    | OAuthReason
+    | AttestationReason
 )
 
 REASON_ENUMS: tuple[type[StrEnum], ...] = (
@@ -336,6 +419,8 @@ REASON_ENUMS: tuple[type[StrEnum], ...] = (
     Oid4vpReason,
     DcqlReason,
     DpopReason,
+    OAuthReason,
+    AttestationReason,
 )
 
 _F = Family
@@ -439,6 +524,7 @@ FAMILY_OF: dict[Reason, Family] = {
     TrustReason.REGISTRY_STALE: _F.TRUST_UNAVAILABLE,
     TrustReason.WRONG_CHAIN: _F.TRUST_UNAVAILABLE,
     TrustReason.WRONG_CODE: _F.TRUST_UNAVAILABLE,
+    TrustReason.X5C_ROOT_NOT_REGISTERED: _F.ISSUER_UNTRUSTED,
     Oid4vciReason.MALFORMED_OFFER: _F.MALFORMED,
     Oid4vciReason.OFFER_TOO_LARGE: _F.TOO_LARGE,
     Oid4vciReason.MALFORMED_TOKEN_REQUEST: _F.MALFORMED,
@@ -524,6 +610,7 @@ FAMILY_OF: dict[Reason, Family] = {
     DcqlReason.CLAIM_SETS_UNSATISFIED: _F.POLICY_UNSATISFIED,
     DcqlReason.CREDENTIAL_SETS_UNSATISFIED: _F.POLICY_UNSATISFIED,
     DcqlReason.CLAIM_OUTSIDE_QUERY: _F.POLICY_UNSATISFIED,
+    DcqlReason.TRUSTED_AUTHORITY_NOT_MATCHED: _F.POLICY_UNSATISFIED,
     DpopReason.PROOF_TOO_LARGE: _F.TOO_LARGE,
     DpopReason.MALFORMED_PROOF: _F.MALFORMED,
     DpopReason.TYP_MISMATCH: _F.TYPE_INVALID,
@@ -544,6 +631,61 @@ FAMILY_OF: dict[Reason, Family] = {
     DpopReason.NONCE_MISSING: _F.REPLAY,
     DpopReason.NONCE_MISMATCH: _F.REPLAY,
     DpopReason.PROOF_REPLAYED: _F.REPLAY,
+    OAuthReason.MALFORMED_REQUEST: _F.MALFORMED,
+    OAuthReason.DUPLICATE_PARAMETER: _F.MALFORMED,
+    OAuthReason.MISSING_PARAMETER: _F.MALFORMED,
+    OAuthReason.UNSUPPORTED_RESPONSE_TYPE: _F.POLICY_UNSATISFIED,
+    OAuthReason.UNSUPPORTED_GRANT_TYPE: _F.POLICY_UNSATISFIED,
+    OAuthReason.REDIRECT_URI_INVALID: _F.MALFORMED,
+    OAuthReason.MALFORMED_SCOPE: _F.MALFORMED,
+    OAuthReason.AUTHORIZATION_DETAILS_UNSUPPORTED: _F.POLICY_UNSATISFIED,
+    OAuthReason.REQUEST_OBJECT_UNSUPPORTED: _F.POLICY_UNSATISFIED,
+    OAuthReason.REQUEST_URI_IN_PUSHED_REQUEST: _F.MALFORMED,
+    OAuthReason.MALFORMED_REQUEST_URI: _F.MALFORMED,
+    OAuthReason.PKCE_CHALLENGE_MISSING: _F.POLICY_UNSATISFIED,
+    OAuthReason.PKCE_METHOD_UNSUPPORTED: _F.POLICY_UNSATISFIED,
+    OAuthReason.PKCE_CHALLENGE_MALFORMED: _F.MALFORMED,
+    OAuthReason.PKCE_VERIFIER_MALFORMED: _F.MALFORMED,
+    OAuthReason.PKCE_MISMATCH: _F.KB_INVALID,
+    OAuthReason.MALFORMED_AUTHORIZATION_RESPONSE: _F.MALFORMED,
+    OAuthReason.AUTHORIZATION_RESPONSE_ERROR: _F.POLICY_UNSATISFIED,
+    OAuthReason.ISSUER_MISMATCH: _F.ISSUER_UNTRUSTED,
+    OAuthReason.STATE_MISMATCH: _F.REPLAY,
+    AttestationReason.ALG_NOT_ALLOWED: _F.ALG_REJECTED,
+    AttestationReason.X5C_MISSING: _F.ISSUER_UNTRUSTED,
+    AttestationReason.CHAIN_UNTRUSTED: _F.ISSUER_UNTRUSTED,
+    AttestationReason.CHAIN_TOO_LARGE: _F.TOO_LARGE,
+    AttestationReason.BAD_SIGNATURE: _F.SIG_INVALID,
+    AttestationReason.CLAIM_MISSING: _F.MALFORMED,
+    AttestationReason.MALFORMED_CLAIM: _F.MALFORMED,
+    AttestationReason.EXPIRED: _F.TIME_INVALID,
+    AttestationReason.NOT_YET_VALID: _F.TIME_INVALID,
+    AttestationReason.ISSUED_IN_FUTURE: _F.TIME_INVALID,
+    AttestationReason.CLIENT_ATTESTATION_TYP: _F.TYPE_INVALID,
+    AttestationReason.NOT_FRESH: _F.TIME_INVALID,
+    AttestationReason.CNF_INVALID: _F.KB_INVALID,
+    AttestationReason.CNF_PRIVATE_KEY: _F.KB_INVALID,
+    AttestationReason.CLIENT_ID_MISMATCH: _F.POLICY_UNSATISFIED,
+    AttestationReason.POP_TYP: _F.TYPE_INVALID,
+    AttestationReason.POP_BAD_SIGNATURE: _F.KB_INVALID,
+    AttestationReason.POP_ISSUER_MISMATCH: _F.KB_INVALID,
+    AttestationReason.POP_AUDIENCE: _F.REPLAY,
+    AttestationReason.POP_JTI_INVALID: _F.MALFORMED,
+    AttestationReason.POP_STALE: _F.TIME_INVALID,
+    AttestationReason.CHALLENGE_MISSING: _F.REPLAY,
+    AttestationReason.CHALLENGE_MISMATCH: _F.REPLAY,
+    AttestationReason.KEY_ATTESTATION_TYP: _F.TYPE_INVALID,
+    AttestationReason.ATTESTED_KEYS_INVALID: _F.MALFORMED,
+    AttestationReason.TOO_MANY_ATTESTED_KEYS: _F.TOO_LARGE,
+    AttestationReason.ATTESTED_KEY_PRIVATE: _F.KB_INVALID,
+    AttestationReason.ATTESTED_KEYS_REPEATED: _F.KB_INVALID,
+    AttestationReason.KEY_STORAGE_INSUFFICIENT: _F.POLICY_UNSATISFIED,
+    AttestationReason.USER_AUTHENTICATION_INSUFFICIENT: _F.POLICY_UNSATISFIED,
+    AttestationReason.KEY_ATTESTATION_EXPIRY_MISSING: _F.MALFORMED,
+    AttestationReason.KEY_ATTESTATION_NONCE_MISSING: _F.REPLAY,
+    AttestationReason.KEY_ATTESTATION_NONCE_MISMATCH: _F.REPLAY,
+    AttestationReason.KEY_ATTESTATION_MISSING: _F.POLICY_UNSATISFIED,
+    AttestationReason.KEY_NOT_ATTESTED: _F.KB_INVALID,
 }
 
 

@@ -5,14 +5,19 @@ For every presentation, in this order (each step refuses with its own reason):
 1. parse with limits (``specs.sd_jwt`` caps);
 2. the issuer is in the trust registry at all: the key resolver refuses an unlisted ``iss``
    before any fetch, so a presentation cannot steer the verifier's outbound requests;
-3. the issuer's signature, with a key from its JWT VC Issuer Metadata (fetched through the
-   safe fetcher, cached), and the SD-JWT VC rules (``verify_sd_jwt_vc``);
-4. the issuer may attest this ``vct`` now, with this key (``check_issuer``);
+3. the issuer's signature, and the SD-JWT VC rules (``verify_sd_jwt_vc``). With ``x5c``
+   (HAIP §6.1.1) the key is the leaf of a chain that must end in a root the registry lists
+   for this issuer (``specs.sd_jwt_vc.x5c_anchored``; nothing is fetched); without it, a
+   key from the issuer's JWT VC Issuer Metadata (fetched through the safe fetcher, cached);
+4. the issuer may attest this ``vct`` now, with this key (``check_issuer``: the key's
+   thumbprint, or the key reference of the chain's root);
 5. key binding: KB-JWT required, ``nonce`` ours, ``aud`` our full client identifier,
    ``iat`` within the window, ``sd_hash`` (OpenID4VP 1.0 Appendix B.3.6; RFC 9901 §7.3);
 6. ``transaction_data_hashes`` in the KB-JWT cover our purpose (§8.4, Appendix B.3.3);
 7. status: the Status List Token at the credential's ``status.status_list.uri``, fetched
-   through the safe fetcher and cached until its ``ttl``; anything but VALID refuses, and
+   through the safe fetcher and cached until its ``ttl``, its key from its own ``x5c``
+   anchored like the credential's (HAIP §6.1) or else from the issuer's metadata;
+   anything but VALID refuses, and
    so does a credential without a status reference (``require_status``, on by default);
 
 then for the whole answer:
@@ -41,16 +46,28 @@ from specs.errors import (
     StatusListReason,
     TrustReason,
 )
-from specs.jose import JwsAlg, PublicJwk
+from specs.jose import JwsAlg, KeyResolver, PublicJwk
 from specs.oid4vp.dcql import DcqlQuery
 from specs.oid4vp.dcql_match import PresentedCredential, check_presentation, disclosed_paths
 from specs.oid4vp.transaction_data import check_transaction_data_hashes
+from specs.oid4vp.trusted_authorities import chain_key_identifiers
 from specs.rules import HeldCredential
 from specs.sd_jwt import KeyBindingRequired
-from specs.sd_jwt_vc import JwtVcIssuerMetadataResolver, VerifiedSdJwtVc, verify_sd_jwt_vc
+from specs.sd_jwt_vc import (
+    AnchoredChain,
+    AnchoredX5cResolver,
+    JwtVcIssuerMetadataResolver,
+    VerifiedSdJwtVc,
+    verify_anchored_chain,
+    verify_sd_jwt_vc,
+)
 from specs.status_list import StatusType
 from specs.status_list.reference import StatusReference
-from specs.status_list.token import VerifiedStatusList, verify_status_list_token
+from specs.status_list.token import (
+    VerifiedStatusList,
+    status_list_token_header,
+    verify_status_list_token,
+)
 from specs.trust import TrustSnapshot, check_issuer
 from verifier.caches import ExpiringCache
 from verifier.context import VerifierContext
@@ -124,11 +141,14 @@ class _KeysNotCached(Exception):
 
 class _ListedIssuerKeys:
     """The verification's key resolver: the ``iss`` it reads (once, while verifying) must be
-    listed in the registry, else refused before any fetch; the keys come from the cache."""
+    listed in the registry, else refused before any fetch. An ``x5c`` chain is validated to
+    a root registered for that issuer (``chain`` keeps it); otherwise the keys come from the
+    metadata cache."""
 
     def __init__(self, snapshot: TrustSnapshot, cache: ExpiringCache[JwtVcIssuerMetadataResolver]):
         self._snapshot, self._cache = snapshot, cache
         self.issuer: str | None = None
+        self.chain: AnchoredChain | None = None
 
     def resolve_key(
         self, header: Mapping[str, Any], payload: Mapping[str, Any], *, now: int
@@ -136,6 +156,16 @@ class _ListedIssuerKeys:
         issuer = payload.get("iss")
         if not isinstance(issuer, str) or issuer not in self._snapshot.issuers:
             raise Rejected(TrustReason.ISSUER_NOT_REGISTERED)
+        if "x5c" in header:
+            self.chain = verify_anchored_chain(
+                header["x5c"],
+                issuer=issuer,
+                registered_key_refs=self._snapshot.issuers[issuer].key_refs,
+                roots=(),
+                now=now,
+            )
+            self.issuer = issuer
+            return self.chain.key
         keys = self._cache.peek(issuer)
         if keys is None:
             raise _KeysNotCached(issuer)
@@ -184,13 +214,13 @@ async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentatio
             raise
         await _issuer_keys(context, issuer)
         credential = verify()
-    issuer = resolver.issuer
+    issuer, chain = resolver.issuer, resolver.chain
     assert issuer is not None  # the resolver ran, or verification had refused
     check_issuer(
         snapshot,
         issuer=issuer,
         vct=credential.vct,
-        key_refs=[credential.sd_jwt.issuer_key.thumbprint()],
+        key_refs=[chain.key_ref if chain else credential.sd_jwt.issuer_key.thumbprint()],
         # Trust is decided at the later of our clock and the registry's block time: a node's
         # blocks may run slightly ahead of this host's clock (it is trusted by configuration).
         now=max(now, snapshot.as_of),
@@ -199,8 +229,7 @@ async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentatio
     assert binding is not None  # KeyBindingRequired: verify_sd_jwt_vc refused otherwise
     check_transaction_data_hashes(binding.claims, expected.transaction_data)
     if credential.status is not None:
-        keys = await _issuer_keys(context, issuer)
-        await _check_status(context, keys, credential.status, now)
+        await _check_status(context, snapshot, issuer, credential.status, now)
     elif settings.require_status:
         raise Rejected(StatusListReason.STATUS_MISSING)
     presented = PresentedCredential(
@@ -209,6 +238,7 @@ async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentatio
         vct=credential.vct,
         claims=credential.claims,
         disclosed_paths=disclosed_paths(credential.sd_jwt),
+        authority_key_ids=chain_key_identifiers(chain.certificates) if chain else frozenset(),
     )
     holder = binding.holder_key.thumbprint()  # the cnf key the KB-JWT was verified with
     claims = credential.claims
@@ -228,9 +258,21 @@ async def _issuer_keys(context: VerifierContext, issuer: str) -> JwtVcIssuerMeta
     return await context.issuer_keys.get(issuer, load)
 
 
+async def _status_list_keys(
+    context: VerifierContext, snapshot: TrustSnapshot, issuer: str, token: str
+) -> KeyResolver:
+    """The Status List Token's own ``x5c``, anchored in a root registered for the
+    credential's issuer (HAIP §6.1); without one, the issuer's metadata keys."""
+    if "x5c" in status_list_token_header(token):
+        entry = snapshot.issuers[issuer]
+        return AnchoredX5cResolver(issuer=issuer, registered_key_refs=entry.key_refs)
+    return await _issuer_keys(context, issuer)
+
+
 async def _check_status(
     context: VerifierContext,
-    keys: JwtVcIssuerMetadataResolver,
+    snapshot: TrustSnapshot,
+    issuer: str,
     reference: StatusReference,
     now: int,
 ) -> None:
@@ -240,9 +282,10 @@ async def _check_status(
     async def load() -> tuple[VerifiedStatusList, int]:
         try:
             fetched = await context.fetcher.get(reference.uri, accept=STATUS_LIST_MEDIA_TYPE)
+            token = fetched.body.decode("ascii", errors="replace")
             status_list = verify_status_list_token(
-                fetched.body.decode("ascii", errors="replace"),
-                key=keys,
+                token,
+                key=await _status_list_keys(context, snapshot, issuer, token),
                 expected_uri=reference.uri,
                 now=context.clock(),
                 leeway=settings.clock_leeway_seconds,

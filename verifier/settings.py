@@ -17,6 +17,8 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 from runtime.fetch_guard import parse_origin
 from runtime.regulations import catalogue
 from runtime.settings import MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, Profile, ServiceSettings
+from specs.errors import Rejected
+from specs.jose import b64url_decode
 
 ClientIdPrefixName = Literal[
     "x509_san_dns", "x509_hash", "decentralized_identifier", "redirect_uri"
@@ -79,14 +81,31 @@ class VerifierSettings(ServiceSettings):
     issuer_metadata_ttl_seconds: int = Field(default=300, ge=0, le=86_400)
     """How long an issuer's fetched JWT VC Issuer Metadata (its keys) is reused."""
     max_presentations: int = Field(default=8, ge=1, le=32)
+    trusted_authority_akis: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Key identifiers (base64url) of the CAs whose issuers this desk accepts; when set, each
+    Credential Query carries ``trusted_authorities`` of type ``aki`` (OpenID4VP 1.0 §6.1.1)
+    and every answer is checked against it. Comma-separated in the environment."""
     haip: bool = False
     """Strict HAIP 1.0 mode (HAIP §5): ``x509_hash`` with a certificate that is not
     self-signed and an ``x5c`` without the trust anchor, ``direct_post.jwt`` always, and
     only ``A128GCM`` and ``A256GCM`` offered. Settings that leave the profile are refused."""
 
-    @field_validator("redirect_origins", mode="before")
+    @field_validator("trusted_authority_akis")
     @classmethod
-    def _split_redirect_origins(cls, value: object) -> object:
+    def _key_identifiers(cls, value: list[str]) -> list[str]:
+        """Each a non-empty base64url KeyIdentifier; the message names the rule only."""
+        for aki in value:
+            try:
+                decoded = b64url_decode(aki)
+            except Rejected:
+                decoded = b""
+            if not decoded:
+                raise ValueError("trusted_authority_akis entries are base64url key identifiers")
+        return value
+
+    @field_validator("redirect_origins", "trusted_authority_akis", mode="before")
+    @classmethod
+    def _split_comma_lists(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value

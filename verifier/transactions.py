@@ -127,7 +127,11 @@ async def start_transaction(
         )
     desk_facts = check_desk_facts(compiled, facts or {})
     try:
-        request = compile_dcql(compiled, known=frozenset(desk_facts))
+        request = compile_dcql(
+            compiled,
+            known=frozenset(desk_facts),
+            trusted_authority_akis=context.settings.trusted_authority_akis,
+        )
     except ValueError:
         raise Conflict("nothing to ask: the desk already holds every input") from None
     now = context.clock()

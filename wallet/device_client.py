@@ -47,6 +47,7 @@ class SimulatedDevice:
     def __init__(self) -> None:
         self.device_key = generate_private_key()
         self._holder_keys: dict[str, PrivateJwk] = {}
+        self._instance_keys: dict[str, PrivateJwk] = {}
 
     def new_holder_keys(self, count: int) -> list[dict[str, str]]:
         """Fresh ES256 keys for one-time instances; their public JWKs."""
@@ -55,11 +56,19 @@ class SimulatedDevice:
             self._holder_keys[key.public.thumbprint()] = key
         return [key.public.to_jwk() for key in keys]
 
+    def new_instance_key(self) -> dict[str, str]:
+        """A fresh client instance key for one issuance: the ``cnf`` of its wallet attestation,
+        which signs the attestation's PoP (HAIP §4.4.1: nothing shared across issuances)."""
+        key = generate_private_key()
+        self._instance_keys[key.public.thumbprint()] = key
+        return key.public.to_jwk()
+
     def sign(self, requests: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
         """Sign each ``signing_input`` with the key named by ``key_id`` (JWS raw signature)."""
         signatures = []
         for request in requests:
-            key = self._holder_keys.get(request["key_id"])
+            key_id = request["key_id"]
+            key = self._holder_keys.get(key_id) or self._instance_keys.get(key_id)
             if key is None:
                 raise KeyError("the service asked for a key this device does not hold")
             signature = key.sign(b64url_decode(request["signing_input"]))
@@ -70,6 +79,7 @@ class SimulatedDevice:
         """Delete keys whose credentials are gone."""
         for key_id in key_ids:
             self._holder_keys.pop(key_id, None)
+            self._instance_keys.pop(key_id, None)
 
     @property
     def holder_key_count(self) -> int:

@@ -52,6 +52,7 @@ from specs.oid4vp.request_object import (
 )
 from specs.oid4vp.response import direct_post_form, direct_post_jwt_form, response_payload
 from specs.oid4vp.transaction_data import decode_transaction_data, transaction_data_hash
+from specs.oid4vp.trusted_authorities import x5c_key_identifiers
 from specs.rules.dcql import PURPOSE_TYPE
 from specs.sd_jwt import open_sd_jwt, present_sd_jwt
 from specs.trust import check_verifier
@@ -231,7 +232,13 @@ class PresentationClient:
         request, query, purpose = self._checked(fetched)
         views = [open_sd_jwt(h.token) for h in held]
         candidates = [
-            HeldForQuery(i, "dc+sd-jwt", h.vct, views[i].processed.claims)
+            HeldForQuery(
+                i,
+                "dc+sd-jwt",
+                h.vct,
+                views[i].processed.claims,
+                x5c_key_identifiers(parse_compact_jws(views[i].issuer_jwt).header),
+            )
             for i, h in enumerate(held)
         ]
         chosen = select_credentials(query, candidates)

@@ -8,7 +8,9 @@
     POST /v1/issuances/{id}/signatures
         └─ proofs built again with the device's signatures (``device_signing``) ─> the
            Credential Request ─> every credential verified (``received``) and its issuer key
-           checked in the registry ─> batch stored sealed, discovery re-run, notices kept,
+           checked in the registry (a credential with ``x5c`` by the key reference of the
+           root its chain ends in, HAIP §6.1.1) ─> batch stored sealed, discovery re-run,
+           notices kept,
            all in one transaction ─> ``credential_accepted`` to the issuer
 
 The access token and nonce wait between the two requests sealed under the account's vault
@@ -29,7 +31,8 @@ from runtime.wire import NotFound
 from specs.errors import Rejected
 from specs.jose import PublicJwk, b64url_decode, parse_public_jwk
 from specs.rules import HeldCredential
-from specs.trust import check_issuer
+from specs.sd_jwt_vc import x5c_key_refs
+from specs.trust import TrustSnapshot, check_issuer
 from wallet import records
 from wallet.context import WalletContext
 from wallet.device_auth import Session
@@ -50,6 +53,7 @@ from wallet.issuance import (
     RedeemedOffer,
 )
 from wallet.issuance_errors import IssuanceReason
+from wallet.received import ReceivedCredential
 from wallet.slots import slots
 from wallet.wire_errors import BadSignatures, InvalidRequest, PeerUnreachable, Refused
 
@@ -268,7 +272,7 @@ async def _store(
             snapshot,
             issuer=result.credential_issuer,
             vct=result.vct,
-            key_refs=[credential.verified.sd_jwt.issuer_key.thumbprint()],
+            key_refs=_key_refs(snapshot, result.credential_issuer, credential, now),
             now=max(now, snapshot.as_of),
         )
     expiries = [c.verified.claims.get("exp") for c in result.credentials]
@@ -306,6 +310,22 @@ async def _store(
         "credential": {"id": batch_id, "instances": len(key_ids), **details},
         "notices": notices,
     }
+
+
+def _key_refs(
+    snapshot: TrustSnapshot, issuer: str, credential: ReceivedCredential, now: int
+) -> list[str]:
+    """The signing key's thumbprint; with ``x5c``, the key reference of the registered root
+    its chain ends in, once the chain is validated and its leaf certifies that key."""
+    entry = snapshot.issuers.get(issuer)
+    sd_jwt = credential.verified.sd_jwt
+    return x5c_key_refs(
+        sd_jwt.header,
+        key=sd_jwt.issuer_key,
+        issuer=issuer,
+        registered_key_refs=entry.key_refs if entry is not None else frozenset(),
+        now=now,
+    )
 
 
 async def _has_outcomes(connection: AsyncConnection, session: Session, now: int) -> bool:

@@ -10,11 +10,17 @@ unreadable, so it must be provisioned (and backed up) deliberately.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, ServiceSettings
+
+AttackResistance = Literal[
+    "iso_18045_high", "iso_18045_moderate", "iso_18045_enhanced-basic", "iso_18045_basic"
+]
+"""OpenID4VCI Appendix D.2's attack potential resistance levels (ISO/IEC 18045)."""
 
 
 class WalletSettings(ServiceSettings):
@@ -57,6 +63,18 @@ class WalletSettings(ServiceSettings):
     ``direct_post.jwt`` with ECDH-ES and A128GCM/A256GCM, for ``dc+sd-jwt`` credentials."""
     low_water: int = Field(default=1, ge=0, le=20)
     """Advise re-issuance when a batch has this many unused instances or fewer."""
+    provider_key_file: Path | None = None
+    """The wallet provider's ES256 key: it signs wallet attestations and key attestations
+    (OpenID4VCI Appendices D, E). Unset: ``<data_dir>/wallet-provider.jwk``."""
+    provider_chain_file: Path | None = None
+    """PEM chain of that key, leaf first, sent as ``x5c`` (HAIP §4.4.1). Unset:
+    ``<data_dir>/wallet-provider.pem``; both are created in development only."""
+    attestation_ttl_seconds: int = Field(default=300, ge=30, le=3_600)
+    """Lifetime of each wallet attestation and key attestation: short, one per issuance."""
+    attested_key_storage: AttackResistance | None = None
+    """The ``key_storage`` level key attestations claim (Appendix D.2); unset: none claimed."""
+    attested_user_authentication: AttackResistance | None = None
+    """The ``user_authentication`` level key attestations claim; unset: none claimed."""
 
     @model_validator(mode="after")
     def _kdf(self) -> WalletSettings:
@@ -71,3 +89,11 @@ class WalletSettings(ServiceSettings):
     @property
     def session_key_path(self) -> Path:
         return self.session_key_file or self.data_dir / "session.key"
+
+    @property
+    def provider_key_path(self) -> Path:
+        return self.provider_key_file or self.data_dir / "wallet-provider.jwk"
+
+    @property
+    def provider_chain_path(self) -> Path:
+        return self.provider_chain_file or self.data_dir / "wallet-provider.pem"

@@ -1,7 +1,9 @@
 """Is what the wallet holds still valid? The Token Status List of each credential.
 
 The wallet fetches each issuer's status list (Token Status List §8.3) through the safe
-fetcher and verifies it with the issuer's keys, exactly as a desk would. Status lists are
+fetcher and verifies it with the issuer's keys, exactly as a desk would: a token with
+``x5c`` (HAIP §6.1) by that chain, anchored in a root the registry lists for the issuer;
+otherwise by the keys of the issuer's metadata. Status lists are
 shared by every holder of the issuer's credentials, so fetching one tells the issuer
 nothing about this citizen (DESIGN §5: no phone-home). A batch is revoked or suspended when
 any of its instances is; such a batch no longer counts for discovery or answers desks, and
@@ -22,7 +24,13 @@ from runtime.issuer_metadata import fetch_issuer_keys
 from specs.errors import Rejected
 from specs.jose import JwsAlg, KeyResolver
 from specs.sd_jwt import open_sd_jwt
-from specs.status_list import StatusType, parse_status_reference, verify_status_list_token
+from specs.sd_jwt_vc import AnchoredX5cResolver
+from specs.status_list import (
+    StatusType,
+    parse_status_reference,
+    status_list_token_header,
+    verify_status_list_token,
+)
 from specs.status_list.token import VerifiedStatusList
 from wallet.context import WalletContext
 from wallet.device_auth import Session
@@ -53,12 +61,26 @@ class _Lists:
                 self.keys[issuer] = None
         return self.keys[issuer]
 
-    async def status_list(self, uri: str, keys: KeyResolver) -> VerifiedStatusList | None:
+    async def token_keys(self, issuer: str, token: str) -> KeyResolver | None:
+        """The token's ``x5c`` anchored in the issuer's registered roots, else its metadata."""
+        if "x5c" not in status_list_token_header(token):
+            return await self.issuer_keys(issuer)
+        # A registry that cannot be read refuses (Rejected): the status is then unknown.
+        entry = self.context.trust.snapshot(now=self.context.clock()).issuers.get(issuer)
+        registered = entry.key_refs if entry is not None else frozenset()
+        return AnchoredX5cResolver(issuer=issuer, registered_key_refs=registered)
+
+    async def status_list(self, uri: str, issuer: str) -> VerifiedStatusList | None:
         if uri not in self.lists:
             try:
                 fetched = await self.fetcher.get(uri, accept=STATUS_LIST_MEDIA_TYPE)
+                token = fetched.body.decode("ascii", errors="replace")
+                keys = await self.token_keys(issuer, token)
+                if keys is None:
+                    self.lists[uri] = None
+                    return None
                 self.lists[uri] = verify_status_list_token(
-                    fetched.body.decode("ascii", errors="replace"),
+                    token,
                     key=keys,
                     expected_uri=uri,
                     now=self.context.clock(),
@@ -91,8 +113,7 @@ async def _status_of(lists: _Lists, instance: Instance) -> str:
         reference = parse_status_reference(claims["status"], allow_http=lists.context.development)
     except Rejected:
         return UNKNOWN
-    keys = await lists.issuer_keys(instance.issuer)
-    status_list = None if keys is None else await lists.status_list(reference.uri, keys)
+    status_list = await lists.status_list(reference.uri, instance.issuer)
     if status_list is None:
         return UNKNOWN
     return _NAMES.get(status_list.status_of(reference), REVOKED)

@@ -18,8 +18,16 @@ checks of Appendix F.4, in the order we apply them:
 * ``nonce`` is a string when present and present when the caller requires it (the issuer has a
   Nonce Endpoint): ``PROOF_NONCE_MISSING``. Whether the nonce is one we issued and still valid
   is the caller's check, against its nonce store;
-* ``iss``, when present, is a string (the ``client_id``).
+* ``iss``, when present, is a string (the ``client_id``);
+* with a ``KeyAttestationPolicy`` (HAIP §4.5.1), the ``key_attestation`` header (F.1,
+  Appendix D.1) is verified: required when the policy says so (``KEY_ATTESTATION_MISSING``),
+  with ``exp``, and with the proof's ``nonce`` when a nonce is required
+  (``KEY_ATTESTATION_NONCE_MISMATCH``: one ``c_nonce`` check covers both); the proof's
+  ``jwk`` must be one of the ``attested_keys`` (``KEY_NOT_ATTESTED``). Without a policy the
+  header is not read and the proof counts as unattested (``key_attestation`` is ``None``).
 
+``verify_attestation_proof`` reads the ``attestation`` proof type (F.3): the key attestation
+alone, whose ``nonce`` is the ``c_nonce``, stands for one proof per attested key.
 ``check_proof_batch`` adds the batch rules: one ``c_nonce`` for all proofs, distinct keys.
 """
 
@@ -30,7 +38,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from specs.errors import JoseReason, Oid4vciReason, Rejected
+from specs.attestation.key_attestation import (
+    KeyAttestationPolicy,
+    VerifiedKeyAttestation,
+    verify_key_attestation,
+)
+from specs.errors import AttestationReason, JoseReason, Oid4vciReason, Rejected
 from specs.jose import (
     JwsAlg,
     JwsSigner,
@@ -47,7 +60,9 @@ from specs.oid4vci.fields import MAX_IDENTIFIER_LENGTH
 
 PROOF_JWT_TYP = "openid4vci-proof+jwt"
 MAX_PROOF_BYTES = 16 * 1024
-"""A proof is a header with one public key and four short claims; 16 KiB is generous."""
+"""A proof is a header with one public key and four short claims; 16 KiB is generous. A
+``key_attestation`` in the header (F.1) must fit too: with a two-certificate chain it leaves
+room for a batch of about twenty attested keys; larger batches use the ``attestation`` type."""
 _KEY_REFERENCES = ("kid", "jwk", "x5c")
 _KNOWN_ALGS = frozenset(alg.value for alg in JwsAlg)
 
@@ -60,6 +75,8 @@ class VerifiedProof:
     nonce: str | None
     issued_at: int
     client_id: str | None
+    key_attestation: VerifiedKeyAttestation | None = None
+    """The key attestation that vouches for ``holder_key``; ``None``: not attested."""
 
 
 def verify_jwt_proof(
@@ -71,11 +88,13 @@ def verify_jwt_proof(
     leeway: int,
     algorithms: Collection[JwsAlg],
     require_nonce: bool,
+    key_attestation: KeyAttestationPolicy | None = None,
 ) -> VerifiedProof:
     """Verify one ``jwt`` key proof (Appendix F.1, F.4); see the module docstring for the rules.
 
     Every expectation is a required keyword: there is no way to skip the audience, the clock
-    or the nonce rule by leaving an argument out (STYLE §3).
+    or the nonce rule by leaving an argument out (STYLE §3). ``key_attestation`` adds the
+    attestation rules; leaving it out never makes a key count as attested.
     """
     if not isinstance(token, str):
         raise Rejected(JoseReason.MALFORMED_JWS)
@@ -96,11 +115,76 @@ def verify_jwt_proof(
     nonce = _optional_claim(claims, "nonce")
     if require_nonce and nonce is None:
         raise Rejected(Oid4vciReason.PROOF_NONCE_MISSING)
+    attestation = None
+    if key_attestation is not None:
+        attestation = _attested(
+            header, policy=key_attestation, key=key, nonce=nonce, require=require_nonce, now=now
+        )
     return VerifiedProof(
         holder_key=key,
         nonce=nonce,
         issued_at=issued_at,
         client_id=_optional_claim(claims, "iss"),
+        key_attestation=attestation,
+    )
+
+
+def _attested(
+    header: Mapping[str, Any],
+    *,
+    policy: KeyAttestationPolicy,
+    key: PublicJwk,
+    nonce: str | None,
+    require: bool,
+    now: int,
+) -> VerifiedKeyAttestation | None:
+    """F.1 ``key_attestation``: a key attestation (D.1, ``exp`` required) naming ``key``."""
+    if "key_attestation" not in header:
+        if policy.required:
+            raise Rejected(AttestationReason.KEY_ATTESTATION_MISSING)
+        return None
+    attestation = verify_key_attestation(
+        header["key_attestation"],
+        policy=policy,
+        now=now,
+        require_expiry=True,
+        require_nonce=require,
+    )
+    if attestation.nonce is not None and attestation.nonce != nonce:
+        raise Rejected(AttestationReason.KEY_ATTESTATION_NONCE_MISMATCH)
+    if not attestation.attests(key):
+        raise Rejected(AttestationReason.KEY_NOT_ATTESTED)
+    return attestation
+
+
+def verify_attestation_proof(
+    token: str,
+    *,
+    policy: KeyAttestationPolicy,
+    now: int,
+    require_nonce: bool,
+    max_keys: int,
+) -> tuple[VerifiedProof, ...]:
+    """The ``attestation`` proof type (F.3): one key attestation, one proof per attested key.
+
+    Its ``nonce`` is the ``c_nonce`` when the issuer has a Nonce Endpoint (``require_nonce``);
+    more attested keys than the batch allows (``max_keys``) is ``TOO_MANY_PROOFS``, as for
+    ``jwt`` proofs. The results go through ``check_proof_batch`` like ``jwt`` proofs do.
+    """
+    attestation = verify_key_attestation(
+        token, policy=policy, now=now, require_expiry=False, require_nonce=require_nonce
+    )
+    if len(attestation.attested_keys) > max_keys:
+        raise Rejected(Oid4vciReason.TOO_MANY_PROOFS)
+    return tuple(
+        VerifiedProof(
+            holder_key=key,
+            nonce=attestation.nonce,
+            issued_at=attestation.issued_at,
+            client_id=None,
+            key_attestation=attestation,
+        )
+        for key in attestation.attested_keys
     )
 
 
@@ -149,23 +233,23 @@ def build_jwt_proof(
     nonce: str | None,
     now: int,
     client_id: str | None = None,
+    key_attestation: str | None = None,
 ) -> str:
     """A ``jwt`` key proof (F.1) for ``audience``, the Credential Issuer Identifier.
 
     The public key travels in the ``jwk`` header; ``iss`` is left out unless a ``client_id``
-    is given (F.1: it MUST be omitted after anonymous pre-authorized access).
+    is given (F.1: it MUST be omitted after anonymous pre-authorized access). A
+    ``key_attestation`` (Appendix D.1) that names the key rides in the header (HAIP §4.5.1).
     """
     payload: dict[str, Any] = {"aud": audience, "iat": now}
     if nonce is not None:
         payload["nonce"] = nonce
     if client_id is not None:
         payload["iss"] = client_id
-    return sign_compact_jws(
-        payload,
-        key=holder_key,
-        typ=PROOF_JWT_TYP,
-        extra_header={"jwk": holder_key.public.to_jwk()},
-    )
+    header: dict[str, Any] = {"jwk": holder_key.public.to_jwk()}
+    if key_attestation is not None:
+        header["key_attestation"] = key_attestation
+    return sign_compact_jws(payload, key=holder_key, typ=PROOF_JWT_TYP, extra_header=header)
 
 
 def check_proof_batch(proofs: Sequence[VerifiedProof]) -> str | None:

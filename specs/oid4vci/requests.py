@@ -24,6 +24,7 @@ NOTIFICATION_EVENTS = frozenset({"credential_accepted", "credential_failure", "c
 MAX_FORM_PARAMETERS = 32
 MAX_EVENT_DESCRIPTION = 1024
 _ENCRYPTION_PARAMETER = "credential_response_encryption"
+_ATTESTATION_PROOF_TYPE = "attestation"
 # §11.1: event_description is ASCII without '"' and '\': %x20-21 / %x23-5B / %x5D-7E.
 _DESCRIPTION_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
@@ -78,14 +79,21 @@ def parse_token_request(form: Sequence[tuple[str, str]]) -> TokenRequest:
 
 @dataclass(frozen=True, slots=True)
 class CredentialRequest:
-    """A Credential Request (§8.2): what is asked for, and the ``jwt`` key proofs, unverified."""
+    """A Credential Request (§8.2): what is asked for, and its key proofs, unverified.
+
+    ``jwt_proofs`` for the ``jwt`` proof type; ``attestation_proof`` for the ``attestation``
+    proof type (F.3, only when the caller accepts it), and then ``jwt_proofs`` is empty.
+    """
 
     configuration_id: str | None
     credential_identifier: str | None
     jwt_proofs: tuple[str, ...]
+    attestation_proof: str | None = None
 
 
-def parse_credential_request(body: object, *, max_proofs: int) -> CredentialRequest:
+def parse_credential_request(
+    body: object, *, max_proofs: int, accept_attestation: bool = False
+) -> CredentialRequest:
     """Read a Credential Request (§8.2) for the issuer; the proofs are verified afterwards.
 
     * exactly one of ``credential_configuration_id`` and ``credential_identifier``
@@ -95,6 +103,9 @@ def parse_credential_request(body: object, *, max_proofs: int) -> CredentialRequ
       and §8.2 then makes ``proofs`` mandatory (``PROOF_MISSING``). It is an object with
       exactly one proof type; only ``jwt`` is supported (``UNSUPPORTED_PROOF_TYPE``), as a
       non-empty array of strings, at most ``max_proofs`` (the batch size; ``TOO_MANY_PROOFS``);
+    * with ``accept_attestation`` (HAIP §4.5.1), the ``attestation`` proof type too: an array
+      of exactly one string (F.3), the key attestation; how many keys it attests is checked
+      when it is verified (``proof.verify_attestation_proof``);
     * ``credential_response_encryption`` (§8.2, §10) is ``ENCRYPTION_UNSUPPORTED``: we cannot
       encrypt the response, and answering in clear a wallet that asked for encryption would
       ignore its request (wire: ``invalid_encryption_parameters``).
@@ -111,23 +122,46 @@ def parse_credential_request(body: object, *, max_proofs: int) -> CredentialRequ
         raise Rejected(Oid4vciReason.AMBIGUOUS_CREDENTIAL_REQUEST)
     configuration_id = optional_string(request, "credential_configuration_id", malformed)
     identifier = optional_string(request, "credential_identifier", malformed)
+    proof_type, items = _proofs(request)
+    if proof_type == _ATTESTATION_PROOF_TYPE and accept_attestation:
+        return CredentialRequest(
+            configuration_id=configuration_id,
+            credential_identifier=identifier,
+            jwt_proofs=(),
+            attestation_proof=_attestation_proof(items),
+        )
+    if proof_type != "jwt":
+        raise Rejected(Oid4vciReason.UNSUPPORTED_PROOF_TYPE)
     return CredentialRequest(
         configuration_id=configuration_id,
         credential_identifier=identifier,
-        jwt_proofs=_jwt_proofs(request, max_proofs=max_proofs),
+        jwt_proofs=_jwt_proofs(items, max_proofs=max_proofs),
     )
 
 
-def _jwt_proofs(request: Mapping[str, Any], *, max_proofs: int) -> tuple[str, ...]:
-    malformed = Oid4vciReason.MALFORMED_CREDENTIAL_REQUEST
+def _proofs(request: Mapping[str, Any]) -> tuple[str, object]:
+    """§8.2 ``proofs``: an object with exactly one parameter, named as the proof type."""
     if "proofs" not in request:
         raise Rejected(Oid4vciReason.PROOF_MISSING)
-    proofs = require_object(request["proofs"], malformed)
-    if len(proofs) != 1:  # §8.2: exactly one parameter named as the proof type
-        raise Rejected(malformed)
+    proofs = require_object(request["proofs"], Oid4vciReason.MALFORMED_CREDENTIAL_REQUEST)
+    if len(proofs) != 1:
+        raise Rejected(Oid4vciReason.MALFORMED_CREDENTIAL_REQUEST)
     ((proof_type, items),) = proofs.items()
-    if proof_type != "jwt":
-        raise Rejected(Oid4vciReason.UNSUPPORTED_PROOF_TYPE)
+    return proof_type, items
+
+
+def _attestation_proof(items: object) -> str:
+    """F.3 via §8.2: an array that contains exactly one JWT."""
+    if not isinstance(items, list) or len(items) != 1:
+        raise Rejected(Oid4vciReason.MALFORMED_CREDENTIAL_REQUEST)
+    (token,) = items
+    if type(token) is not str or not token:
+        raise Rejected(Oid4vciReason.MALFORMED_CREDENTIAL_REQUEST)
+    return token
+
+
+def _jwt_proofs(items: object, *, max_proofs: int) -> tuple[str, ...]:
+    malformed = Oid4vciReason.MALFORMED_CREDENTIAL_REQUEST
     if not isinstance(items, list) or not items:  # Appendix F: a non-empty array of JWTs
         raise Rejected(malformed)
     if len(items) > max_proofs:

@@ -12,6 +12,7 @@
     response.py          §8.1    vp_token; §8.2 the direct_post form
     jwe.py               §8.3    direct_post.jwt: ECDH-ES (P-256) response encryption
     limits.py                    bounds and the bounded form and URL readers
+    trusted_authorities.py §6.1.1 trusted_authorities: ``aki`` against a credential's x5c
 
 Only Response Type ``vp_token`` with Response Modes ``direct_post`` and ``direct_post.jwt``,
 requests by reference, and ``dc+sd-jwt`` presentations are implemented; pre-registered

@@ -81,7 +81,8 @@ class ClaimsQuery:
 
 @dataclass(frozen=True, slots=True)
 class TrustedAuthoritiesQuery:
-    """Who the verifier expects to vouch for the issuer (§6.1.1); a hint for the wallet only."""
+    """Who the verifier expects to vouch for the issuer (§6.1.1). Any ``type`` string is
+    kept; only ``aki`` is ever matched (``specs.oid4vp.trusted_authorities``)."""
 
     type: str
     values: tuple[str, ...]

@@ -17,6 +17,9 @@ What the verifier enforces, one reason each:
 * one presentation unless ``multiple`` (§8.1) -> ``multiple-presentations-not-allowed``;
 * ``format`` and ``vct`` as asked (§6.1, B.3.5) -> ``credential-format-mismatch``,
   ``vct-not-requested`` (exact ``vct`` match: type inheritance is not followed);
+* ``trusted_authorities`` (§6.1.1): one ``aki`` entry names a key identifier of the
+  validated issuer chain -> ``trusted-authority-not-matched`` (the rules and the choice
+  about other types are in ``specs.oid4vp.trusted_authorities``);
 * every requested claim present (§6.4.1) -> ``requested-claim-missing``; with ``claim_sets``
   one set fully present -> ``claim-sets-unsatisfied``; ``values`` respected ->
   ``claim-value-not-allowed`` (at least one selected value matches, as the wallet chooses);
@@ -31,8 +34,9 @@ the holder's; use ``null`` for such arrays. A credential answered under one quer
 not carry the claims of another query (the §6.4 allowance for one presentation serving two
 queries is not implemented). A verifier does not refuse answers to Credential Queries that
 no ``credential_sets`` option names, nor answers to more options than needed.
-``trusted_authorities`` and ``require_cryptographic_holder_binding`` are not checked here:
-issuer trust and the key binding policy belong to the verification of each presentation.
+``require_cryptographic_holder_binding`` is not checked here: the key binding policy
+belongs to the verification of each presentation, as does issuer trust, which
+``trusted_authorities`` only narrows.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from specs.oid4vp.dcql import (
     CredentialQuery,
     DcqlQuery,
 )
+from specs.oid4vp.trusted_authorities import satisfies_trusted_authorities
 from specs.sd_jwt.claim_path import overlaps, select_values
 from specs.sd_jwt.verification import VerifiedSdJwt
 
@@ -64,6 +69,8 @@ class PresentedCredential:
     where each Disclosure landed (``disclosed_paths(verified)``). Claims that are not
     selectively disclosable are in ``claims`` but not in ``disclosed_paths``: the holder
     could not withhold them, so they never count as over-disclosure.
+    ``authority_key_ids`` are the key identifiers of the issuer's validated ``x5c`` chain
+    (``trusted_authorities.chain_key_identifiers``); empty for a key found otherwise.
     """
 
     query_id: str
@@ -71,6 +78,7 @@ class PresentedCredential:
     vct: str
     claims: Mapping[str, Any] = field(hash=False)
     disclosed_paths: frozenset[ConcretePath]
+    authority_key_ids: frozenset[str] = frozenset()
 
 
 def disclosed_paths(verified: VerifiedSdJwt) -> frozenset[ConcretePath]:
@@ -108,6 +116,10 @@ def _check_one(credential_query: CredentialQuery, presentation: PresentedCredent
         raise Rejected(DcqlReason.FORMAT_MISMATCH)
     if presentation.vct not in credential_query.vct_values:
         raise Rejected(DcqlReason.VCT_NOT_REQUESTED)
+    if not satisfies_trusted_authorities(
+        credential_query.trusted_authorities, presentation.authority_key_ids
+    ):
+        raise Rejected(DcqlReason.TRUSTED_AUTHORITY_NOT_MATCHED)
     claims = presentation.claims
     if not credential_query.claim_sets:
         for claim in credential_query.claims:
@@ -187,12 +199,16 @@ class HeldForQuery:
 
     ``claims`` are all claims visible to the holder (every Disclosure applied, e.g.
     ``HolderView.processed.claims``); ``ref`` is the wallet's own handle, returned as is.
+    ``authority_key_ids`` are the key identifiers of the credential's ``x5c`` chain
+    (``trusted_authorities.x5c_key_identifiers``); empty when it has none, and then no
+    query with ``trusted_authorities`` selects it.
     """
 
     ref: object
     format: str
     vct: str
     claims: Mapping[str, Any] = field(hash=False)
+    authority_key_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +234,9 @@ def select_credentials(
     answered when ``include_optional`` (the holder may decline them). One credential per
     query even with ``multiple``: one is enough, and fewer is less disclosed. Raises
     ``Rejected(CREDENTIAL_SETS_UNSATISFIED)`` when a required part cannot be answered, in
-    which case §6.4.2 says nothing may be returned. ``trusted_authorities`` are not matched
-    (the held view carries no issuer chain) and holder binding is the caller's concern.
+    which case §6.4.2 says nothing may be returned. A query's ``trusted_authorities``
+    are matched against ``authority_key_ids`` (§6.1.1); holder binding is the caller's
+    concern.
     """
     candidates: dict[str, Selection] = {}
     for credential_query in query.credentials:
@@ -241,6 +258,10 @@ def _paths_to_disclose(
     if credential_query.format != SD_JWT_VC_FORMAT or credential.format != SD_JWT_VC_FORMAT:
         return None
     if credential.vct not in credential_query.vct_values:
+        return None
+    if not satisfies_trusted_authorities(
+        credential_query.trusted_authorities, credential.authority_key_ids
+    ):
         return None
     for group in _claim_sets(credential_query):
         paths: list[ConcretePath] = []

@@ -19,7 +19,7 @@ agreed to) and is shown to the citizen through ``verifier_info``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,8 +178,18 @@ def _value_groups(name: str, spec: Input) -> list[list[ClaimNeed]]:
     return groups
 
 
-def compile_dcql(compiled: CompiledRegulation, *, known: Set[str] = frozenset()) -> DcqlRequest:
-    """The minimal query for ``compiled``, given the inputs the desk already ``known``s."""
+def compile_dcql(
+    compiled: CompiledRegulation,
+    *,
+    known: Set[str] = frozenset(),
+    trusted_authority_akis: Sequence[str] = (),
+) -> DcqlRequest:
+    """The minimal query for ``compiled``, given the inputs the desk already ``known``s.
+
+    ``trusted_authority_akis`` (base64url key identifiers of the CAs the desk accepts) become
+    a ``trusted_authorities`` entry of type ``aki`` on every Credential Query (OpenID4VP 1.0
+    §6.1.1, HAIP §5), so the wallet offers only credentials those CAs certified.
+    """
     inputs = needed_claims(compiled, known=known)
     if not inputs:
         raise ValueError("nothing to ask: the desk already holds every input")
@@ -187,6 +197,9 @@ def compile_dcql(compiled: CompiledRegulation, *, known: Set[str] = frozenset())
     vcts = list(dict.fromkeys(n.vct for groups in per_input for g in groups for n in g))
     ids = {vct: f"c{i}" for i, vct in enumerate(vcts)}
     credentials = [_credential_query(vct, ids[vct], per_input) for vct in vcts]
+    for credential in credentials if trusted_authority_akis else ():
+        akis = list(dict.fromkeys(trusted_authority_akis))
+        credential["trusted_authorities"] = [{"type": "aki", "values": akis}]
     # Always explicit (§6.2): without credential_sets every credential would be required,
     # including the hardship-only ones and those the citizen may replace by a declaration.
     query: dict[str, Any] = {

@@ -5,6 +5,7 @@
     credential.py       §2.2 registered claims, typ, never-disclosable claims; issue/verify
     issuer_metadata.py  §4   JWT VC Issuer Metadata and a resolver over fetched documents
     x5c.py              §2.5 issuer keys from x5c chains validated against configured roots
+    x5c_anchored.py          x5c chains whose root the trust registry lists (HAIP §6.1.1)
     did.py              issuer keys from did:jwk and (fetched) did:web documents
     type_metadata.py    §5   Type Metadata: parsing, extends (cycles, depth), merging
     type_display.py     §5.5 display metadata (data to escape, never to evaluate)
@@ -45,12 +46,20 @@ from specs.sd_jwt_vc.type_metadata import (
     resolve_type_metadata,
 )
 from specs.sd_jwt_vc.x5c import X5cResolver
+from specs.sd_jwt_vc.x5c_anchored import (
+    AnchoredChain,
+    AnchoredX5cResolver,
+    verify_anchored_chain,
+    x5c_key_refs,
+)
 
 __all__ = [
     "LEGACY_VC_TYP",
     "NEVER_DISCLOSABLE",
     "PLAIN_BY_DEFAULT",
     "VC_TYP",
+    "AnchoredChain",
+    "AnchoredX5cResolver",
     "DidDocument",
     "DidResolver",
     "IssuerMetadata",
@@ -69,5 +78,7 @@ __all__ = [
     "parse_jwt_vc_issuer_metadata",
     "parse_type_metadata",
     "resolve_type_metadata",
+    "verify_anchored_chain",
     "verify_sd_jwt_vc",
+    "x5c_key_refs",
 ]

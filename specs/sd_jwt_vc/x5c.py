@@ -22,6 +22,9 @@ checks the path, validity, basic constraints and key usage of CAs, and that the 
 SAN, and returns the SAN entries, which we match against ``iss`` ourselves. Its EKU rule
 (``clientAuth``) does not apply to credential signing, so EKUs are left to ecosystem
 policy (document-signer certificates and their CAs carry their own EKUs).
+
+``decode_x5c``, ``verify_x5c_path`` and ``bound_leaf_key`` are the three steps of
+``X5cResolver``, shared with ``x5c_anchored`` (roots chosen by the trust registry).
 """
 
 from __future__ import annotations
@@ -80,51 +83,103 @@ class X5cResolver:
             # §2.2.2.3 lets x5c convey the issuer instead of iss; our trust decisions are
             # keyed by iss, so a token without it has no issuer we could bind the key to.
             raise Rejected(SdJwtVcReason.ISSUER_KEY_NOT_FOUND)
-        certificates = self._decode_chain(header["x5c"])
-        verified = self._verify_path(certificates, now=now)
-        _check_iss(iss, verified.subjects or [])
-        leaf = verified.chain[0]
-        _check_key_usage(leaf)
-        return _leaf_jwk(leaf)
-
-    def _decode_chain(self, x5c: object) -> list[x509.Certificate]:
-        """RFC 7515 §4.1.6: non-empty array of canonical padded base64 DER certificates."""
-        if not isinstance(x5c, list) or not x5c:
-            raise Rejected(SdJwtVcReason.X5C_CHAIN_INVALID)
-        if len(x5c) > self._max_chain_length:
-            raise Rejected(SdJwtVcReason.X5C_CHAIN_TOO_LARGE)
-        encoded_limit = 4 * -(-self._max_cert_bytes // 3)
-        if any(isinstance(entry, str) and len(entry) > encoded_limit for entry in x5c):
-            raise Rejected(SdJwtVcReason.X5C_CHAIN_TOO_LARGE)
-        return [_decode_certificate(entry, self._max_cert_bytes) for entry in x5c]
-
-    def _verify_path(self, certificates: list[x509.Certificate], *, now: int) -> VerifiedClient:
-        leaf, *intermediates = certificates
-        try:
-            return self._verifier(now).verify(leaf, intermediates)
-        except (VerificationError, ValueError):
-            raise Rejected(SdJwtVcReason.X5C_CHAIN_INVALID) from None
-
-    def _verifier(self, now: int) -> ClientVerifier:
-        # The default client policy demands the clientAuth EKU of every certificate that
-        # carries an EKU extension; issuer certificates are not TLS clients (document-signer
-        # PKIs use their own EKUs), so EKU is left to ecosystem policy. Every other WebPKI
-        # default (basic constraints, CA key usage, SAN present, validity, signature
-        # algorithms) stays.
-        def any_eku(policy: ExtensionPolicy) -> ExtensionPolicy:
-            return policy.may_be_present(x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None)
-
-        return (
-            PolicyBuilder()
-            .store(self._anchors)
-            .time(datetime.fromtimestamp(now, tz=UTC))
-            .max_chain_depth(self._max_chain_length)
-            .extension_policies(
-                ca_policy=any_eku(ExtensionPolicy.webpki_defaults_ca()),
-                ee_policy=any_eku(ExtensionPolicy.webpki_defaults_ee()),
-            )
-            .build_client_verifier()
+        certificates = decode_x5c(
+            header["x5c"],
+            max_chain_length=self._max_chain_length,
+            max_cert_bytes=self._max_cert_bytes,
         )
+        verified = _verify_path(
+            certificates, self._anchors, now=now, max_chain_length=self._max_chain_length
+        )
+        return bound_leaf_key(verified, iss=iss)
+
+
+def decode_x5c(
+    x5c: object, *, max_chain_length: int, max_cert_bytes: int
+) -> list[x509.Certificate]:
+    """RFC 7515 §4.1.6: non-empty array of canonical padded base64 DER certificates.
+
+    The bounds are checked before anything is decoded (THREATS S-09).
+    """
+    if not isinstance(x5c, list) or not x5c:
+        raise Rejected(SdJwtVcReason.X5C_CHAIN_INVALID)
+    if len(x5c) > max_chain_length:
+        raise Rejected(SdJwtVcReason.X5C_CHAIN_TOO_LARGE)
+    encoded_limit = 4 * -(-max_cert_bytes // 3)
+    if any(isinstance(entry, str) and len(entry) > encoded_limit for entry in x5c):
+        raise Rejected(SdJwtVcReason.X5C_CHAIN_TOO_LARGE)
+    return [_decode_certificate(entry, max_cert_bytes) for entry in x5c]
+
+
+def verify_x5c_path(
+    certificates: Sequence[x509.Certificate],
+    *,
+    anchors: Sequence[x509.Certificate],
+    now: int,
+    max_chain_length: int = DEFAULT_MAX_CHAIN_LENGTH,
+) -> VerifiedClient:
+    """Path validation of ``certificates`` (leaf first) to one of ``anchors`` at ``now``.
+
+    Only ``anchors`` are trusted; the certificates after the leaf are untrusted
+    intermediates. ``chain`` of the result runs from the leaf to the anchor used.
+    """
+    if not anchors:
+        raise Rejected(SdJwtVcReason.X5C_CHAIN_INVALID)
+    return _verify_path(
+        list(certificates), Store(list(anchors)), now=now, max_chain_length=max_chain_length
+    )
+
+
+def bound_leaf_key(verified: VerifiedClient, *, iss: str) -> PublicJwk:
+    """The leaf key of a validated path, once the leaf is bound to ``iss`` and may sign."""
+    _check_iss(iss, verified.subjects or [])
+    leaf = verified.chain[0]
+    _check_key_usage(leaf)
+    return _leaf_jwk(leaf)
+
+
+def leaf_key(verified: VerifiedClient) -> PublicJwk:
+    """The leaf key of a validated path that may sign, with no ``iss`` to bind it to.
+
+    For JWTs whose signer is known by its chain alone: a wallet provider's attestations
+    (OpenID4VCI Appendices D and E, HAIP §4.4.1) are trusted because the chain ends in a
+    root the caller configured for wallet providers, not because of a name in the token.
+    """
+    leaf = verified.chain[0]
+    _check_key_usage(leaf)
+    return _leaf_jwk(leaf)
+
+
+def _verify_path(
+    certificates: list[x509.Certificate], anchors: Store, *, now: int, max_chain_length: int
+) -> VerifiedClient:
+    leaf, *intermediates = certificates
+    try:
+        return _verifier(anchors, now, max_chain_length).verify(leaf, intermediates)
+    except (VerificationError, ValueError):
+        raise Rejected(SdJwtVcReason.X5C_CHAIN_INVALID) from None
+
+
+def _verifier(anchors: Store, now: int, max_chain_length: int) -> ClientVerifier:
+    # The default client policy demands the clientAuth EKU of every certificate that
+    # carries an EKU extension; issuer certificates are not TLS clients (document-signer
+    # PKIs use their own EKUs), so EKU is left to ecosystem policy. Every other WebPKI
+    # default (basic constraints, CA key usage, SAN present, validity, signature
+    # algorithms) stays.
+    def any_eku(policy: ExtensionPolicy) -> ExtensionPolicy:
+        return policy.may_be_present(x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None)
+
+    return (
+        PolicyBuilder()
+        .store(anchors)
+        .time(datetime.fromtimestamp(now, tz=UTC))
+        .max_chain_depth(max_chain_length)
+        .extension_policies(
+            ca_policy=any_eku(ExtensionPolicy.webpki_defaults_ca()),
+            ee_policy=any_eku(ExtensionPolicy.webpki_defaults_ee()),
+        )
+        .build_client_verifier()
+    )
 
 
 def _decode_certificate(entry: object, max_bytes: int) -> x509.Certificate:

@@ -7,7 +7,8 @@ Pure: data in, data out; no I/O, no clock (``now`` is a parameter), no environme
     encoding.py      §4   Status List: bits, LSB-first byte array, ZLIB, base64url ``lst``;
                           bounded inflation; index rules (§8.3 step 6)
     reference.py     §6   the ``status`` claim of a Referenced Token -> StatusReference
-    token.py         §5.1 Status List Token (JWT): build, verify (§8.3), ttl/caching (§13.7)
+    token.py         §5.1 Status List Token (JWT): build, verify (§8.3), ttl/caching (§13.7);
+                          the unverified header, to find an x5c key (HAIP §6.1)
     status_types.py  §7   Status Type values: VALID, INVALID, SUSPENDED, application specific
 
 A Relying Party, after verifying the Referenced Token itself (§8.3 preamble)::
@@ -56,6 +57,7 @@ from specs.status_list.token import (
     STATUS_LIST_JWT_TYP,
     VerifiedStatusList,
     build_status_list_token,
+    status_list_token_header,
     verify_status_list_token,
 )
 
@@ -84,5 +86,6 @@ __all__ = [
     "parse_status_index",
     "parse_status_reference",
     "registered_status_type",
+    "status_list_token_header",
     "verify_status_list_token",
 ]

@@ -130,6 +130,18 @@ def _issued_at(claims: Mapping[str, Any]) -> int:
     return issued_at
 
 
+def status_list_token_header(
+    token: str, *, max_token_bytes: int = DEFAULT_MAX_STATUS_LIST_TOKEN_BYTES
+) -> Mapping[str, Any]:
+    """The token's header, unverified and bounded: only to choose how to find its key.
+
+    HAIP §6.1 puts the Status List Token's key in its ``x5c``; a caller that sees one
+    validates that chain (``specs.sd_jwt_vc.AnchoredX5cResolver``), otherwise it uses the
+    issuer's published keys. ``verify_status_list_token`` then checks everything.
+    """
+    return parse_compact_jws(token, max_bytes=max_token_bytes).header
+
+
 def verify_status_list_token(
     token: str,
     *,

@@ -9,6 +9,7 @@ from specs.trust.decisions import (
     check_verifier,
     claim_key,
 )
+from specs.trust.key_refs import certificate_key_ref
 from specs.trust.model import IssuerEntry, RegulationAnchor, TrustSnapshot, VerifierEntry
 from specs.trust.trust_list import build_trust_list, verify_trust_list
 
@@ -20,6 +21,7 @@ __all__ = [
     "build_trust_list",
     "canonical_claim_key",
     "canonical_iso_date",
+    "certificate_key_ref",
     "check_anchor",
     "check_fresh",
     "check_issuer",

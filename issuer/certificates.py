@@ -1,0 +1,329 @@
+"""The issuer's certificate chain: ``x5c`` on every credential and Status List Token.
+
+HAIP §6.1.1 makes X.509 key resolution mandatory: an SD-JWT VC carries the issuer's
+certificate and its trust chain in ``x5c``; HAIP §6.1 asks the same of the Status List
+Token. ``x5c`` is an array of standard base64 (not base64url) DER certificates, the one that
+certifies the signing key first, each next one certifying the one before (RFC 7515 §4.1.6).
+
+* ``certificate_chain_file`` (PEM: the signing key's certificate, then intermediates,
+  optionally the root last) is checked at start: the leaf must certify the signing key and
+  each certificate must be issued by the next, else the issuer does not start;
+* ``development_ca`` (development profile only) makes a CA under ``data_dir`` on first
+  start (``development-ca.key``, ``development-ca.pem``) and issues the signing key a
+  certificate whose SANs are ``public_url`` (a URI) and its host (a DNS name or IP address),
+  written with the root to ``certificate-chain.pem``. The leaf is issued again when the key,
+  the URL or its validity no longer fit.
+
+The signer then becomes a ``CertifiedSigner``: the same key, with its chain, so every place
+that signs with ``IssuerKeys.active`` adds ``x5c`` next to ``kid`` (``jose_header``); ``kid``
+stays, so verifiers that resolve keys through JWT VC Issuer Metadata keep working. The
+registry anchors the CA by its root's key reference (``anchor_key_ref``).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import ipaddress
+import itertools
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+
+from issuer.keys import KeyFileError
+from issuer.settings import IssuerSettings
+from specs.errors import Rejected
+from specs.jose import JwsAlg, JwsSigner, PublicJwk, public_jwk_from_key
+from specs.sd_jwt_vc.x5c import DEFAULT_MAX_CERT_BYTES, DEFAULT_MAX_CHAIN_LENGTH
+from specs.trust import certificate_key_ref
+
+MAX_CHAIN_FILE_BYTES = 64 * 1024
+DEVELOPMENT_ROOT_DAYS = 10 * 365
+DEVELOPMENT_LEAF_DAYS = 365
+_BACKDATE = dt.timedelta(days=1)
+"""Certificates start a day early, so a verifier whose clock lags a little accepts them."""
+
+
+class CertificateChainError(KeyFileError):
+    """The chain file is missing, unreadable, too large, out of order, or does not certify
+    the signing key. The message names the file and the rule, never the content."""
+
+
+@dataclass(frozen=True, slots=True)
+class CertifiedSigner:
+    """A ``JwsSigner`` with the certificate chain that certifies its key (leaf first)."""
+
+    signer: JwsSigner
+    certificates: tuple[x509.Certificate, ...]
+
+    @property
+    def alg(self) -> JwsAlg:
+        return self.signer.alg
+
+    @property
+    def public(self) -> PublicJwk:
+        return self.signer.public
+
+    def sign(self, signing_input: bytes) -> bytes:
+        return self.signer.sign(signing_input)
+
+    @property
+    def x5c(self) -> list[str]:
+        """RFC 7515 §4.1.6: standard base64 of each DER certificate, leaf first."""
+        return [
+            base64.b64encode(c.public_bytes(Encoding.DER)).decode("ascii")
+            for c in self.certificates
+        ]
+
+
+def jose_header(signer: JwsSigner) -> dict[str, Any] | None:
+    """The header members that name the issuer's key: ``kid``, and ``x5c`` when certified."""
+    header: dict[str, Any] = {}
+    if signer.public.kid:
+        header["kid"] = signer.public.kid
+    if isinstance(signer, CertifiedSigner):
+        header["x5c"] = signer.x5c
+    return header or None
+
+
+def anchor_key_ref(signer: JwsSigner) -> str | None:
+    """What governance registers for this issuer's CA: the key reference of the chain's
+    root (``specs.trust.certificate_key_ref``), or None when the chain leaves its root out
+    or the signer has no chain."""
+    if not isinstance(signer, CertifiedSigner):
+        return None
+    root = signer.certificates[-1]
+    if len(signer.certificates) < 2 or not _issued_by(root, root):
+        return None
+    return certificate_key_ref(root)
+
+
+def certify(signer: JwsSigner, settings: IssuerSettings, *, now: int) -> JwsSigner:
+    """``signer`` with the chain the settings name, or ``signer`` itself when they name none."""
+    if settings.certificate_chain_file is not None:
+        chain = load_certificate_chain(settings.certificate_chain_file, key=signer.public)
+        return CertifiedSigner(signer, chain)
+    if settings.development_ca:  # the settings allow it in the development profile only
+        chain = development_chain(
+            settings.data_dir, key=signer.public, issuer_url=settings.public_url, now=now
+        )
+        return CertifiedSigner(signer, chain)
+    return signer
+
+
+def load_certificate_chain(path: Path, *, key: PublicJwk) -> tuple[x509.Certificate, ...]:
+    """A PEM chain, leaf first, whose leaf certifies ``key``; refused with a clear message."""
+    try:
+        raw = path.read_bytes()[: MAX_CHAIN_FILE_BYTES + 1]
+    except OSError as error:
+        raise CertificateChainError(f"{path}: cannot be read") from error
+    if len(raw) > MAX_CHAIN_FILE_BYTES:
+        raise CertificateChainError(f"{path}: too large for a certificate chain")
+    try:
+        chain = tuple(x509.load_pem_x509_certificates(raw))
+    except ValueError as error:
+        raise CertificateChainError(f"{path}: not PEM certificates") from error
+    check_chain(chain, key=key, source=str(path))
+    return chain
+
+
+def check_chain(chain: Sequence[x509.Certificate], *, key: PublicJwk, source: str) -> None:
+    """The rules a verifier will apply that the issuer can know at start (module doc)."""
+    if not 1 <= len(chain) <= DEFAULT_MAX_CHAIN_LENGTH:
+        raise CertificateChainError(
+            f"{source}: 1 to {DEFAULT_MAX_CHAIN_LENGTH} certificates, the signing key's first"
+        )
+    if any(len(c.public_bytes(Encoding.DER)) > DEFAULT_MAX_CERT_BYTES for c in chain):
+        raise CertificateChainError(f"{source}: a certificate is larger than verifiers accept")
+    try:
+        leaf_key = public_jwk_from_key(chain[0].public_key())
+    except Rejected:
+        leaf_key = None
+    if leaf_key is None or leaf_key.thumbprint() != key.thumbprint():
+        raise CertificateChainError(
+            f"{source}: the first certificate does not certify the signing key"
+        )
+    for child, parent in itertools.pairwise(chain):
+        if not _issued_by(child, parent):
+            raise CertificateChainError(
+                f"{source}: out of order (each certificate must be issued by the next)"
+            )
+
+
+def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    try:
+        child.verify_directly_issued_by(parent)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def development_chain(
+    data_dir: Path, *, key: PublicJwk, issuer_url: str, now: int
+) -> tuple[x509.Certificate, ...]:
+    """The development CA's chain for ``key`` (module docstring), made or reused."""
+    root_key, root = _development_root(data_dir, now=now)
+    path = data_dir / "certificate-chain.pem"
+    with contextlib.suppress(OSError, ValueError):
+        chain = tuple(x509.load_pem_x509_certificates(path.read_bytes()))
+        if _still_fits(chain, key=key, root=root, issuer_url=issuer_url, now=now):
+            return chain
+    leaf = _development_leaf(key, root_key, root, issuer_url=issuer_url, now=now)
+    chain = (leaf, root)
+    _write_atomically(path, b"".join(c.public_bytes(Encoding.PEM) for c in chain), mode=0o644)
+    return chain
+
+
+def _still_fits(
+    chain: tuple[x509.Certificate, ...],
+    *,
+    key: PublicJwk,
+    root: x509.Certificate,
+    issuer_url: str,
+    now: int,
+) -> bool:
+    if len(chain) != 2 or chain[1] != root:
+        return False
+    leaf = chain[0]
+    at = dt.datetime.fromtimestamp(now, tz=dt.UTC)
+    if not leaf.not_valid_before_utc <= at < leaf.not_valid_after_utc:
+        return False
+    try:
+        names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        check_chain(chain, key=key, source="development chain")
+    except (x509.ExtensionNotFound, CertificateChainError):
+        return False
+    return issuer_url in names.get_values_for_type(x509.UniformResourceIdentifier)
+
+
+def _development_root(
+    data_dir: Path, *, now: int
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """The development CA's key and self-signed root; made when absent or expired."""
+    key_path, cert_path = data_dir / "development-ca.key", data_dir / "development-ca.pem"
+    at = dt.datetime.fromtimestamp(now, tz=dt.UTC)
+    with contextlib.suppress(OSError, ValueError):
+        loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        root = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        if (
+            isinstance(loaded, ec.EllipticCurvePrivateKey)
+            and root.not_valid_before_utc <= at < root.not_valid_after_utc
+            and root.public_key() == loaded.public_key()
+        ):
+            return loaded, root
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aanspraak development CA")])
+    root = (
+        _builder(
+            name, name, root_key.public_key(), signer=root_key, at=at, days=DEVELOPMENT_ROOT_DAYS
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_usage(ca=True), critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
+    pem_key = root_key.private_bytes(
+        Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    _write_atomically(key_path, pem_key, mode=0o600)
+    _write_atomically(cert_path, root.public_bytes(Encoding.PEM), mode=0o644)
+    return root_key, root
+
+
+def _development_leaf(
+    key: PublicJwk,
+    root_key: ec.EllipticCurvePrivateKey,
+    root: x509.Certificate,
+    *,
+    issuer_url: str,
+    now: int,
+) -> x509.Certificate:
+    """The signing key's certificate: bound to ``issuer_url`` by its SANs (SD-JWT VC §2.5)."""
+    host = urlsplit(issuer_url).hostname or "localhost"
+    try:
+        host_name: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        host_name = x509.DNSName(host)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    at = dt.datetime.fromtimestamp(now, tz=dt.UTC)
+    public_key = key.key
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        raise CertificateChainError("development_ca: the signing key must be ES256")
+    return (
+        _builder(
+            subject,
+            root.subject,
+            public_key,
+            signer=root_key,
+            at=at,
+            days=DEVELOPMENT_LEAF_DAYS,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_usage(ca=False), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.UniformResourceIdentifier(issuer_url), host_name]),
+            critical=False,
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+
+
+def _builder(
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+    *,
+    signer: ec.EllipticCurvePrivateKey,
+    at: dt.datetime,
+    days: int,
+) -> x509.CertificateBuilder:
+    """Name, key, serial, validity and the key identifiers RFC 5280 path building uses."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(at - _BACKDATE)
+        .not_valid_after(at + dt.timedelta(days=days))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()),
+            critical=False,
+        )
+    )
+
+
+def _usage(*, ca: bool) -> x509.KeyUsage:
+    """A CA signs certificates; the leaf signs credentials and status lists."""
+    return x509.KeyUsage(
+        digital_signature=not ca,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:
+    """Write to a temporary file and rename it, so another worker never reads half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, path)

@@ -1,0 +1,255 @@
+"""An issuer with the authorization code flow on, and a client that drives it over HTTP.
+
+The issuer runs the development authenticator and the file subject source; the client is a
+wallet's OAuth side: PAR, the browser's visit to /authorize, the token request with PKCE and
+DPoP (answering ``use_dpop_nonce`` once, as RFC 9449 §8 expects), and credential requests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from issuer.api_keys import create_api_key
+from issuer.app import build_app
+from issuer.context import build_context
+from specs.dpop import build_dpop_proof, new_jti
+from specs.jose import PrivateJwk, generate_private_key
+from specs.oauth import code_challenge, parse_authorization_response
+from tests.issuer.conftest import INCOME_CLAIMS, ISSUER, Issuer, issuer_settings
+from tests.issuer.wallet import Wallet, holder_key, proof_jwt
+from tests.support import Clock
+
+CLIENT_ID = "https://wallet.example/client"
+REDIRECT_URI = "https://wallet.example/callback"
+SUBJECT = "citizen-1"
+CONFIGURATION = "household_income"
+
+
+def write_subject(directory: Path, subject: str, claims: dict[str, Any]) -> None:
+    folder = directory / CONFIGURATION
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{subject}.json").write_text(json.dumps(claims))
+
+
+@asynccontextmanager
+async def code_flow_issuer(
+    tmp_path: Path, database_url: str, **overrides: Any
+) -> AsyncIterator[Issuer]:
+    """An issuer (development profile) whose citizens log in with the development
+    authenticator and whose claims come from ``<tmp_path>/subjects``."""
+    subjects = tmp_path / "subjects"
+    write_subject(subjects, SUBJECT, INCOME_CLAIMS)
+    values: dict[str, Any] = {
+        "profile": "development",
+        "authenticator": "development",
+        "subject_source_dir": subjects,
+        **overrides,
+    }
+    settings = issuer_settings(tmp_path, database_url, **values)
+    clock = Clock()
+    context = build_context(settings, clock=clock)
+    app = build_app(settings, context=context)
+    async with app.router.lifespan_context(app):
+        created = await create_api_key(
+            context, name="back office", configurations=sorted(context.configurations.by_id)
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
+            yield Issuer(app, context, client, clock, created.secret, Wallet(client, clock))
+
+
+@pytest.fixture
+async def code_issuer(tmp_path: Path, database_url: str) -> AsyncIterator[Issuer]:
+    async with code_flow_issuer(tmp_path, database_url) as issuer:
+        yield issuer
+
+
+@pytest.fixture
+async def haip_issuer(tmp_path: Path, database_url: str) -> AsyncIterator[Issuer]:
+    async with code_flow_issuer(tmp_path, database_url, haip=True) as issuer:
+        yield issuer
+
+
+@dataclass
+class Tokens:
+    access_token: str
+    refresh_token: str | None
+    token_type: str
+    body: dict[str, Any]
+
+
+@dataclass
+class CodeClient:
+    """A wallet's OAuth client: one DPoP key, the last ``DPoP-Nonce`` the issuer gave."""
+
+    issuer: Issuer
+    key: PrivateJwk = field(default_factory=generate_private_key)
+    nonce: str | None = None
+    verifier: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        return self.issuer.client
+
+    def proof(
+        self,
+        method: str,
+        path: str,
+        *,
+        access_token: str | None = None,
+        key: PrivateJwk | None = None,
+        nonce: str | None = None,
+        jti: str | None = None,
+    ) -> str:
+        return build_dpop_proof(
+            key=key or self.key,
+            method=method,
+            url=ISSUER + path,
+            now=self.issuer.clock(),
+            jti=jti or new_jti(os.urandom),
+            access_token=access_token,
+            nonce=nonce if nonce is not None else self.nonce,
+        )
+
+    def par_form(self, **overrides: str | None) -> dict[str, str]:
+        form: dict[str, str | None] = {
+            "response_type": "code",
+            "client_id": CLIENT_ID,
+            "redirect_uri": REDIRECT_URI,
+            "scope": CONFIGURATION,
+            "code_challenge": code_challenge(self.verifier),
+            "code_challenge_method": "S256",
+            "state": "state-1",
+            "login_hint": SUBJECT,
+            **overrides,
+        }
+        return {name: value for name, value in form.items() if value is not None}
+
+    async def par(self, **overrides: str | None) -> httpx.Response:
+        return await self.http.post("/par", data=self.par_form(**overrides))
+
+    async def request_uri(self, **overrides: str | None) -> str:
+        response = await self.par(**overrides)
+        assert response.status_code == 201, response.text
+        value: str = response.json()["request_uri"]
+        return value
+
+    async def authorize(self, request_uri: str, client_id: str = CLIENT_ID) -> httpx.Response:
+        return await self.http.get(
+            "/authorize", params={"client_id": client_id, "request_uri": request_uri}
+        )
+
+    async def code(self, **overrides: str | None) -> str:
+        """PAR, then the browser at /authorize; the code from the redirect, ``iss`` checked."""
+        response = await self.authorize(await self.request_uri(**overrides))
+        assert response.status_code == 303, response.text
+        state = self.par_form(**overrides).get("state")
+        return parse_authorization_response(
+            response.headers["location"], issuer=ISSUER, state=state
+        )
+
+    def code_form(self, code: str, **overrides: str | None) -> dict[str, str]:
+        form: dict[str, str | None] = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "client_id": CLIENT_ID,
+            "code_verifier": self.verifier,
+            **overrides,
+        }
+        return {name: value for name, value in form.items() if value is not None}
+
+    async def token_request(
+        self, form: dict[str, str], *, dpop: bool = True, **proof: Any
+    ) -> httpx.Response:
+        """One token request; with ``dpop``, a proof with the nonce the client holds."""
+        headers = {"DPoP": self.proof("POST", "/token", **proof)} if dpop else {}
+        response = await self.http.post("/token", data=form, headers=headers)
+        self._remember_nonce(response)
+        return response
+
+    async def token(self, form: dict[str, str], *, dpop: bool = True) -> httpx.Response:
+        """A token request that answers ``use_dpop_nonce`` once with the given nonce."""
+        response = await self.token_request(form, dpop=dpop)
+        if response.status_code == 400 and response.json()["error"] == "use_dpop_nonce":
+            response = await self.token_request(form, dpop=dpop)
+        return response
+
+    async def tokens(self) -> Tokens:
+        """The whole way from PAR to DPoP-bound tokens."""
+        response = await self.token(self.code_form(await self.code()))
+        assert response.status_code == 200, response.text
+        return _tokens(response)
+
+    async def refresh(self, refresh_token: str, **proof: Any) -> httpx.Response:
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        response = await self.token_request(form, **proof)
+        if response.status_code == 400 and response.json()["error"] == "use_dpop_nonce":
+            response = await self.token_request(form, **proof)
+        return response
+
+    async def resource(
+        self,
+        path: str,
+        access_token: str,
+        body: dict[str, Any],
+        *,
+        scheme: str = "DPoP",
+        **proof: Any,
+    ) -> httpx.Response:
+        headers = {"Authorization": f"{scheme} {access_token}"}
+        if scheme == "DPoP":
+            headers["DPoP"] = self.proof("POST", path, access_token=access_token, **proof)
+        response = await self.http.post(path, json=body, headers=headers)
+        self._remember_nonce(response)
+        return response
+
+    async def credential_body(self, batch: int = 1) -> dict[str, Any]:
+        c_nonce = await self.issuer.wallet.nonce({"nonce_endpoint": f"{ISSUER}/nonce"})
+        proofs = [
+            proof_jwt(holder_key(), audience=ISSUER, nonce=c_nonce, iat=self.issuer.clock())
+            for _ in range(batch)
+        ]
+        return {"credential_configuration_id": CONFIGURATION, "proofs": {"jwt": proofs}}
+
+    async def credentials(self, access_token: str, batch: int = 1) -> httpx.Response:
+        """A credential request, answering ``use_dpop_nonce`` once (RFC 9449 §9)."""
+        body = await self.credential_body(batch)
+        response = await self.resource("/credential", access_token, body)
+        if response.status_code == 401 and response.json()["error"] == "use_dpop_nonce":
+            response = await self.resource("/credential", access_token, body)
+        return response
+
+    def _remember_nonce(self, response: httpx.Response) -> None:
+        if "dpop-nonce" in response.headers:
+            self.nonce = response.headers["dpop-nonce"]
+
+
+def _tokens(response: httpx.Response) -> Tokens:
+    body: dict[str, Any] = response.json()
+    return Tokens(body["access_token"], body.get("refresh_token"), body["token_type"], body)
+
+
+def tokens_of(response: httpx.Response) -> Tokens:
+    assert response.status_code == 200, response.text
+    return _tokens(response)
+
+
+def assert_error(response: httpx.Response, status: int, code: str, *secrets: str) -> None:
+    """The wire error, its fixed shape, and none of the request's secrets echoed."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"] == code, body
+    assert set(body) <= {"error", "error_description"}
+    for secret in secrets:
+        assert secret not in response.text
