@@ -8,8 +8,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cryptography import x509
+
 from runtime.api_keys import ApiKeyStore
 from runtime.database import Database, create_engine
+from runtime.dev_ca import load_certificate_chain
 from runtime.fetch_guard import Origin, parse_origin
 from runtime.fetcher import SafeFetcher
 from runtime.key_files import KeyFileError
@@ -44,6 +47,9 @@ class VerifierContext:
     trust: TrustRegistry
     fetcher: SafeFetcher
     clock: Clock = system_clock
+    issuer_roots: tuple[x509.Certificate, ...] = ()
+    """Issuer CA roots for ``x5c`` chains that leave their root out (HAIP §6.1.1); each
+    counts only for an issuer whose registry entry lists its key reference."""
     issuer_keys: ExpiringCache[JwtVcIssuerMetadataResolver] = field(init=False)
     status_lists: ExpiringCache[VerifiedStatusList] = field(init=False)
 
@@ -136,4 +142,10 @@ def build_context(
         trust=trust,
         fetcher=fetcher or SafeFetcher.for_settings(settings),
         clock=clock,
+        issuer_roots=_issuer_roots(settings),
     )
+
+
+def _issuer_roots(settings: VerifierSettings) -> tuple[x509.Certificate, ...]:
+    path = settings.issuer_ca_file
+    return () if path is None else load_certificate_chain(path)

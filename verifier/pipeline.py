@@ -36,6 +36,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography import x509
+
 from runtime.fetch_guard import FetchRefused
 from runtime.issuer_metadata import fetch_issuer_keys
 from specs.errors import (
@@ -145,8 +147,13 @@ class _ListedIssuerKeys:
     a root registered for that issuer (``chain`` keeps it); otherwise the keys come from the
     metadata cache."""
 
-    def __init__(self, snapshot: TrustSnapshot, cache: ExpiringCache[JwtVcIssuerMetadataResolver]):
-        self._snapshot, self._cache = snapshot, cache
+    def __init__(
+        self,
+        snapshot: TrustSnapshot,
+        cache: ExpiringCache[JwtVcIssuerMetadataResolver],
+        roots: Sequence[x509.Certificate],
+    ):
+        self._snapshot, self._cache, self._roots = snapshot, cache, roots
         self.issuer: str | None = None
         self.chain: AnchoredChain | None = None
 
@@ -161,7 +168,7 @@ class _ListedIssuerKeys:
                 header["x5c"],
                 issuer=issuer,
                 registered_key_refs=self._snapshot.issuers[issuer].key_refs,
-                roots=(),
+                roots=self._roots,
                 now=now,
             )
             self.issuer = issuer
@@ -182,7 +189,7 @@ async def _verify_one(  # noqa: PLR0917 - one private step of verify_presentatio
     now: int,
 ) -> VerifiedCredential:
     settings = context.settings
-    resolver = _ListedIssuerKeys(snapshot, context.issuer_keys)
+    resolver = _ListedIssuerKeys(snapshot, context.issuer_keys, context.issuer_roots)
 
     def verify() -> VerifiedSdJwtVc:
         return verify_sd_jwt_vc(
@@ -265,7 +272,9 @@ async def _status_list_keys(
     credential's issuer (HAIP §6.1); without one, the issuer's metadata keys."""
     if "x5c" in status_list_token_header(token):
         entry = snapshot.issuers[issuer]
-        return AnchoredX5cResolver(issuer=issuer, registered_key_refs=entry.key_refs)
+        return AnchoredX5cResolver(
+            issuer=issuer, registered_key_refs=entry.key_refs, roots=context.issuer_roots
+        )
     return await _issuer_keys(context, issuer)
 
 

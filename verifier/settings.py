@@ -85,6 +85,10 @@ class VerifierSettings(ServiceSettings):
     """Key identifiers (base64url) of the CAs whose issuers this desk accepts; when set, each
     Credential Query carries ``trusted_authorities`` of type ``aki`` (OpenID4VP 1.0 §6.1.1)
     and every answer is checked against it. Comma-separated in the environment."""
+    issuer_ca_file: Path | None = None
+    """PEM bundle of issuer CA roots, for ``x5c`` chains that leave their root out (HAIP
+    §6.1.1 requires that); a root counts only for an issuer whose registry entry lists its
+    key reference. Unset: only chains that carry a registered root verify."""
     haip: bool = False
     """Strict HAIP 1.0 mode (HAIP §5): ``x509_hash`` with a certificate that is not
     self-signed and an ``x5c`` without the trust anchor, ``direct_post.jwt`` always, and

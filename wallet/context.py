@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from cryptography import x509
 
 from runtime.database import Database, create_engine
+from runtime.dev_ca import load_certificate_chain
 from runtime.fetcher import FetchPolicy
 from runtime.key_files import KeyFileError
 from runtime.sealing import load_or_create_key
@@ -53,6 +56,12 @@ class WalletContext:
     @property
     def development(self) -> bool:
         return self.settings.profile is Profile.DEVELOPMENT
+
+    @functools.cached_property
+    def issuer_roots(self) -> tuple[x509.Certificate, ...]:
+        """Issuer CA roots for ``x5c`` chains that leave their root out (HAIP §6.1.1)."""
+        path = self.settings.issuer_ca_file
+        return () if path is None else load_certificate_chain(path)
 
     @property
     def kdf(self) -> PinKdfParams:

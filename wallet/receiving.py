@@ -24,6 +24,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cryptography import x509
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.credential_types import credential_types
@@ -272,7 +273,9 @@ async def _store(
             snapshot,
             issuer=result.credential_issuer,
             vct=result.vct,
-            key_refs=_key_refs(snapshot, result.credential_issuer, credential, now),
+            key_refs=_key_refs(
+                snapshot, result.credential_issuer, credential, now, context.issuer_roots
+            ),
             now=max(now, snapshot.as_of),
         )
     expiries = [c.verified.claims.get("exp") for c in result.credentials]
@@ -313,7 +316,11 @@ async def _store(
 
 
 def _key_refs(
-    snapshot: TrustSnapshot, issuer: str, credential: ReceivedCredential, now: int
+    snapshot: TrustSnapshot,
+    issuer: str,
+    credential: ReceivedCredential,
+    now: int,
+    roots: Sequence[x509.Certificate],
 ) -> list[str]:
     """The signing key's thumbprint; with ``x5c``, the key reference of the registered root
     its chain ends in, once the chain is validated and its leaf certifies that key."""
@@ -325,6 +332,7 @@ def _key_refs(
         issuer=issuer,
         registered_key_refs=entry.key_refs if entry is not None else frozenset(),
         now=now,
+        roots=roots,
     )
 
 

@@ -58,6 +58,9 @@ class WalletSettings(ServiceSettings):
     batch_size: int = Field(default=3, ge=1, le=20)
     """Most one-time instances asked for per credential: the app asks for as many as the
     keys it sends, capped by this and by the issuer's batch_size."""
+    issuer_ca_file: Path | None = None
+    """PEM bundle of issuer CA roots, for ``x5c`` chains that leave their root out (HAIP
+    §6.1.1); a root counts only for an issuer whose registry entry lists its key reference."""
     haip: bool = False
     """Strict HAIP 1.0 mode for answering desks: only ``x509_hash`` desks asking by
     ``direct_post.jwt`` with ECDH-ES and A128GCM/A256GCM, for ``dc+sd-jwt`` credentials."""

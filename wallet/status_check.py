@@ -68,7 +68,9 @@ class _Lists:
         # A registry that cannot be read refuses (Rejected): the status is then unknown.
         entry = self.context.trust.snapshot(now=self.context.clock()).issuers.get(issuer)
         registered = entry.key_refs if entry is not None else frozenset()
-        return AnchoredX5cResolver(issuer=issuer, registered_key_refs=registered)
+        return AnchoredX5cResolver(
+            issuer=issuer, registered_key_refs=registered, roots=self.context.issuer_roots
+        )
 
     async def status_list(self, uri: str, issuer: str) -> VerifiedStatusList | None:
         if uri not in self.lists:

@@ -101,17 +101,23 @@ def x5c_key_refs(
     issuer: str,
     registered_key_refs: Collection[str],
     now: int,
+    roots: Sequence[x509.Certificate] = (),
 ) -> list[str]:
     """The key references ``check_issuer`` decides on, for a JWS verified with ``key``.
 
     Without ``x5c`` that is the key's thumbprint. With ``x5c`` the chain must be anchored
-    in a registered root (``verify_anchored_chain``) and its leaf must certify ``key``
-    itself: a chain that vouches for some other key says nothing about this signature.
+    in a registered root (``verify_anchored_chain``; ``roots`` for chains that leave it
+    out) and its leaf must certify ``key`` itself: a chain that vouches for some other key
+    says nothing about this signature.
     """
     if "x5c" not in header:
         return [key.thumbprint()]
     anchored = verify_anchored_chain(
-        header["x5c"], issuer=issuer, registered_key_refs=registered_key_refs, roots=(), now=now
+        header["x5c"],
+        issuer=issuer,
+        registered_key_refs=registered_key_refs,
+        roots=roots,
+        now=now,
     )
     if anchored.key.thumbprint() != key.thumbprint():
         raise Rejected(SdJwtVcReason.X5C_CHAIN_INVALID)

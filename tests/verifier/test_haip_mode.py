@@ -22,8 +22,10 @@ from runtime.key_files import KeyFileError, load_signing_key
 from specs.errors import Oid4vpReason
 from specs.jose import parse_compact_jws
 from specs.oid4vp.haip import is_self_signed
+from tests.ca import new_ca
 from tests.pki import certificate, key_usage
-from tests.verifier.conftest import Desk, verifier_settings
+from tests.support import START
+from tests.verifier.conftest import Desk, running_desk, verifier_settings
 from tests.verifier.refusals import assert_still_open, assert_wire_error, ready
 from tests.verifier.test_jwe_defects import encrypt, post_response, request_and_payload
 from verifier.identity import load_identity
@@ -111,3 +113,14 @@ def _request_uri(link: str) -> str:
 
 def _der(entry: str) -> bytes:
     return base64.b64decode(entry)
+
+
+async def test_haip_6_1_1_issuer_ca_roots_come_from_the_configured_file(tmp_path: Path) -> None:
+    """``AANSPRAAK_VERIFIER_ISSUER_CA_FILE``: the roots for chains that leave theirs out."""
+    roots = (new_ca(START).root, new_ca(START).root)
+    path = tmp_path / "issuer-cas.pem"
+    path.write_bytes(b"".join(r.public_bytes(serialization.Encoding.PEM) for r in roots))
+    async with running_desk(tmp_path, "sqlite+aiosqlite://", issuer_ca_file=path) as desk:
+        assert desk.context.issuer_roots == roots
+    async with running_desk(tmp_path / "plain", "sqlite+aiosqlite://") as desk:
+        assert desk.context.issuer_roots == ()

@@ -219,3 +219,19 @@ async def test_haip_5_a_credential_outside_the_trusted_authorities_is_refused(
         started, response = await _answer(desk)
         assert_wire_error(response, DcqlReason.TRUSTED_AUTHORITY_NOT_MATCHED)
         await assert_consumed(desk, started, DcqlReason.TRUSTED_AUTHORITY_NOT_MATCHED)
+
+
+async def test_haip_6_1_1_a_chain_without_its_root_verifies_with_a_configured_root(
+    desk: Desk, pki: Pki
+) -> None:
+    """HAIP §6.1.1: "the trust anchor MUST NOT be included in the x5c". Such a chain needs the
+    root from configuration (``ISSUER_CA_FILE``), and the registry must still list it."""
+    pki.chains = {thumbprint: chain[:1] for thumbprint, chain in pki.chains.items()}
+    register(desk, registered_roots(pki))
+    started, response = await _answer(desk)
+    assert_wire_error(response, TrustReason.X5C_ROOT_NOT_REGISTERED)
+    await assert_consumed(desk, started, TrustReason.X5C_ROOT_NOT_REGISTERED)
+    desk.context.issuer_roots = tuple(ca.root for ca in pki.cas.values())
+    started, response = await _answer(desk)
+    assert response.status_code == 200, response.text
+    assert (await desk.result(started["transaction_id"])).json()["status"] == "eligible"
