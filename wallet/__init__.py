@@ -5,6 +5,10 @@ no accounts, so the service, the demo and the tests use the same code::
 
     issuance.py           OpenID4VCI 1.0 client, Pre-Authorized Code Flow: IssuanceClient
                           .receive(offer, tx_code=..., store=...) -> IssuanceResult
+    authorization_flow.py the authorization code flow (HAIP §4.3: PAR, PKCE, state, iss)
+                          and refresh: .start_authorization, .finish_authorization, .refresh
+    authorization_server.py  RFC 8414 metadata: which flow, DPoP, wallet attestations
+    token_requests.py     token requests DPoP-bound, with a wallet attestation (HAIP §4.4.1)
     issuer_discovery.py   §4.1, §12.2, §12.3, RFC 8414: the offer, the issuer and its
                           authorization server, checked before any secret is sent
     issuance_model.py     key sources, the trust check, limits, results, and the redeemed
@@ -39,6 +43,10 @@ and keeps its credentials sealed under a PIN-wrapped vault key::
     routes_holdings.py    /v1 issuances, credentials and their status, discovery, notices,
                           re-issuance advice, presentations and history
     receiving.py          an offer accepted in two steps: redeem, then the device's key proofs
+    authorizing.py        the authorization code flow and refresh: start, the redirect,
+                          then the same key-proof step
+    grants.py             refresh grants of held batches, sealed
+    routes_authorization.py  /v1 authorizations and credential refresh
     answering.py          a desk answered in steps: preview, consent, the device's KB-JWTs,
                           or decline; each logged in the history
     holdings.py           batches of one-time instances: store, list, open, delete, purge

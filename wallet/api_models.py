@@ -51,6 +51,17 @@ class IssuanceStep(BaseModel):
     issuer_notified: bool | None = None
 
 
+class AuthorizationStep(BaseModel):
+    """``authorization_needed``: open ``authorization_url`` in the browser, then post the
+    redirect the app receives to ``/v1/authorizations/{id}/redirect``."""
+
+    id: str
+    status: Literal["authorization_needed"]
+    issuer: str
+    vct: str
+    authorization_url: str = Field(description="The issuer's authorization endpoint (PAR)")
+
+
 class Credentials(BaseModel):
     credentials: list[dict[str, Any]] = Field(
         description="Per credential: id, issuer, vct, display (Type Metadata), instances, "

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import delete
 
 import wallet.routes_account
+import wallet.routes_authorization
 import wallet.routes_holdings
 from runtime.app import create_app
 from runtime.database import ping
@@ -96,7 +97,11 @@ def build_app(
         title="aanspraak wallet",
         version=VERSION,
         settings=settings,
-        routers=[wallet.routes_account.router, wallet.routes_holdings.router],
+        routers=[
+            wallet.routes_account.router,
+            wallet.routes_holdings.router,
+            wallet.routes_authorization.router,
+        ],
         readiness=[("database", database_ready), ("trust_registry", registry_ready)],
         lifespan=lifespan,
         description=DESCRIPTION,

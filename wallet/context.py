@@ -21,6 +21,7 @@ from runtime.wire import ServiceUnavailable
 from specs.errors import Rejected, TrustReason
 from specs.trust import TrustSnapshot
 from trust.registry import TrustRegistry
+from wallet.attestations import WalletProvider, wallet_provider_from_settings
 from wallet.session_tokens import SessionTokens
 from wallet.settings import WalletSettings
 from wallet.vault import PinKdfParams
@@ -52,6 +53,9 @@ class WalletContext:
     clock: Clock = system_clock
     transport: httpx.AsyncBaseTransport | None = None
     """Replaces the network of the OpenID4VCI and OpenID4VP clients (tests only)."""
+    provider: WalletProvider | None = None
+    """Signs wallet and key attestations (HAIP §4.4.1, §4.5.1); None when no provider key
+    is provisioned (production without the files): then none are sent."""
 
     @property
     def development(self) -> bool:
@@ -117,4 +121,13 @@ def build_context(
         sessions=SessionTokens(load_secret(settings, settings.session_key_path, "session key")),
         clock=clock,
         transport=transport,
+        provider=_provider(settings, now=clock()),
     )
+
+
+def _provider(settings: WalletSettings, *, now: int) -> WalletProvider | None:
+    """The wallet provider: created in development, else only when its key is provisioned
+    (an operator who serves no HAIP issuer need not run one)."""
+    if settings.profile is not Profile.DEVELOPMENT and not settings.provider_key_path.exists():
+        return None
+    return wallet_provider_from_settings(settings, now=now)

@@ -151,7 +151,77 @@ class WalletServiceClient:
         """Accept an offer: send fresh public keys, sign the key proofs, get the result."""
         keys = self.device.new_holder_keys(instances)
         body = {"offer": offer, "tx_code": tx_code, "keys": keys}
-        answer = await self._json("POST", "/v1/issuances", json=body)
+        return await self._complete(await self._json("POST", "/v1/issuances", json=body), keys)
+
+    async def start_authorization(
+        self,
+        *,
+        issuer: str | None = None,
+        configuration_id: str | None = None,
+        offer: str | Mapping[str, Any] | None = None,
+        login_hint: str | None = None,
+    ) -> dict[str, Any]:
+        """The authorization code flow (HAIP §4.3): the service pushes the request; the
+        answer's ``authorization_url`` is for the browser."""
+        body: dict[str, Any] = {"issuer": issuer, "configuration_id": configuration_id}
+        if offer is not None:
+            body = {"offer": offer}
+        body["login_hint"] = login_hint
+        return await self._json("POST", "/v1/authorizations", json=body)
+
+    async def browse(self, authorization_url: str) -> str:
+        """The browser's part: follow the issuer until it sends us to a redirect URI outside
+        it (the app's claimed link), and return that URL. A login page stops it: only the
+        development authenticator with a login hint redirects at once."""
+        url = authorization_url
+        async with httpx.AsyncClient(trust_env=False, follow_redirects=False) as browser:
+            for _ in range(5):
+                response = await browser.get(url)
+                location = response.headers.get("location")
+                if response.status_code not in (302, 303) or location is None:
+                    raise ServiceRefused(response.status_code, {"error": "no_redirect"})
+                url = str(response.url.join(location))
+                if not url.startswith(authorization_url.split("/authorize", 1)[0]):
+                    return url
+        raise ServiceRefused(508, {"error": "too_many_redirects"})
+
+    async def finish_authorization(
+        self, authorization_id: str, redirect_url: str, *, instances: int = 3
+    ) -> dict[str, Any]:
+        """Hand over the redirect, then sign the key proofs: the credential is stored."""
+        keys = self.device.new_holder_keys(instances)
+        body = {"redirect_url": redirect_url, "keys": keys}
+        answer = await self._json(
+            "POST", f"/v1/authorizations/{authorization_id}/redirect", json=body
+        )
+        return await self._complete(answer, keys)
+
+    async def receive_by_authorization(
+        self,
+        issuer: str,
+        configuration_id: str,
+        *,
+        login_hint: str | None = None,
+        instances: int = 3,
+    ) -> dict[str, Any]:
+        """The whole code flow: start, the browser, the redirect, the key proofs."""
+        started = await self.start_authorization(
+            issuer=issuer, configuration_id=configuration_id, login_hint=login_hint
+        )
+        redirect = await self.browse(started["authorization_url"])
+        return await self.finish_authorization(started["id"], redirect, instances=instances)
+
+    async def refresh(self, batch_id: str, *, instances: int = 3) -> dict[str, Any]:
+        """A fresh batch for a credential with a refresh grant; it replaces the old one."""
+        keys = self.device.new_holder_keys(instances)
+        answer = await self._json(
+            "POST", f"/v1/credentials/{batch_id}/refresh", json={"keys": keys}
+        )
+        return await self._complete(answer, keys)
+
+    async def _complete(
+        self, answer: dict[str, Any], keys: Sequence[Mapping[str, str]]
+    ) -> dict[str, Any]:
         issuance_id = answer["id"]
         while answer["status"] == "signatures_needed":
             signatures = self.device.sign(answer["signing_requests"])

@@ -292,6 +292,19 @@ async def delete_batch(context: WalletContext, session: Session, batch_id: str) 
     return [str(k) for k in details.get("key_ids", []) if k not in still_used]
 
 
+async def drop_batch(connection: AsyncConnection, session: Session, batch_id: str) -> None:
+    """Delete a batch and its instances inside the caller's transaction (a refreshed batch
+    replacing it); its keys stay with the slots, which the new batch reuses."""
+    await connection.execute(
+        delete(instances).where(
+            instances.c.batch_id == batch_id, instances.c.account_id == session.account_id
+        )
+    )
+    await connection.execute(
+        delete(batches).where(batches.c.id == batch_id, batches.c.account_id == session.account_id)
+    )
+
+
 async def purge_expired(context: WalletContext) -> int:
     """Delete every expired batch with its instances (no vault key needed); how many."""
     now = context.clock()

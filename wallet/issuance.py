@@ -20,6 +20,12 @@
   when verification or storing failed.
 * GETs of URLs taken from the offer or the metadata go through ``SafeFetcher``; POSTs go to
   endpoints on the issuer's origin only, with a bounded answer.
+* Tokens are DPoP-bound when the authorization server takes ES256 proofs (HAIP §4), and
+  with a ``WalletProvider`` the token request carries a wallet attestation (HAIP §4.4.1)
+  and every key proof the batch's key attestation (HAIP §4.5.1): ``token_requests``.
+* The authorization code flow (HAIP §4.3: PAR, PKCE, ``iss``) and refresh are in
+  ``authorization_flow`` (``start_authorization``, ``finish_authorization``, ``refresh``,
+  which this client inherits); they end in the same :class:`RedeemedOffer` as ``redeem``.
 
 Errors: ``IssuanceFailed(reason, cause)`` (``issuance_errors``); nothing else escapes
 except ``ValueError`` for a programming error (a batch size below one).
@@ -28,6 +34,7 @@ except ``ValueError`` for a programming error (a batch size below one).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Self
@@ -35,7 +42,7 @@ from typing import Any, Self
 import httpx
 
 from runtime.fetcher import FetchPolicy, SafeFetcher
-from specs.jose import JwsSigner
+from specs.jose import JwsSigner, PublicJwk
 from specs.oid4vci import (
     MAX_TX_CODE_LENGTH,
     PRE_AUTHORIZED_GRANT,
@@ -44,13 +51,20 @@ from specs.oid4vci import (
     TxCode,
     build_jwt_proof,
 )
+from wallet.attestations import AttestedProofs, WalletProvider
+from wallet.authorization_flow import (
+    AuthorizationCodeFlow,
+    PendingAuthorization,
+    StartedAuthorization,
+)
+from wallet.issuance_dpop import DpopSession
 from wallet.issuance_errors import IssuanceFailed, IssuanceReason
 from wallet.issuance_exchange import (
     Exchange,
     Notifier,
+    TokenResponse,
     error_code,
     pending_interval,
-    read_access_token,
     read_c_nonce,
     read_credential_response,
 )
@@ -68,6 +82,7 @@ from wallet.issuance_model import (
 )
 from wallet.issuer_discovery import CheckedIssuer, Endpoints, check_issuer, load_offer
 from wallet.received import ReceivedCredential, check_credentials, issuer_keys
+from wallet.token_requests import ClientAttestation, new_dpop, request_tokens, restore_dpop
 
 __all__ = [
     "CHECKS",
@@ -80,8 +95,10 @@ __all__ = [
     "IssuanceResult",
     "IssuerTrust",
     "NonceRenewed",
+    "PendingAuthorization",
     "ReceivedCredential",
     "RedeemedOffer",
+    "StartedAuthorization",
     "Store",
 ]
 
@@ -89,13 +106,14 @@ _R = IssuanceReason
 DEFAULT_LIMITS = IssuanceLimits()
 
 
-class IssuanceClient:
+class IssuanceClient(AuthorizationCodeFlow):
     """Receives credentials for a holder; owns its fetcher and HTTP client (``async with``).
 
     ``transport`` replaces the network for both (an in-process issuer in tests). Plain
     ``http`` identifiers, endpoints and status list URIs are accepted only when ``policy``
     lists an ``http`` local origin (development profile, DESIGN §4), and the fetcher still
-    reaches no other ``http`` origin.
+    reaches no other ``http`` origin. ``provider`` signs wallet and key attestations
+    (``wallet.attestations``); without one none are sent.
     """
 
     def __init__(
@@ -108,6 +126,8 @@ class IssuanceClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         limits: IssuanceLimits | None = None,
+        provider: WalletProvider | None = None,
+        random_bytes: Callable[[int], bytes] = os.urandom,
     ) -> None:
         self._fetcher = SafeFetcher(policy, transport=transport)
         self._exchange = Exchange(
@@ -126,6 +146,8 @@ class IssuanceClient:
         self._trust = trust
         self._sleep = sleep
         self._limits = limits or DEFAULT_LIMITS
+        self._provider = provider
+        self._random_bytes = random_bytes
 
     async def __aenter__(self) -> Self:
         return self
@@ -158,10 +180,18 @@ class IssuanceClient:
             raise ValueError("batch_size must be at least 1")
         redeemed = await self.redeem(offer, tx_code=tx_code, configuration_id=configuration_id)
         keys = [self._keys.new_key() for _ in range(min(batch_size, redeemed.max_proofs))]
+        return await self.receive_redeemed(redeemed, keys, store=store)
+
+    async def receive_redeemed(
+        self, redeemed: RedeemedOffer, keys: Sequence[JwsSigner], *, store: Store
+    ) -> IssuanceResult:
+        """Key proofs with this client's keys (attested), the credentials, ``store``."""
+        redeemed = self.attest_keys(redeemed, [key.public for key in keys])
         try:
             return await self.collect(redeemed, keys, store=store)
         except NonceRenewed as renewed:
-            return await self.collect(renewed.redeemed, keys, store=store)
+            fresh = self.attest_keys(renewed.redeemed, [key.public for key in keys])
+            return await self.collect(fresh, keys, store=store)
 
     async def redeem(
         self,
@@ -177,32 +207,66 @@ class IssuanceClient:
         )
         checked, checks = await self._check_issuer(offer_value, configuration_id)
         code = _tx_code_to_send(checked.offer.tx_code, tx_code)
-        access_token = await self._token(checked, code)
+        dpop = new_dpop(checked.endpoints, clock=self._clock)
+        attestation = ClientAttestation.new(self._provider, checked.endpoints)
+        tokens = await self._token(checked, code, dpop[0] if dpop else None, attestation)
+        checks += (*(("tx-code-last",) if code else ()), *(("dpop",) if dpop else ()))
+        checks += ("client-attestation",) if attestation else ()
         return RedeemedOffer(
             issuer=checked.issuer,
             configuration_id=checked.configuration_id,
             vct=checked.vct,
             endpoints=checked.endpoints,
             max_proofs=checked.max_proofs,
-            access_token=access_token,
+            access_token=tokens.access_token,
             c_nonce=await self._nonce(checked.endpoints),
             proof_time=self._clock(),
             by_reference=by_reference,
-            checks=(*checks, *(("tx-code-last",) if code else ())),
+            checks=checks,
+            dpop_key=dpop[1].to_jwk() if dpop else None,
+            dpop_nonce=dpop[0].nonce if dpop else None,
+            key_attestations_required=checked.key_attestations,
         )
 
+    def attest_keys(self, redeemed: RedeemedOffer, keys: Sequence[PublicJwk]) -> RedeemedOffer:
+        """``redeemed`` with one key attestation over all of ``keys`` (HAIP §4.5.1: a single
+        one per batch) for its ``c_nonce``, when the issuer asks for key attestations
+        (``key_attestations_required``, §12.2.4); unchanged otherwise or without a provider.
+        Every proof carries it, so it is not sent unasked: a batch of 20 attested proofs
+        outgrows an issuer's request limit. Call it again after a ``c_nonce`` renewal."""
+        if self._provider is None or not redeemed.key_attestations_required:
+            return redeemed
+        attestation = self._provider.key_attestation_for(
+            keys, nonce=redeemed.c_nonce, now=redeemed.proof_time
+        )
+        checks = redeemed.checks
+        checks += () if "key-attestation" in checks else ("key-attestation",)
+        return replace(redeemed, key_attestation=attestation, checks=checks)
+
     def proofs(self, redeemed: RedeemedOffer, keys: Sequence[JwsSigner]) -> list[str]:
-        """One ``jwt`` key proof (F.1) per key, for ``redeemed``'s nonce and proof time.
+        """One ``jwt`` key proof (F.1) per key, for ``redeemed``'s nonce and proof time,
+        with its key attestation when :meth:`attest_keys` made one (HAIP §4.5.1) and the
+        ``client_id`` as ``iss`` after the code flow (F.1: omitted after anonymous access).
 
         Deterministic in its arguments, so a device can sign in two passes
         (``wallet.device_signing``).
         """
+        if redeemed.key_attestation is not None:
+            attested = AttestedProofs(
+                audience=redeemed.issuer,
+                nonce=redeemed.c_nonce,
+                issued_at=redeemed.proof_time,
+                key_attestation=redeemed.key_attestation,
+                client_id=redeemed.client_id,
+            )
+            return attested.build(keys)
         return [
             build_jwt_proof(
                 holder_key=key,
                 audience=redeemed.issuer,
                 nonce=redeemed.c_nonce,
                 now=redeemed.proof_time,
+                client_id=redeemed.client_id,
             )
             for key in keys
         ]
@@ -224,17 +288,19 @@ class IssuanceClient:
         """
         if not keys:
             raise ValueError("at least one holder key")
+        dpop = restore_dpop(redeemed.dpop_key, redeemed.dpop_nonce, clock=self._clock)
         response = await self._request_credentials(
-            redeemed, list(proofs) if proofs is not None else self.proofs(redeemed, keys)
+            redeemed, list(proofs) if proofs is not None else self.proofs(redeemed, keys), dpop
         )
         polls = 0
         if response.transaction_id is not None:
-            response, polls = await self._poll_deferred(redeemed, response)
+            response, polls = await self._poll_deferred(redeemed, response, dpop)
         notify = Notifier(
             self._exchange,
             redeemed.endpoints.notification,
             redeemed.access_token,
             response.notification_id,
+            dpop,
         )
         credentials = await self._verify(redeemed, response, keys, notify)
         result = IssuanceResult(
@@ -245,6 +311,7 @@ class IssuanceClient:
             redeemed.by_reference,
             polls,
             (*redeemed.checks, "signature", "iss", "vct", "cnf"),
+            grant=_grant(redeemed, dpop),
         )
         try:
             await store(result)
@@ -254,11 +321,16 @@ class IssuanceClient:
         return replace(result, notified=await notify("credential_accepted"))
 
     async def _check_issuer(
-        self, offer: CredentialOffer, configuration_id: str | None
+        self, offer: CredentialOffer, configuration_id: str | None, *, code_flow: bool = False
     ) -> tuple[CheckedIssuer, tuple[str, ...]]:
-        """``issuer_discovery``'s checks, then the trust check: all before the tx_code."""
+        """``issuer_discovery``'s checks, then the trust check: all before the tx_code (or,
+        in the code flow, before the pushed authorization request)."""
         checked = await check_issuer(
-            self._fetcher, offer, configuration_id=configuration_id, allow_http=self._allow_http
+            self._fetcher,
+            offer,
+            configuration_id=configuration_id,
+            allow_http=self._allow_http,
+            code_flow=code_flow,
         )
         checks: tuple[str, ...] = ("offer", "issuer-metadata", "authorization-server")
         checks += ("same-origin",)
@@ -294,15 +366,29 @@ class IssuanceClient:
             await notify("credential_failure")
             raise
 
-    async def _token(self, checked: CheckedIssuer, tx_code: str | None) -> str:
-        """Token Request of the Pre-Authorized Code Flow (§6.1), anonymous (§12.3)."""
+    async def _token(
+        self,
+        checked: CheckedIssuer,
+        tx_code: str | None,
+        dpop: DpopSession | None,
+        attestation: ClientAttestation | None,
+    ) -> TokenResponse:
+        """Token Request of the Pre-Authorized Code Flow (§6.1): no ``client_id`` (§12.3),
+        DPoP and a wallet attestation when there are (``token_requests``)."""
         assert checked.offer.pre_authorized_code is not None  # check_issuer refused None
         form = {"grant_type": PRE_AUTHORIZED_GRANT}
         form["pre-authorized_code"] = checked.offer.pre_authorized_code
         if tx_code is not None:
             form["tx_code"] = tx_code
-        status, body = await self._exchange.post(checked.endpoints.token, form=form)
-        return read_access_token(status, body)
+        return await request_tokens(
+            self._exchange,
+            checked.endpoints,
+            form,
+            audience=checked.endpoints.authorization_server or checked.issuer,
+            dpop=dpop,
+            attestation=attestation,
+            clock=self._clock,
+        )
 
     async def _nonce(self, endpoints: Endpoints) -> str | None:
         """A fresh ``c_nonce`` (§7.2); no Nonce Endpoint means the issuer wants none (§7)."""
@@ -312,7 +398,7 @@ class IssuanceClient:
         return read_c_nonce(status, body)
 
     async def _request_credentials(
-        self, redeemed: RedeemedOffer, proofs: list[str]
+        self, redeemed: RedeemedOffer, proofs: list[str], dpop: DpopSession | None
     ) -> CredentialResponse:
         """Credential Request (§8.2) with one ``jwt`` proof per key (F.1)."""
         request = {
@@ -320,7 +406,7 @@ class IssuanceClient:
             "proofs": {"jwt": proofs},
         }
         status, body = await self._exchange.post(
-            redeemed.endpoints.credential, json=request, token=redeemed.access_token
+            redeemed.endpoints.credential, json=request, token=redeemed.access_token, dpop=dpop
         )
         renewable = redeemed.nonce_renewals < MAX_NONCE_RENEWALS
         if status == 400 and error_code(body) == "invalid_nonce" and renewable:
@@ -330,12 +416,13 @@ class IssuanceClient:
                     c_nonce=await self._nonce(redeemed.endpoints),
                     proof_time=self._clock(),
                     nonce_renewals=redeemed.nonce_renewals + 1,
+                    dpop_nonce=dpop.nonce if dpop else None,
                 )
             )
         return read_credential_response(status, body, deferred=status == 202)
 
     async def _poll_deferred(
-        self, redeemed: RedeemedOffer, deferral: CredentialResponse
+        self, redeemed: RedeemedOffer, deferral: CredentialResponse, dpop: DpopSession | None
     ) -> tuple[CredentialResponse, int]:
         """Deferred Credential Requests (§9.1), waiting ``interval`` seconds before each.
 
@@ -353,7 +440,10 @@ class IssuanceClient:
                 raise IssuanceFailed(_R.DEFERRED_NOT_READY, cause="interval-too-long")
             await self._sleep(interval)
             status, body = await self._exchange.post(
-                endpoint, json={"transaction_id": transaction_id}, token=redeemed.access_token
+                endpoint,
+                json={"transaction_id": transaction_id},
+                token=redeemed.access_token,
+                dpop=dpop,
             )
             if status == 400 and error_code(body) == "issuance_pending":
                 interval = pending_interval(body, interval)
@@ -365,6 +455,14 @@ class IssuanceClient:
                 raise IssuanceFailed(_R.RESPONSE_REFUSED, cause="transaction-id-changed")
             interval = response.interval or interval
         raise IssuanceFailed(_R.DEFERRED_NOT_READY, cause="polls-exhausted")
+
+
+def _grant(redeemed: RedeemedOffer, dpop: DpopSession | None) -> RedeemedOffer | None:
+    """What a refresh needs later (the refresh token, the DPoP key and its latest nonce),
+    or None when the issuer gave no refresh token."""
+    if redeemed.refresh_token is None:
+        return None
+    return replace(redeemed, dpop_nonce=dpop.nonce if dpop else redeemed.dpop_nonce)
 
 
 def _tx_code_to_send(wanted: TxCode | None, given: str | None) -> str | None:

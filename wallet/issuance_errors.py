@@ -64,6 +64,13 @@ class IssuanceReason(StrEnum):
     """A credential's ``vct`` is not the one of the requested configuration."""
     DEFERRED_NOT_READY = "deferred-not-ready"
     """The deferred credential did not arrive within the allowed polls or wait (§9)."""
+    AUTHORIZATION_REFUSED = "authorization-refused"
+    """The authorization response is not for us: another ``state`` (RFC 6749 §10.12),
+    another or no ``iss`` (RFC 9207 §2.4, mix-up), or an ``error`` such as
+    ``access_denied``; ``cause`` holds the ``OAuthReason``."""
+    REFRESH_REFUSED = "refresh-refused"
+    """The issuer refused the refresh token (spent, reused, expired: OpenID4VCI §13.5,
+    RFC 9700 §4.14.2), or the grant has none; the citizen must authorize again."""
 
 
 class IssuanceFailed(AanspraakError):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -24,6 +25,10 @@ from wallet.issuance_dpop import DpopSession, asks_for_nonce
 from wallet.issuance_errors import IssuanceFailed, IssuanceReason, wire_code
 
 _JSON = "application/json"
+MAX_TOKEN_CHARS = 4096
+Headers = Mapping[str, str] | Callable[[], Mapping[str, str]]
+"""Extra request headers, or what makes them anew for every attempt (a client attestation
+PoP has a single-use ``jti``, so a retried request needs a new one)."""
 
 
 def error_code(body: object) -> str | None:
@@ -52,7 +57,7 @@ class Exchange:
         json: Mapping[str, Any] | None = None,
         token: str | None = None,
         dpop: DpopSession | None = None,
-        headers: Mapping[str, str] | None = None,
+        headers: Headers | None = None,
     ) -> tuple[int, Any]:
         """POST a form (§6.1), a JSON body (§8.2, §9.1, §11.1) or nothing (§7.1).
 
@@ -61,7 +66,8 @@ class Exchange:
         statuses, where it only costs the wire code. With ``dpop`` every attempt carries a
         fresh proof and the token goes as ``DPoP`` (``wallet.issuance_dpop``); a refusal
         for want of a server nonce is retried once with it. ``headers`` are sent as well
-        (client attestation, OpenID4VCI 1.0 Appendix E).
+        (client attestation, OpenID4VCI 1.0 Appendix E), made anew for each attempt when
+        they are a callable.
         """
         send = functools.partial(
             self._send, url, form=form, json=json, token=token, dpop=dpop, extra=headers
@@ -79,9 +85,9 @@ class Exchange:
         json: Mapping[str, Any] | None,
         token: str | None,
         dpop: DpopSession | None,
-        extra: Mapping[str, str] | None,
+        extra: Headers | None,
     ) -> tuple[int, Any, httpx.Headers]:
-        headers = {"Accept": _JSON, **(extra or {})}
+        headers = {"Accept": _JSON, **((extra() if callable(extra) else extra) or {})}
         if dpop is not None:
             headers.update(dpop.headers("POST", url, access_token=token))
         elif token is not None:
@@ -140,11 +146,13 @@ class Notifier:
         endpoint: str | None,
         access_token: str,
         notification_id: str | None,
+        dpop: DpopSession | None = None,
     ) -> None:
         self._exchange = exchange
         self._endpoint = endpoint
         self._access_token = access_token
         self._notification_id = notification_id
+        self._dpop = dpop
 
     async def __call__(self, event: str) -> bool:
         """Send ``event``; True when the issuer answered 2xx (§11.2)."""
@@ -153,7 +161,7 @@ class Notifier:
         body = {"notification_id": self._notification_id, "event": event}
         try:
             status, _ = await self._exchange.post(
-                self._endpoint, json=body, token=self._access_token
+                self._endpoint, json=body, token=self._access_token, dpop=self._dpop
             )
         except IssuanceFailed:
             return False
@@ -166,21 +174,45 @@ def _issuer_error(status: int, body: object) -> IssuanceFailed:
     return IssuanceFailed(IssuanceReason.ISSUER_ERROR, cause=code if code else f"http-{status}")
 
 
-def read_access_token(status: int, body: object) -> str:
-    """Successful Token Response (§6.2, RFC 6749 §5.1): a Bearer ``access_token``."""
+@dataclass(frozen=True, slots=True)
+class TokenResponse:
+    """A successful Token Response: the access token, and a refresh token when one came."""
+
+    access_token: str = field(repr=False)
+    dpop_bound: bool
+    refresh_token: str | None = field(repr=False)
+
+
+def read_token_response(status: int, body: object, *, dpop: bool) -> TokenResponse:
+    """Successful Token Response (§6.2, RFC 6749 §5.1).
+
+    The ``token_type`` must be the one the request asked for: ``DPoP`` when it carried a
+    DPoP proof (RFC 9449 §5: a token the server did not bind is refused, HAIP §4 asks for
+    sender-constrained tokens), ``Bearer`` otherwise. A ``refresh_token`` (RFC 6749 §5.1,
+    §6) is kept when it is a sane string.
+    """
     if status != 200:
         raise _issuer_error(status, body)
     if not isinstance(body, Mapping):
         raise IssuanceFailed(IssuanceReason.RESPONSE_REFUSED, cause="token-response")
     token = body.get("access_token")
     token_type = body.get("token_type")
-    if not isinstance(token, str) or not 0 < len(token) <= 4096 or not token.isascii():
+    if not _opaque_token(token):
         raise IssuanceFailed(IssuanceReason.RESPONSE_REFUSED, cause="token-response")
-    if not isinstance(token_type, str) or token_type.lower() != "bearer":  # RFC 6749 §7.1
+    expected = "dpop" if dpop else "bearer"
+    if not isinstance(token_type, str) or token_type.lower() != expected:  # RFC 6749 §7.1
         raise IssuanceFailed(IssuanceReason.UNSUPPORTED, cause="token-type")
     if "authorization_details" in body:  # §6.2: then credential_identifier is required
         raise IssuanceFailed(IssuanceReason.UNSUPPORTED, cause="credential-identifiers")
-    return token
+    refresh = body.get("refresh_token")
+    if refresh is not None and not _opaque_token(refresh):
+        raise IssuanceFailed(IssuanceReason.RESPONSE_REFUSED, cause="token-response")
+    assert isinstance(token, str)
+    return TokenResponse(token, dpop, refresh if isinstance(refresh, str) else None)
+
+
+def _opaque_token(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_TOKEN_CHARS and value.isascii()
 
 
 def read_c_nonce(status: int, body: object) -> str:

@@ -5,7 +5,7 @@ data a service keeps, sealed, while a device signs the key proofs)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from specs.jose import JwsSigner, generate_private_key
@@ -20,6 +20,12 @@ CHECKS = {
     "same-origin": "every endpoint on the credential issuer's origin",
     "trust": "issuer trusted for the credential type (§13.6.2)",
     "tx-code-last": "tx_code sent only after the checks above",
+    "authorization-code": "authorization code flow: PAR, PKCE S256, state and iss of the "
+    "redirect checked (HAIP §4.3, RFC 9207)",
+    "dpop": "access and refresh tokens bound to a DPoP key (RFC 9449; HAIP §4)",
+    "client-attestation": "wallet attestation sent at PAR and token endpoint (HAIP §4.4.1)",
+    "key-attestation": "holder keys vouched for by a key attestation (HAIP §4.5.1)",
+    "refresh": "a fresh batch for a refresh token (OpenID4VCI §13.5; HAIP §4.4)",
     "signature": "issuer signature with keys of /.well-known/jwt-vc-issuer (SD-JWT VC §4)",
     "iss": "iss identical to the credential issuer (SD-JWT VC §4.3)",
     "vct": "vct of the requested configuration",
@@ -75,6 +81,9 @@ class IssuanceResult:
     checks: tuple[str, ...]
     notified: bool = False
     """Whether the issuer acknowledged ``credential_accepted`` (§11.2)."""
+    grant: RedeemedOffer | None = field(default=None, repr=False)
+    """What a refresh of this batch needs (``IssuanceClient.refresh``), when the issuer
+    gave a refresh token: keep it sealed, it holds the token and the DPoP key."""
 
 
 Store = Callable[[IssuanceResult], Awaitable[None]]
@@ -87,22 +96,40 @@ MAX_NONCE_RENEWALS = 1
 class RedeemedOffer:
     """An offer whose issuer passed every check and whose code was redeemed: what the key
     proofs and the Credential Request need, as plain data a service can keep (sealed)
-    while a device signs the proofs."""
+    while a device signs the proofs.
+
+    After the authorization code flow (``wallet.authorization_flow``) it also holds what a
+    later refresh needs: the DPoP key the tokens are bound to (a private JWK), the last
+    ``DPoP-Nonce``, the refresh token, the ``client_id`` and the client instance key of the
+    wallet attestation. The secrets are left out of ``repr``; never log ``as_dict``.
+    """
 
     issuer: str
     configuration_id: str
     vct: str
     endpoints: Endpoints
     max_proofs: int
-    access_token: str
+    access_token: str = field(repr=False)
     c_nonce: str | None
     proof_time: int
     by_reference: bool
     checks: tuple[str, ...]
     nonce_renewals: int = 0
+    client_id: str | None = None
+    """Who the wallet said it is (code flow); key proofs then carry it as ``iss`` (F.1)."""
+    dpop_key: dict[str, str] | None = field(default=None, repr=False)
+    """The private JWK the tokens are bound to (RFC 9449); None for Bearer tokens."""
+    dpop_nonce: str | None = None
+    refresh_token: str | None = field(default=None, repr=False)
+    instance_key: dict[str, str] | None = field(default=None, repr=False)
+    """The private client instance key of the wallet attestation (HAIP §4.4.1)."""
+    key_attestation: str | None = field(default=None, repr=False)
+    """The key attestation the proofs carry (HAIP §4.5.1), made for the batch's keys."""
+    key_attestations_required: bool = False
+    """The issuer's metadata asks for key attestations in ``jwt`` proofs (§12.2.4)."""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready; the access token is in it, so only ever store it sealed."""
+        """JSON-ready; tokens and private keys are in it, so only ever store it sealed."""
         return {
             "issuer": self.issuer,
             "configuration_id": self.configuration_id,
@@ -115,6 +142,13 @@ class RedeemedOffer:
             "by_reference": self.by_reference,
             "checks": list(self.checks),
             "nonce_renewals": self.nonce_renewals,
+            "client_id": self.client_id,
+            "dpop_key": self.dpop_key,
+            "dpop_nonce": self.dpop_nonce,
+            "refresh_token": self.refresh_token,
+            "instance_key": self.instance_key,
+            "key_attestation": self.key_attestation,
+            "key_attestations_required": self.key_attestations_required,
         }
 
     @classmethod

@@ -13,8 +13,11 @@ trusted because it sent one. So, in this order, and before the Transaction Code 
    that requires encryption (§10) is refused, since we cannot encrypt;
 4. the Authorization Server named by the metadata (the issuer itself when it names none,
    §12.2.4) publishes RFC 8414 metadata whose ``issuer`` is identical to its identifier
-   (RFC 8414 §3.3), supports the Pre-Authorized Code grant and anonymous access (§12.3);
-5. every endpoint we will POST to (token, nonce, credential, deferred, notification) is on
+   (RFC 8414 §3.3), supports the Pre-Authorized Code grant and anonymous access (§12.3),
+   or, for the authorization code flow, PAR, PKCE, ``iss`` and DPoP
+   (``authorization_server``), and the configuration has the ``scope`` to ask for it with
+   (HAIP 1.0 §4.1, §4.3);
+5. every endpoint we will POST to (PAR, token, nonce, credential, deferred, notification) is on
    the Credential Issuer's own origin. The POSTs go out on a plain HTTP client, so this rule
    is what keeps the tx_code, the access token and the proofs from being sent anywhere the
    fetcher has not already checked. An issuer whose authorization server lives on another
@@ -36,7 +39,6 @@ from specs.errors import Oid4vciReason, Rejected
 from specs.jose import JwsAlg, loads_strict
 from specs.oid4vci import (
     CREDENTIAL_FORMAT,
-    PRE_AUTHORIZED_GRANT,
     CredentialOffer,
     IssuerMetadata,
     authorization_server_metadata_url,
@@ -45,8 +47,13 @@ from specs.oid4vci import (
     parse_issuer_metadata,
     parse_offer_link,
 )
-from specs.oid4vci.fields import read_url, require_object
 from specs.oid4vci.offer import DEFAULT_MAX_LINK_BYTES
+from wallet.authorization_server import (
+    AuthorizationServer,
+    read_authorization_server,
+    require_code_flow,
+    require_pre_authorized,
+)
 from wallet.issuance_errors import IssuanceFailed, IssuanceReason
 
 JSON = "application/json"
@@ -62,6 +69,16 @@ class Endpoints:
     nonce: str | None
     deferred: str | None
     notification: str | None
+    dpop: bool = False
+    """Token requests carry a DPoP proof (RFC 9449; HAIP §4): the server accepts ES256."""
+    pushed_authorization: str | None = None
+    """RFC 9126 PAR endpoint: the code flow only."""
+    authorization: str | None = None
+    """Where the browser goes (RFC 9126 §4): the code flow only; not POSTed to."""
+    authorization_server: str | None = None
+    """The server's issuer identifier: the ``aud`` of client attestation PoPs."""
+    client_attestation: bool = False
+    """The server takes wallet attestations as client authentication (HAIP §4.4.1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +92,10 @@ class CheckedIssuer:
     endpoints: Endpoints
     max_proofs: int
     """``batch_size`` of the metadata (§12.2.4), 1 when the issuer issues no batches."""
+    scope: str | None = None
+    """The configuration's ``scope`` (§12.2.4): what a code flow's ``scope`` names."""
+    key_attestations: bool = False
+    """The ``jwt`` proof type names ``key_attestations_required`` (§12.2.4; HAIP §4.5.1)."""
 
     @property
     def issuer(self) -> str:
@@ -129,9 +150,14 @@ async def check_issuer(
     *,
     configuration_id: str | None,
     allow_http: bool,
+    code_flow: bool = False,
 ) -> CheckedIssuer:
-    """Steps 2-5 of the module docstring; raises ``IssuanceFailed`` at the first failure."""
-    if offer.pre_authorized_code is None:  # only the Pre-Authorized Code Flow (§3.5)
+    """Steps 2-5 of the module docstring; raises ``IssuanceFailed`` at the first failure.
+
+    ``code_flow`` checks for the authorization code flow instead of the offer's
+    Pre-Authorized Code (an offer without grants, or one the wallet made itself from an
+    issuer and a configuration, HAIP §4: wallet-initiated issuance)."""
+    if not code_flow and offer.pre_authorized_code is None:
         raise IssuanceFailed(_R.OFFER_REFUSED, cause="no-pre-authorized-grant")
     chosen = configuration_id or offer.configuration_ids[0]
     if chosen not in offer.configuration_ids:
@@ -148,21 +174,34 @@ async def check_issuer(
         raise IssuanceFailed(_R.METADATA_REFUSED, cause=exc.reason.value) from None
     if metadata.encryption_required:
         raise IssuanceFailed(_R.UNSUPPORTED, cause="encryption-required")
-    vct = _configuration_vct(metadata, chosen)
-    token_endpoint = await _token_endpoint(fetcher, metadata, allow_http=allow_http)
+    vct, scope, key_attestations = _configuration(metadata, chosen)
+    server = await _authorization_server(fetcher, metadata, allow_http=allow_http)
+    if code_flow:
+        require_code_flow(server)
+        if scope is None:  # HAIP 1.0 §4.1: a scope for every configuration
+            raise IssuanceFailed(_R.UNSUPPORTED, cause="no-scope")
+    else:
+        require_pre_authorized(server)
     endpoints = Endpoints(
-        token=token_endpoint,
+        token=server.token_endpoint,
         credential=metadata.credential_endpoint,
         nonce=metadata.nonce_endpoint,
         deferred=metadata.deferred_credential_endpoint,
         notification=metadata.notification_endpoint,
+        dpop=server.dpop,
+        pushed_authorization=server.pushed_authorization_endpoint if code_flow else None,
+        authorization=server.authorization_endpoint if code_flow else None,
+        authorization_server=server.issuer,
+        client_attestation=server.client_attestation,
     )
     _require_same_origin(issuer, endpoints)
-    return CheckedIssuer(offer, metadata, chosen, vct, endpoints, metadata.batch_size or 1)
+    batch = metadata.batch_size or 1
+    return CheckedIssuer(offer, metadata, chosen, vct, endpoints, batch, scope, key_attestations)
 
 
-def _configuration_vct(metadata: IssuerMetadata, configuration_id: str) -> str:
-    """Step 3: ``dc+sd-jwt``, ``jwk`` binding, ``jwt`` proofs with ES256 (A.3.2, F.1)."""
+def _configuration(metadata: IssuerMetadata, configuration_id: str) -> tuple[str, str | None, bool]:
+    """Step 3: ``dc+sd-jwt``, ``jwk`` binding, ``jwt`` proofs with ES256 (A.3.2, F.1); the
+    configuration's ``vct``, ``scope``, and whether its proofs need key attestations."""
     entry = metadata.configurations.get(configuration_id)
     if entry is None:  # §4.1.1: ids are keys of credential_configurations_supported
         raise IssuanceFailed(_R.CONFIGURATION_UNKNOWN)
@@ -175,12 +214,14 @@ def _configuration_vct(metadata: IssuerMetadata, configuration_id: str) -> str:
     if JwsAlg.ES256.value not in jwt_proof.get("proof_signing_alg_values_supported", ()):
         raise IssuanceFailed(_R.UNSUPPORTED, cause="proof-type")
     vct: str = entry["vct"]
-    return vct
+    scope = entry.get("scope")
+    attested = isinstance(jwt_proof, dict) and "key_attestations_required" in jwt_proof
+    return vct, scope if isinstance(scope, str) and scope else None, attested
 
 
-async def _token_endpoint(
+async def _authorization_server(
     fetcher: SafeFetcher, metadata: IssuerMetadata, *, allow_http: bool
-) -> str:
+) -> AuthorizationServer:
     """Step 4: RFC 8414 metadata of the Authorization Server the issuer relies on.
 
     With several servers we take the issuer itself when listed, else the first: the offer's
@@ -194,21 +235,7 @@ async def _token_endpoint(
     except Rejected as exc:
         raise IssuanceFailed(refused, cause=exc.reason.value) from None
     document = await fetch_json(fetcher, url, refused=refused)
-    try:
-        body = require_object(document, Oid4vciReason.MALFORMED_METADATA)
-        if body.get("issuer") != server:  # RFC 8414 §3.3: identical, else not used
-            raise IssuanceFailed(refused, cause="issuer-not-identical")
-        endpoint = read_url(
-            body.get("token_endpoint"), Oid4vciReason.MALFORMED_METADATA, allow_http=allow_http
-        )
-    except Rejected as exc:
-        raise IssuanceFailed(refused, cause=exc.reason.value) from None
-    grants = body.get("grant_types_supported")  # RFC 8414 §2: absent means no pre-auth grant
-    if not isinstance(grants, list) or PRE_AUTHORIZED_GRANT not in grants:
-        raise IssuanceFailed(refused, cause="pre-authorized-grant-unsupported")
-    if body.get("pre-authorized_grant_anonymous_access_supported") is not True:
-        raise IssuanceFailed(refused, cause="anonymous-access-unsupported")  # §12.3, no client_id
-    return endpoint
+    return read_authorization_server(document, server=server, allow_http=allow_http)
 
 
 def origin_of(url: str) -> tuple[str, str, int]:
@@ -225,6 +252,7 @@ def _require_same_origin(issuer: str, endpoints: Endpoints) -> None:
     """Step 5: every endpoint on the Credential Issuer's origin, or ``FOREIGN_ENDPOINT``."""
     home = origin_of(issuer)
     urls = (
+        endpoints.pushed_authorization,
         endpoints.token,
         endpoints.credential,
         endpoints.nonce,

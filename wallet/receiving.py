@@ -16,6 +16,11 @@
 The access token and nonce wait between the two requests sealed under the account's vault
 (``records.ISSUANCE``), for ``pending_ttl_seconds``. When the issuer refuses the nonce, the
 device gets new signing inputs (``status: signatures_needed``) instead of an error.
+
+The authorization code flow (``authorizing``) and refresh end in the same pending step
+(:func:`await_signatures`); a batch that came with a refresh token keeps its grant
+(``grants``), and a refreshed batch replaces the one it was refreshed from, in the same
+transaction that stores it.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from specs.jose import PublicJwk, b64url_decode, parse_public_jwk
 from specs.rules import HeldCredential
 from specs.sd_jwt_vc import x5c_key_refs
 from specs.trust import TrustSnapshot, check_issuer
-from wallet import records
+from wallet import grants, records
 from wallet.context import WalletContext
 from wallet.device_auth import Session
 from wallet.device_signing import (
@@ -45,7 +50,13 @@ from wallet.device_signing import (
     sign_with_device,
 )
 from wallet.entitlements import remember, scan
-from wallet.holdings import NewInstance, rule_credentials, store_batch, unused_instances
+from wallet.holdings import (
+    NewInstance,
+    drop_batch,
+    rule_credentials,
+    store_batch,
+    unused_instances,
+)
 from wallet.issuance import (
     IssuanceClient,
     IssuanceFailed,
@@ -91,6 +102,7 @@ def client(context: WalletContext) -> IssuanceClient:
         clock=context.clock,
         trust=RegistryIssuerTrust(context),
         transport=context.transport,
+        provider=context.provider,
     )
 
 
@@ -130,17 +142,28 @@ async def _slot_keys(
 
 def _requests(
     wallet: IssuanceClient, redeemed: RedeemedOffer, keys: list[PublicJwk]
-) -> list[SigningRequest]:
-    return collect_signing_requests(lambda signers: wallet.proofs(redeemed, signers), keys)
+) -> tuple[RedeemedOffer, list[SigningRequest]]:
+    """The keys attested (HAIP §4.5.1, one key attestation per batch, fixed here so both
+    signing passes build the same proofs), and the inputs the device must sign."""
+    attested = wallet.attest_keys(redeemed, keys)
+
+    def build(signers: Sequence[Any]) -> list[str]:
+        return wallet.proofs(attested, signers)
+
+    return attested, collect_signing_requests(build, keys)
 
 
 def _pending(
-    redeemed: RedeemedOffer, keys: list[PublicJwk], requests: list[SigningRequest]
+    redeemed: RedeemedOffer,
+    keys: list[PublicJwk],
+    requests: list[SigningRequest],
+    replaces: str | None,
 ) -> dict[str, Any]:
     return {
         "redeemed": redeemed.as_dict(),
         "keys": [k.to_jwk() for k in keys],
         "requests": [r.as_dict() for r in requests],
+        "replaces": replaces,
     }
 
 
@@ -160,15 +183,29 @@ async def begin(
             redeemed = await wallet.redeem(offer, tx_code=tx_code)
         except IssuanceFailed as failed:
             raise to_wire(failed) from None
-        keys = await _slot_keys(context, session, redeemed, keys)
-        requests = _requests(wallet, redeemed, keys)
+        return await await_signatures(context, session, wallet, redeemed, keys)
+
+
+async def await_signatures(
+    context: WalletContext,
+    session: Session,
+    wallet: IssuanceClient,
+    redeemed: RedeemedOffer,
+    keys: list[PublicJwk],
+    *,
+    replaces: str | None = None,
+) -> dict[str, Any]:
+    """Keep ``redeemed`` sealed and ask the device for its key proofs; ``replaces`` is the
+    batch a refresh renews (dropped when the new one is stored)."""
+    keys = await _slot_keys(context, session, redeemed, keys)
+    redeemed, requests = _requests(wallet, redeemed, keys)
     now = context.clock()
     async with context.database.write() as connection:
         issuance_id = await records.add(
             connection,
             session,
             records.ISSUANCE,
-            _pending(redeemed, keys, requests),
+            _pending(redeemed, keys, requests, replaces),
             expires_at=now + context.settings.pending_ttl_seconds,
         )
     return _signatures_needed(issuance_id, redeemed, requests)
@@ -212,22 +249,22 @@ async def finish(
             raise BadSignatures(refused.reason) from None
 
         async def store(result: IssuanceResult) -> None:
-            stored.update(await _store(context, session, issuance_id, result))
+            replaces = pending.get("replaces")
+            stored.update(await _store(context, session, issuance_id, result, replaces))
 
         try:
             result = await wallet.collect(
                 redeemed, [CollectingSigner(k) for k in keys], store=store, proofs=proofs
             )
         except NonceRenewed as renewed:
-            fresh = renewed.redeemed
-            new_requests = _requests(wallet, fresh, keys)
+            fresh, new_requests = _requests(wallet, renewed.redeemed, keys)
             async with context.database.write() as connection:
                 await records.replace_payload(
                     connection,
                     session,
                     records.ISSUANCE,
                     issuance_id,
-                    _pending(fresh, keys, new_requests),
+                    _pending(fresh, keys, new_requests, pending.get("replaces")),
                     expires_at=now + context.settings.pending_ttl_seconds,
                 )
             return _signatures_needed(issuance_id, fresh, new_requests)
@@ -260,10 +297,15 @@ def _display(configuration_id: str, vct: str) -> dict[str, Any]:
 
 
 async def _store(
-    context: WalletContext, session: Session, issuance_id: str, result: IssuanceResult
+    context: WalletContext,
+    session: Session,
+    issuance_id: str,
+    result: IssuanceResult,
+    replaces: str | None,
 ) -> dict[str, Any]:
-    """The batch, the new discovery and its notices, and the end of the pending step: one
-    transaction, so a crash keeps all of it or none (and the issuer hears of failure)."""
+    """The batch (and its refresh grant; the batch it replaces gone), the new discovery and
+    its notices, and the end of the pending step: one transaction, so a crash keeps all of
+    it or none (and the issuer hears of failure)."""
     now = context.clock()
     if not result.credentials:  # §8.3 lets an issuer send fewer, not none
         raise IssuanceFailed(IssuanceReason.RESPONSE_REFUSED, cause="no-credential")
@@ -300,6 +342,11 @@ async def _store(
             received=[NewInstance(c.token, c.holder_key.public) for c in result.credentials],
             expires_at=expires_at,
         )
+        if replaces is not None:  # the issuer revoked it when it refreshed (§13.5)
+            await drop_batch(connection, session, replaces)
+            await grants.forget(connection, session, replaces)
+        if result.grant is not None:
+            await grants.keep(connection, session, batch_id, result.grant)
         if not await _has_outcomes(connection, session, now):
             await remember(connection, session, scan(context, held_before), now=now)
         new = _rule_credential(result)

@@ -6,7 +6,11 @@
 * ``outcomes``: the last discovery, reduced to (regulation, status, amount), to tell what a
   new credential changed;
 * ``issuance`` and ``presentation``: a step waiting for the device's signatures, with its
-  ``expires_at`` in the clear so it lapses without the vault key.
+  ``expires_at`` in the clear so it lapses without the vault key;
+* ``authorization``: an authorization code flow waiting for the browser (its PKCE verifier,
+  DPoP and client instance keys), lapsing like a pending step;
+* ``grant``: a batch's refresh grant (refresh token, DPoP key, client instance key), kept
+  as long as the batch (``wallet.grants``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ NOTICE = "notice"
 OUTCOMES = "outcomes"
 ISSUANCE = "issuance"
 PRESENTATION = "presentation"
+AUTHORIZATION = "authorization"
+GRANT = "grant"
 
 
 async def add(

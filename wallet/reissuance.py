@@ -6,8 +6,8 @@ low, and every instance expires with the batch. Before the citizen is stuck at a
 a usable credential, the wallet advises, offline, per batch:
 
 * ``refresh``: the batch is low or about to expire and the wallet holds a refresh token
-  (OpenID4VCI 1.0 §6, ``refresh_token``), so it can fetch a fresh batch by itself. Our issuers
-  do not hand out refresh tokens yet, so this fires only for ``refreshable=True``;
+  (OpenID4VCI 1.0 §6, §13.5; ``wallet.grants``: batches received through the authorization
+  code flow), so it can fetch a fresh batch (``POST /v1/credentials/{id}/refresh``);
 * ``ask-agency``: low or about to expire, no refresh token: the citizen asks the issuing agency
   for a new offer, and the advice names that agency (its display name from the registry
   mapping, else the issuer identifier);

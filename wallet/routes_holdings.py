@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.wire import NotFound
-from wallet import answering, receiving, records
+from wallet import answering, grants, receiving, records
 from wallet.api_models import (
     Advice,
     Credentials,
@@ -126,6 +126,8 @@ async def delete_credential(
     key_ids = await delete_batch(context, session, batch_id)
     if key_ids is None:
         raise NotFound
+    async with context.database.write() as connection:  # its refresh grant goes with it
+        await grants.forget(connection, session, batch_id)
     return JSONResponse({"deleted_key_ids": key_ids}, headers=NO_STORE)
 
 
@@ -200,6 +202,7 @@ async def dismiss(notice_id: RecordId, context: Context, session: Unlocked) -> R
 )
 async def reissuance(context: Context, session: Unlocked) -> JSONResponse:
     now = context.clock()
+    refreshable = await grants.refreshable(context, session)
     holdings = [
         Holding(
             batch_id=b.id,
@@ -207,7 +210,7 @@ async def reissuance(context: Context, session: Unlocked) -> JSONResponse:
             vct=str(b.details["vct"]),
             unused_instances=0 if b.details.get("restored") else b.unused,
             expires_at=b.details.get("expires_at"),
-            refreshable=False,  # no issuer offers refresh tokens yet
+            refreshable=b.id in refreshable,  # POST /v1/credentials/{id}/refresh
         )
         for b in await list_batches(context, session)
     ]

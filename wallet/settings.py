@@ -12,10 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, ServiceSettings
+from specs.errors import Rejected
+from specs.oauth import check_redirect_uri
 
 AttackResistance = Literal[
     "iso_18045_high", "iso_18045_moderate", "iso_18045_enhanced-basic", "iso_18045_basic"
@@ -78,6 +80,20 @@ class WalletSettings(ServiceSettings):
     """The ``key_storage`` level key attestations claim (Appendix D.2); unset: none claimed."""
     attested_user_authentication: AttackResistance | None = None
     """The ``user_authentication`` level key attestations claim; unset: none claimed."""
+    redirect_uri: str | None = None
+    """Where issuers send the citizen's browser back after the authorization code flow: the
+    link the app claims (an ``https`` app link or its own scheme). Unset: the flow is off."""
+
+    @field_validator("redirect_uri")
+    @classmethod
+    def _redirect_uri(cls, value: str | None) -> str | None:
+        """RFC 6749 §3.1.2: absolute, no fragment; plain http only to loopback (RFC 8252)."""
+        if value is None:
+            return None
+        try:
+            return check_redirect_uri(value)
+        except Rejected:
+            raise ValueError("redirect_uri must be an absolute URI without fragment") from None
 
     @model_validator(mode="after")
     def _kdf(self) -> WalletSettings:

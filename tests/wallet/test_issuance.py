@@ -193,6 +193,7 @@ async def test_a_batch_arrives_verified_each_instance_with_its_own_key(agency: A
         "authorization-server",
         "same-origin",
         "tx-code-last",
+        "dpop",
         "signature",
         "iss",
         "vct",
@@ -748,7 +749,7 @@ async def test_an_http_issuer_is_refused_without_a_local_origin(agency: Agency) 
         ),
         (
             "/token",
-            (200, {"access_token": "t", "token_type": "Bearer", "authorization_details": []}),
+            (200, {"access_token": "t", "token_type": "DPoP", "authorization_details": []}),
             IssuanceReason.UNSUPPORTED,
             "credential-identifiers",
         ),
