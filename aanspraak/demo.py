@@ -236,7 +236,7 @@ def _verify(
     return verified
 
 
-def run_story(now: int, persona: str = DEFAULT_PERSONA) -> DemoReport:
+def run_story(now: int, persona: str = DEFAULT_PERSONA, *, haip: bool = False) -> DemoReport:
     """Run every step and return the report; raises if any check fails."""
     report = DemoReport()
     parties = _Parties(generate_private_key(kid="belastingdienst-2026"), generate_private_key())
@@ -254,7 +254,7 @@ def run_story(now: int, persona: str = DEFAULT_PERSONA) -> DemoReport:
         else:
             report.hidden.append(".".join(map(str, path)))
     _regulation_steps(report, now)
-    _phone_through_the_wallet_service(report, persona)
+    _phone_through_the_wallet_service(report, persona, haip=haip)
     return report
 
 
@@ -268,13 +268,13 @@ def _regulation_steps(report: DemoReport, now: int) -> None:
     _desk_decides_over_openid4vp(report, now)
 
 
-def _phone_through_the_wallet_service(report: DemoReport, persona: str) -> None:
+def _phone_through_the_wallet_service(report: DemoReport, persona: str, *, haip: bool) -> None:
     """The persona's story from a phone: three agencies issue, the wallet finds entitlements
     and notices, a desk asks and decides; the device signs every proof and KB-JWT
-    (demo_wallet)."""
+    (demo_wallet). With ``haip`` every role runs in strict HAIP 1.0 mode."""
     from aanspraak.demo_wallet import wallet_service_story  # noqa: PLC0415 - loads services
 
-    story = wallet_service_story(persona)
+    story = wallet_service_story(persona, haip=haip)
     report.wallet_service = story
     report.step(
         "Phone",
@@ -501,6 +501,15 @@ def run(
             + ", ".join(f"{p.key} ({p.situation})" for p in PERSONAS.values())
         ),
     ] = DEFAULT_PERSONA,
+    haip: Annotated[
+        bool,
+        typer.Option(
+            "--haip",
+            help="Run the phone's story with every role in strict HAIP 1.0 mode: the "
+            "authorization code flow with DPoP and wallet and key attestations, x5c without "
+            "trust anchors, x509_hash desks answered by direct_post.jwt.",
+        ),
+    ] = False,
 ) -> None:
     """Run the end-to-end story on embedded defaults and show what was disclosed and hidden."""
     if persona not in PERSONAS:
@@ -508,10 +517,10 @@ def run(
         raise typer.Exit(2)
     try:
         if json_output:
-            report = run_story(int(time.time()), persona)
+            report = run_story(int(time.time()), persona, haip=haip)
         else:
             with Console(stderr=True).status("agencies, desk and wallet service at work..."):
-                report = run_story(int(time.time()), persona)
+                report = run_story(int(time.time()), persona, haip=haip)
     except DemoFailed as exc:
         typer.echo(f"demo failed: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -71,17 +71,30 @@ def _discovered(found: Mapping[str, Any], agencies: Mapping[str, str]) -> dict[s
     }
 
 
-async def _receive(town: Town, phone: WalletServiceClient, statement: Statement) -> dict[str, Any]:
+async def _receive(
+    town: Town, phone: WalletServiceClient, statement: Statement, *, subject: str | None
+) -> dict[str, Any]:
+    """One statement: offered by the agency's back office (pre-authorized code and a
+    tx_code by letter), or, in strict HAIP mode, fetched by the citizen who logs in at the
+    agency (authorization code flow, ``subject`` the login; HAIP §4.3)."""
     configuration_id, claims = statement
-    offer = await town.offer(configuration_id, dict(claims), batch_size=INSTANCES)
-    stored = await phone.accept_offer(
-        offer.link_by_reference, tx_code=offer.tx_code, instances=INSTANCES
-    )
+    issuer = town.issuer_of(configuration_id)
+    if subject is None:
+        offer = await town.offer(configuration_id, dict(claims), batch_size=INSTANCES)
+        stored = await phone.accept_offer(
+            offer.link_by_reference, tx_code=offer.tx_code, instances=INSTANCES
+        )
+    else:
+        town.register_subject(configuration_id, subject, claims)
+        stored = await phone.receive_by_authorization(
+            issuer.url, configuration_id, login_hint=subject, instances=INSTANCES
+        )
     return {
-        "agency": town.issuer_of(configuration_id).agency.name,
+        "agency": issuer.agency.name,
         "type": _type_names().get(stored["credential"]["vct"], stored["credential"]["vct"]),
         "instances": stored["credential"]["instances"],
         "notices": [n["message"] for n in stored["notices"]],
+        "checks": list(stored.get("checks", ())),
     }
 
 
@@ -137,14 +150,19 @@ def _decision(result: Mapping[str, Any], agencies: Mapping[str, str]) -> dict[st
     }
 
 
-async def _story(town: Town, persona: Persona) -> dict[str, Any]:
+async def _story(town: Town, persona: Persona, *, haip: bool) -> dict[str, Any]:
     agencies = _agency_names(town)
+    subject = persona.key if haip else None
     async with WalletServiceClient(town.wallet_url, SimulatedDevice()) as phone:
         await phone.register(PIN)
         await phone.unlock(PIN)
-        received = [await _receive(town, phone, s) for s in persona.statements]
+        received = [await _receive(town, phone, s, subject=subject) for s in persona.statements]
         before = _discovered(await phone.discovery(), agencies)
-        later = None if persona.later is None else await _receive(town, phone, persona.later)
+        later = (
+            None
+            if persona.later is None
+            else await _receive(town, phone, persona.later, subject=subject)
+        )
         after = _discovered(await phone.discovery(), agencies)
         asked = await _desk(town, persona, phone)
         history = await phone.history()
@@ -152,6 +170,7 @@ async def _story(town: Town, persona: Persona) -> dict[str, Any]:
     names = _type_names()
     return {
         "persona": {"key": persona.key, "name": persona.name, "situation": persona.situation},
+        "profile": "HAIP 1.0 (strict)" if haip else "OpenID4VCI 1.0 and OpenID4VP 1.0",
         "agencies": {name: issuer.url for name, issuer in town.issuers.items()},
         "wallet_service": town.wallet_url,
         "device_keys_on_phone_only": True,
@@ -179,9 +198,10 @@ async def _story(town: Town, persona: Persona) -> dict[str, Any]:
     }
 
 
-def wallet_service_story(persona_key: str) -> dict[str, Any]:
+def wallet_service_story(persona_key: str, *, haip: bool = False) -> dict[str, Any]:
     """Run the agencies, the desk, the wallet service and the phone; what happened (no
-    token, no code, no PIN; the claims only as the consent preview names them)."""
+    token, no code, no PIN; the claims only as the consent preview names them). With
+    ``haip`` every role runs in strict HAIP 1.0 mode (``aanspraak.town``)."""
     persona = PERSONAS[persona_key]
     find(persona.desk)  # a bundled regulation, or KeyError before anything starts
     agencies = tuple(Agency(name, configs) for name, configs in AGENCY_CONFIGURATIONS.items())
@@ -193,8 +213,9 @@ def wallet_service_story(persona_key: str) -> dict[str, Any]:
                 desk_regulations=(persona.desk,),
                 desk_name=persona.desk_name,
                 desk_legal_basis=persona.desk_legal_basis,
+                haip=haip,
             ) as town:
-                story = asyncio.run(_story(town, persona))
+                story = asyncio.run(_story(town, persona, haip=haip))
         except ServiceRefused as refused:
             raise DemoFailed(f"the wallet service refused: {refused.error}") from None
     if story["decision"]["status"] != persona.expect:
@@ -212,6 +233,7 @@ def render_wallet_service(story: dict[str, Any], console: Console) -> None:
     """The phone's story for people: who, what arrived, what was found, what the desk did."""
     persona = story["persona"]
     console.rule(f"[bold]{persona['name']}'s phone[/bold]: {persona['situation']}")
+    console.print(f"Profile: {story['profile']}")
     received = Table(title="Statements the agencies signed, received over OpenID4VCI")
     for column in ("agency", "statement", "one-time instances"):
         received.add_column(column)

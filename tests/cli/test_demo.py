@@ -162,3 +162,18 @@ def test_an_unknown_persona_is_refused(run: Run) -> None:
     result = run("demo", "--persona", "nobody")
     assert result.code == 2
     assert "sanne" in result.stderr
+
+
+def test_the_demo_runs_with_every_role_in_strict_haip_mode(run: Run) -> None:
+    """``aanspraak demo --haip``: the same story, issued by the authorization code flow with
+    DPoP and the wallet's attestations, answered to a strict desk (HAIP 1.0)."""
+    result = run("demo", "--haip", "--json")
+    assert result.code == 0, result.stderr
+    phone = json.loads(result.stdout)["wallet_service"]
+    assert phone["profile"] == "HAIP 1.0 (strict)"
+    assert phone["decision"]["status"] == "eligible"
+    for received in phone["received"]:
+        for check in ("authorization-code", "dpop", "client-attestation", "key-attestation"):
+            assert check in received["checks"]
+    for secret in ("refresh_token", "access_token", "code_verifier"):
+        assert secret not in result.stdout
