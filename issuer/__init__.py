@@ -7,7 +7,8 @@
     context.py            what every handler needs: engine, keys, configurations, sealer, clock
     dependencies.py       the context as a FastAPI dependency of every router
     keys.py               ES256 signing keys from files behind the JwsSigner protocol; rotation
-    certificates.py       the signing key's x5c chain (HAIP §6.1.1): a file or a development CA
+    certificates.py       the signing key's x5c chain (HAIP §6.1.1): a file or a development CA;
+                          strict mode sends it without the trust anchor
     configurations.py     credential configurations from the bundled Type Metadata
     tables.py, storage.py the schema (Alembic: migrations/) and single-use idioms
     routes_metadata.py    well-known metadata, jwt-vc-issuer keys, Type Metadata, status lists
@@ -15,7 +16,9 @@
     routes_authorization.py  PAR, authorization endpoint, login callback (code flow)
     authorization.py      pushed requests, the citizen's login, the authorization code
     authenticators.py     the login behind a Protocol; the development authenticator
-    client_auth.py        client authentication at /par and /token, in one function
+    client_auth.py        client authentication at /par and /token: wallet attestations
+                          (HAIP §4.4.1) or public clients, in one function
+    wallet_providers.py   the wallet providers' roots; the key attestation policy (§4.5.1)
     code_grants.py        the token endpoint's code and refresh grants (rotation, reuse)
     dpop.py, access.py    DPoP proofs, nonces and replay; access tokens at the resources
     oauth_metadata.py     RFC 8414 authorization server metadata

@@ -13,6 +13,10 @@ certifies the signing key first, each next one certifying the one before (RFC 75
   certificate whose SANs are ``public_url`` (a URI) and its host (a DNS name or IP address),
   written with the root to ``certificate-chain.pem``. The leaf is issued again when the key,
   the URL or its validity no longer fit.
+* in strict HAIP mode (``haip``) one of the two is required (the settings refuse to start
+  without), ``x5c`` leaves the self-signed root out (HAIP §6.1, §6.1.1: the trust anchor's
+  certificate is not sent; verifiers are configured with it), and a self-signed signing
+  certificate stops the start.
 
 The signer then becomes a ``CertifiedSigner``: the same key, with its chain, so every place
 that signs with ``IssuerKeys.active`` adds ``x5c`` next to ``kid`` (``jose_header``); ``kid``
@@ -45,6 +49,7 @@ from issuer.keys import KeyFileError
 from issuer.settings import IssuerSettings
 from specs.errors import Rejected
 from specs.jose import JwsAlg, JwsSigner, PublicJwk, public_jwk_from_key
+from specs.oid4vp.haip import is_self_signed
 from specs.sd_jwt_vc.x5c import DEFAULT_MAX_CERT_BYTES, DEFAULT_MAX_CHAIN_LENGTH
 from specs.trust import certificate_key_ref
 
@@ -62,10 +67,16 @@ class CertificateChainError(KeyFileError):
 
 @dataclass(frozen=True, slots=True)
 class CertifiedSigner:
-    """A ``JwsSigner`` with the certificate chain that certifies its key (leaf first)."""
+    """A ``JwsSigner`` with the certificate chain that certifies its key (leaf first).
+
+    ``omit_anchor`` (strict HAIP mode) leaves self-signed certificates out of ``x5c``: HAIP
+    §6.1.1 forbids sending the trust anchor, which a verifier must already hold. The chain
+    keeps it, so ``anchor_key_ref`` still names it.
+    """
 
     signer: JwsSigner
     certificates: tuple[x509.Certificate, ...]
+    omit_anchor: bool = False
 
     @property
     def alg(self) -> JwsAlg:
@@ -84,6 +95,7 @@ class CertifiedSigner:
         return [
             base64.b64encode(c.public_bytes(Encoding.DER)).decode("ascii")
             for c in self.certificates
+            if not (self.omit_anchor and is_self_signed(c))
         ]
 
 
@@ -110,16 +122,25 @@ def anchor_key_ref(signer: JwsSigner) -> str | None:
 
 
 def certify(signer: JwsSigner, settings: IssuerSettings, *, now: int) -> JwsSigner:
-    """``signer`` with the chain the settings name, or ``signer`` itself when they name none."""
+    """``signer`` with the chain the settings name, or ``signer`` itself when they name none.
+
+    Strict HAIP mode sends the chain without its trust anchor and refuses a self-signed
+    signing certificate: it would be its own anchor, so ``x5c`` would be empty or hold the
+    anchor (HAIP §6.1.1). The settings already refuse strict mode without a chain.
+    """
     if settings.certificate_chain_file is not None:
         chain = load_certificate_chain(settings.certificate_chain_file, key=signer.public)
-        return CertifiedSigner(signer, chain)
-    if settings.development_ca:  # the settings allow it in the development profile only
+    elif settings.development_ca:  # the settings allow it in the development profile only
         chain = development_chain(
             settings.data_dir, key=signer.public, issuer_url=settings.public_url, now=now
         )
-        return CertifiedSigner(signer, chain)
-    return signer
+    else:
+        return signer
+    if settings.haip and is_self_signed(chain[0]):
+        raise CertificateChainError(
+            "haip: the signing key's certificate is self-signed; it must be issued by a CA"
+        )
+    return CertifiedSigner(signer, chain, omit_anchor=settings.haip)
 
 
 def load_certificate_chain(path: Path, *, key: PublicJwk) -> tuple[x509.Certificate, ...]:

@@ -24,10 +24,12 @@ from issuer.keys import (
 from issuer.randomness import BufferedUrandom
 from issuer.settings import IssuerSettings
 from issuer.subjects import SubjectSource, subject_source_for
+from issuer.wallet_providers import key_attestation_policy, load_wallet_provider_roots
 from runtime.database import Database, create_engine
 from runtime.regulations import catalogue
 from runtime.sealing import Sealer, load_or_create_key
 from runtime.settings import Profile
+from specs.attestation import KeyAttestationPolicy, WalletProviderRoots
 
 Clock = Callable[[], int]
 
@@ -51,6 +53,11 @@ class IssuerContext:
     random_bytes: Callable[[int], bytes] = field(default_factory=BufferedUrandom)
     authenticator: Authenticator | None = None
     """Logs citizens in for the authorization code flow; ``None`` turns the flow off."""
+    wallet_providers: WalletProviderRoots | None = None
+    """Roots of the wallet providers whose attestations we accept (``issuer.wallet_providers``);
+    ``None``: no attestation is accepted."""
+    key_attestation: KeyAttestationPolicy | None = None
+    """The credential endpoint's key attestation rules, from the same roots."""
 
     @property
     def issuer_id(self) -> str:
@@ -124,6 +131,8 @@ def build_context(
     """The context of one process; ``authenticator`` plugs in the operator's own login
     (an OpenID Connect provider), else the one ``settings.authenticator`` names."""
     storage_key = load_storage_key(settings)
+    roots_file = settings.wallet_provider_roots_file
+    roots = load_wallet_provider_roots(roots_file) if roots_file is not None else None
     return IssuerContext(
         settings=settings,
         engine=create_engine(settings.database_url),
@@ -136,4 +145,6 @@ def build_context(
         dpop_nonce_key=_derived_key(storage_key, b"dpop_nonce"),
         clock=clock,
         authenticator=authenticator or authenticator_for(settings),
+        wallet_providers=roots,
+        key_attestation=key_attestation_policy(settings, roots),
     )

@@ -45,9 +45,10 @@ from runtime.wire import (
     UnknownCredentialIdentifier,
     WireError,
 )
-from specs.errors import Rejected
+from specs.errors import Oid4vciReason, Rejected
 from specs.jose import JwsAlg, PublicJwk, parse_public_jwk
 from specs.oid4vci import CredentialRequest, VerifiedProof, check_proof_batch, verify_jwt_proof
+from specs.oid4vci.proof import verify_attestation_proof
 
 _LIVE = ("redeemed", "issued")
 _GRANT_LIVE = ("redeemed", "issued", "delivered")
@@ -68,23 +69,46 @@ class Deferred:
     interval: int
 
 
-def verify_proofs(context: IssuerContext, jwt_proofs: Sequence[str]) -> list[VerifiedProof]:
-    """Appendix F.4: every proof, then the batch rules (one nonce, distinct keys)."""
+def verify_proofs(
+    context: IssuerContext, jwt_proofs: Sequence[str], *, attestation_proof: str | None = None
+) -> list[VerifiedProof]:
+    """Appendix F.4: every proof, then the batch rules (one nonce, distinct keys).
+
+    ``jwt`` proofs (F.1) go through the key attestation policy (HAIP §4.5.1: required in
+    strict mode, checked whenever sent and roots are configured); an ``attestation`` proof
+    (F.3) stands for one proof per attested key. Either way the nonce is the ``c_nonce`` the
+    caller then spends.
+    """
     settings = context.settings
     now = context.clock()
+    policy = context.key_attestation
     try:
-        proofs = [
-            verify_jwt_proof(
-                token,
-                audience=context.issuer_id,
-                now=now,
-                max_age=settings.proof_max_age_seconds,
-                leeway=settings.clock_leeway_seconds,
-                algorithms={JwsAlg.ES256},
-                require_nonce=True,
+        if attestation_proof is not None:
+            if policy is None:  # the parser accepts the type only with a policy; never skip it
+                raise Rejected(Oid4vciReason.UNSUPPORTED_PROOF_TYPE)
+            proofs = list(
+                verify_attestation_proof(
+                    attestation_proof,
+                    policy=policy,
+                    now=now,
+                    require_nonce=True,
+                    max_keys=settings.max_batch_size,
+                )
             )
-            for token in jwt_proofs
-        ]
+        else:
+            proofs = [
+                verify_jwt_proof(
+                    token,
+                    audience=context.issuer_id,
+                    now=now,
+                    max_age=settings.proof_max_age_seconds,
+                    leeway=settings.clock_leeway_seconds,
+                    algorithms={JwsAlg.ES256},
+                    require_nonce=True,
+                    key_attestation=policy,
+                )
+                for token in jwt_proofs
+            ]
         check_proof_batch(proofs)
     except Rejected as rejected:
         raise PROOF_ERRORS(rejected) from None
@@ -141,7 +165,7 @@ async def request_credentials(
         context.configurations.get(request.configuration_id)
     except UnknownConfiguration:
         raise UnknownCredentialConfiguration("unknown credential configuration") from None
-    proofs = verify_proofs(context, request.jwt_proofs)
+    proofs = verify_proofs(context, request.jwt_proofs, attestation_proof=request.attestation_proof)
     fresh_claims = await _grant_claims(context, offer_id)
     now = context.clock()
     async with context.write() as connection:

@@ -12,7 +12,11 @@ The issuer is its own authorization server. Besides the pre-authorized grant of 
   (RFC 9207 §3), ``scopes_supported`` (one per credential configuration), and the
   ``authorization_code`` and ``refresh_token`` grants;
 * ``token_endpoint_auth_methods_supported`` from ``issuer.client_auth``, the one place that
-  knows how clients authenticate.
+  knows how clients authenticate: ``attest_jwt_client_auth`` (wallet attestations, HAIP
+  §4.4.1) when wallet-provider roots are configured, with
+  ``client_attestation_signing_alg_values_supported`` and
+  ``client_attestation_pop_signing_alg_values_supported``; ``none`` (public clients) outside
+  strict HAIP mode.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from issuer.authorization import code_flow_enabled
-from issuer.client_auth import TOKEN_ENDPOINT_AUTH_METHODS
+from issuer.client_auth import client_attestation_metadata, token_endpoint_auth_methods
 from issuer.context import IssuerContext
 from specs.dpop import ALLOWED_ALGS
 from specs.oauth import AUTHORIZATION_CODE_GRANT, METHODS_SUPPORTED, REFRESH_TOKEN_GRANT
@@ -46,6 +50,7 @@ def authorization_server_metadata(context: IssuerContext) -> dict[str, Any]:
         )
         grants += [AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT]
     document["grant_types_supported"] = grants
-    document["token_endpoint_auth_methods_supported"] = list(TOKEN_ENDPOINT_AUTH_METHODS)
+    document["token_endpoint_auth_methods_supported"] = token_endpoint_auth_methods(context)
+    document.update(client_attestation_metadata(context))
     document["dpop_signing_alg_values_supported"] = sorted(ALLOWED_ALGS)
     return document

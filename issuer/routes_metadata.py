@@ -1,6 +1,9 @@
 """What the issuer publishes: metadata, keys, Type Metadata, offers by reference, status lists.
 
 * ``/.well-known/openid-credential-issuer``: Credential Issuer Metadata (OID4VCI 1.0 §12.2);
+  each configuration's ``proof_types_supported`` says what the credential endpoint accepts:
+  ``jwt``, with ``key_attestations_required`` in strict HAIP mode, and ``attestation`` when
+  wallet-provider roots are configured (HAIP §4.5.1; ``issuer.wallet_providers``);
 * ``/.well-known/oauth-authorization-server``: the issuer is its own authorization server
   (RFC 8414; OID4VCI 1.0 §12.3; ``issuer.oauth_metadata``); every credential configuration
   has its ``scope`` in the issuer metadata (HAIP 1.0 §4.1);
@@ -26,6 +29,7 @@ from issuer.dependencies import Context
 from issuer.oauth_metadata import authorization_server_metadata as as_metadata_document
 from issuer.status_lists import MEDIA_TYPE, StatusListTokens
 from issuer.tables import offers
+from issuer.wallet_providers import proof_types_supported
 from runtime.wire import NotFound
 from specs.oid4vci import build_issuer_metadata
 
@@ -45,6 +49,9 @@ async def issuer_metadata(context: Context) -> JSONResponse:
         configurations=[c.as_metadata() for c in context.configurations.by_id.values()],
         display=[{"name": context.settings.display_name}],
     )
+    proof_types = proof_types_supported(context.key_attestation, context.settings)
+    for entry in document["credential_configurations_supported"].values():
+        entry["proof_types_supported"] = proof_types  # HAIP §4.5.1 (issuer.wallet_providers)
     return JSONResponse(document, headers=PUBLIC_CACHE)
 
 

@@ -9,6 +9,7 @@ OID4VCI 1.0 §7.2).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
@@ -91,8 +92,10 @@ async def _json_body(request: Request, error: type[WireError]) -> Any:
 async def token(request: Request, context: Context) -> JSONResponse:
     """The pre-authorized code, authorization code and refresh token grants.
 
-    With a ``DPoP`` proof the tokens are bound to its key (RFC 9449 §5) and the answer carries
-    a fresh ``DPoP-Nonce`` for the next proof (§8); strict HAIP mode requires the proof.
+    The client authenticates first (``issuer.client_auth``: a wallet attestation, required in
+    strict HAIP mode). With a ``DPoP`` proof the tokens are bound to its key (RFC 9449 §5) and
+    the answer carries a fresh ``DPoP-Nonce`` for the next proof (§8); strict HAIP mode
+    requires the proof.
     """
     pairs = await form_pairs(request)
     grant_type = next((value for name, value in pairs if name == "grant_type"), "")
@@ -111,13 +114,15 @@ async def token(request: Request, context: Context) -> JSONResponse:
         except Rejected as rejected:
             raise TOKEN_ERRORS(rejected) from None
         client_id = next((value for name, value in pairs if name == "client_id" and value), None)
-    await authenticate_client(context, request.headers, client_id)
+    authenticated = await authenticate_client(context, request.headers, client_id)
     jkt = await token_request_key(context, request)
     if isinstance(parsed, AuthorizationCodeRequest):
         grant = await redeem_code(context, parsed, jkt=jkt)
     elif isinstance(parsed, RefreshRequest):
         if jkt is None:
             raise InvalidDpopProof("refresh tokens are DPoP-bound: a DPoP proof is required")
+        if parsed.client_id is None:  # the attested client must be the grant's (RFC 6749 §6)
+            parsed = replace(parsed, client_id=authenticated)
         grant = await refresh(context, parsed, jkt=jkt)
     else:
         grant = await redeem(context, parsed, jkt=jkt)
@@ -161,7 +166,11 @@ async def credential(
     offer_id = await authenticate(context, request)
     body = await _json_body(request, InvalidCredentialRequest)
     try:
-        parsed = parse_credential_request(body, max_proofs=context.settings.max_batch_size)
+        parsed = parse_credential_request(
+            body,
+            max_proofs=context.settings.max_batch_size,
+            accept_attestation=context.key_attestation is not None,  # Appendix F.3
+        )
     except Rejected as rejected:
         raise CREDENTIAL_REQUEST_ERRORS(rejected) from None
     return _answer(await request_credentials(context, offer_id, parsed))

@@ -17,6 +17,11 @@ from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import Profile, ServiceSettings
 
+IsoLevel = Literal[
+    "iso_18045_high", "iso_18045_moderate", "iso_18045_enhanced-basic", "iso_18045_basic"
+]
+"""OpenID4VCI 1.0 Appendix D.2's attack potential resistance values (``specs.attestation``)."""
+
 #: 2^17 entries of 2 bits: 32 KiB before compression; one credential is one of 131,072.
 DEFAULT_STATUS_LIST_SIZE = 1 << 17
 
@@ -74,7 +79,8 @@ class IssuerSettings(ServiceSettings):
     """Development subject source: ``<dir>/<configuration>/<subject>.json`` holds claims."""
     haip: bool = False
     """Strict HAIP 1.0 mode: DPoP at the token endpoint and on every resource request, Bearer
-    tokens refused; the pre-authorized code flow stays, DPoP-bound (docs/issuer.md)."""
+    tokens refused; wallet attestations at /par and /token and key attestations at
+    /credential required; ``x5c`` without the trust anchor (docs/issuer.md)."""
     authenticator: Literal["none", "development"] = "none"
     """Who logs the citizen in for the authorization code flow (issuer/authenticators.py);
     ``none`` leaves the flow off, ``development`` is for the demo and tests only."""
@@ -84,6 +90,16 @@ class IssuerSettings(ServiceSettings):
     refresh_token_ttl_seconds: int = Field(default=2_592_000, ge=300, le=31_536_000)
     """How long after the citizen's login refresh tokens work; rotation does not extend it."""
     dpop_nonce_ttl_seconds: int = Field(default=300, ge=30, le=3_600)
+    wallet_provider_roots_file: Path | None = None
+    """PEM bundle of the wallet providers' root certificates: wallet attestations (client
+    authentication, HAIP §4.4.1) and key attestations (HAIP §4.5.1) must chain to one of
+    them. Unset: neither is accepted. Required in strict HAIP mode."""
+    client_attestation_max_age_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    """How old (``iat``) a wallet attestation may be (attestation-based client auth §7)."""
+    key_attestation_key_storage: IsoLevel | None = None
+    """Least ``key_storage`` level (OpenID4VCI 1.0 Appendix D.2) a key attestation must name."""
+    key_attestation_user_authentication: IsoLevel | None = None
+    """Least ``user_authentication`` level (Appendix D.2) a key attestation must name."""
 
     @field_validator("configurations")
     @classmethod
@@ -107,6 +123,20 @@ class IssuerSettings(ServiceSettings):
             raise ValueError("give certificate_chain_file or development_ca, not both")
         if self.development_ca and self.profile is not Profile.DEVELOPMENT:
             raise ValueError("development_ca is for the development profile only")
+        return self
+
+    @model_validator(mode="after")
+    def _strict_haip_needs_certificates(self) -> IssuerSettings:
+        """HAIP §6.1.1 makes ``x5c`` mandatory, and §4.4.1 and §4.5.1 make the issuer check
+        attestations, which needs the providers' roots: strict mode without them cannot hold
+        its promise, so it does not start."""
+        if self.haip and self.certificate_chain_file is None and not self.development_ca:
+            raise ValueError("haip needs certificate_chain_file or development_ca (x5c)")
+        if self.haip and self.wallet_provider_roots_file is None:
+            raise ValueError("haip needs wallet_provider_roots_file (wallet attestations)")
+        levels = (self.key_attestation_key_storage, self.key_attestation_user_authentication)
+        if any(levels) and self.wallet_provider_roots_file is None:
+            raise ValueError("key attestation levels need wallet_provider_roots_file")
         return self
 
     @model_validator(mode="after")

@@ -3,9 +3,9 @@
 Runs at start and then periodically: offers past their expiry lose their sealed claims and
 offer object and become ``expired``; issued offers whose redelivery window has passed
 without a notification lose their claims and count as ``delivered``; expired access tokens,
-spent nonces, DPoP proof digests, pushed authorization requests and refresh tokens past
-their expiry, pending deferred requests of expired or withdrawn offers, and webhook events
-delivered a week ago are deleted.
+spent nonces, DPoP proof and wallet attestation PoP digests, pushed authorization requests
+and refresh tokens past their expiry, pending deferred requests of expired or withdrawn
+offers, and webhook events delivered a week ago are deleted.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from issuer.context import IssuerContext
 from issuer.tables import (
     access_tokens,
     authorization_requests,
+    client_attestation_pops,
     deferred,
     dpop_proofs,
     issuances,
@@ -63,6 +64,9 @@ async def sweep(context: IssuerContext) -> int:
         await connection.execute(delete(access_tokens).where(access_tokens.c.expires_at <= now))
         await connection.execute(delete(nonces).where(nonces.c.expires_at <= now))
         await connection.execute(delete(dpop_proofs).where(dpop_proofs.c.expires_at <= now))
+        await connection.execute(
+            delete(client_attestation_pops).where(client_attestation_pops.c.expires_at <= now)
+        )
         await connection.execute(
             delete(authorization_requests).where(authorization_requests.c.expires_at <= now)
         )

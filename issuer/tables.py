@@ -14,6 +14,8 @@
   data). It lives until ``refresh_token_ttl_seconds`` after the login.
 * ``refresh_tokens``: digests, the grant (the family), the DPoP key, spent or not.
 * ``dpop_proofs``: digests of the DPoP proofs seen, until they are too old to be accepted.
+* ``client_attestation_pops``: digests of the wallet attestation PoPs seen (instance key and
+  ``jti``), until they are too old to be accepted.
 * ``status_lists``, ``status_entries``: which index belongs to which offer and its status;
   the primary key (list, index) makes a double allocation impossible.
 * ``issuances``: one row per credential response (a batch), for notifications and audit;
@@ -186,5 +188,12 @@ dpop_proofs = Table(
     "dpop_proofs",
     metadata,
     Column("digest", String(64), primary_key=True),  # of the key thumbprint and the jti
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+client_attestation_pops = Table(
+    "client_attestation_pops",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # of the instance key thumbprint and the jti
     Column("expires_at", BigInteger, nullable=False),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from runtime.wire import (
     InvalidAuthorizationDetails,
+    InvalidClient,
     InvalidCredentialRequest,
     InvalidDpopProof,
     InvalidDpopProofChallenge,
@@ -19,8 +20,10 @@ from runtime.wire import (
     InvalidScope,
     UnsupportedGrantType,
     UnsupportedResponseType,
+    UseFreshAttestation,
     reason_table,
 )
+from specs.errors import AttestationReason as A
 from specs.errors import OAuthReason as O
 from specs.errors import Oid4vciReason as R
 
@@ -39,9 +42,20 @@ CREDENTIAL_REQUEST_ERRORS = reason_table(
     },
     default=InvalidCredentialRequest,
 )
-#: Any rejection while verifying one proof JWT (Appendix F.4) is ``invalid_proof``, except
-#: a nonce that differs between the proofs of one request (§8.2: one c_nonce per request).
-PROOF_ERRORS = reason_table({R.PROOF_NONCES_DIFFER: InvalidNonce}, default=InvalidProof)
+#: Any rejection while verifying one proof JWT (Appendix F.4), its key attestation (F.1,
+#: Appendix D) or an ``attestation`` proof (F.3) is ``invalid_proof``, except a nonce that
+#: differs between the proofs of one request (§8.2: one c_nonce per request). The
+#: description names the rule (the reason's slug), so a wallet developer sees which failed.
+PROOF_ERRORS = reason_table(
+    {R.PROOF_NONCES_DIFFER: InvalidNonce}, default=InvalidProof, describe_reason=True
+)
+
+#: Wallet attestations at /par and /token (OpenID4VCI 1.0 Appendix E; HAIP §4.4.1): a bad
+#: attestation or PoP is ``invalid_client`` (RFC 6749 §5.2, 401); one that is only too old is
+#: ``use_fresh_attestation`` (attestation-based client auth §6). The description is the slug.
+CLIENT_ATTESTATION_ERRORS = reason_table(
+    {A.NOT_FRESH: UseFreshAttestation}, default=InvalidClient, describe_reason=True
+)
 
 #: RFC 9449 §5 (token endpoint, 400) and §7.1 (resources, 401 with a challenge): every proof
 #: defect is ``invalid_dpop_proof``; the description names the rule (the reason's slug).
@@ -79,6 +93,7 @@ NOTIFICATION_ERRORS = reason_table({}, default=InvalidNotificationRequest)
 
 __all__ = [
     "AUTHORIZE_ERRORS",
+    "CLIENT_ATTESTATION_ERRORS",
     "CREDENTIAL_REQUEST_ERRORS",
     "DEFERRED_ERRORS",
     "DPOP_PROOF_ERRORS",

@@ -9,6 +9,8 @@
     │     InvalidToken, InsufficientScope
     ├── authorization requests, PAR    RFC 6749 §4.1.2.1, RFC 9126 §2.3, RFC 9396 §5
     │     InvalidScope, UnsupportedResponseType, InvalidAuthorizationDetails
+    ├── attestation-based client auth  draft-ietf-oauth-attestation-based-client-auth §6
+    │     UseFreshAttestation
     ├── DPoP                           RFC 9449 §5, §7.1, §8, §9 (400 at the token endpoint,
     │     InvalidDpopProof, UseDpopNonce,                  401 with a challenge elsewhere)
     │     InvalidDpopProofChallenge, UseDpopNonceChallenge, InvalidDpopToken
@@ -201,6 +203,19 @@ class InvalidAuthorizationDetails(WireError):
     status_code = 400
     error = "invalid_authorization_details"
     description = "authorization_details are not supported; use scope"
+
+
+# draft-ietf-oauth-attestation-based-client-auth (OpenID4VCI 1.0 Appendix E; HAIP §4.4.1).
+
+
+class UseFreshAttestation(WireError):
+    """``use_fresh_attestation``: the wallet attestation is valid but older than the server
+    accepts; the wallet fetches a new one from its provider and tries again. Other defects of
+    an attestation or its PoP are ``invalid_client``."""
+
+    status_code = 400
+    error = "use_fresh_attestation"
+    description = "the client attestation is not fresh enough"
 
 
 # RFC 9449: DPoP at the token endpoint (§5, §8) and at protected resources (§7.1, §9).

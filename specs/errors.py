@@ -351,6 +351,7 @@ class AttestationReason(StrEnum):
     POP_AUDIENCE = "client-attestation-pop-audience-mismatch"
     POP_JTI_INVALID = "client-attestation-pop-jti-invalid"
     POP_STALE = "client-attestation-pop-stale"
+    POP_REPLAYED = "client-attestation-pop-replayed"
     CHALLENGE_MISSING = "client-attestation-challenge-missing"
     CHALLENGE_MISMATCH = "client-attestation-challenge-mismatch"
     KEY_ATTESTATION_TYP = "key-attestation-typ-mismatch"
@@ -672,6 +673,7 @@ FAMILY_OF: dict[Reason, Family] = {
     AttestationReason.POP_AUDIENCE: _F.REPLAY,
     AttestationReason.POP_JTI_INVALID: _F.MALFORMED,
     AttestationReason.POP_STALE: _F.TIME_INVALID,
+    AttestationReason.POP_REPLAYED: _F.REPLAY,
     AttestationReason.CHALLENGE_MISSING: _F.REPLAY,
     AttestationReason.CHALLENGE_MISMATCH: _F.REPLAY,
     AttestationReason.KEY_ATTESTATION_TYP: _F.TYPE_INVALID,

@@ -25,6 +25,7 @@ from issuer.context import build_context
 from specs.dpop import build_dpop_proof, new_jti
 from specs.jose import PrivateJwk, generate_private_key
 from specs.oauth import code_challenge, parse_authorization_response
+from tests.issuer.attester import WalletAttester, public_of
 from tests.issuer.conftest import INCOME_CLAIMS, ISSUER, Issuer, issuer_settings
 from tests.issuer.wallet import Wallet, holder_key, proof_jwt
 from tests.support import Clock
@@ -43,18 +44,25 @@ def write_subject(directory: Path, subject: str, claims: dict[str, Any]) -> None
 
 @asynccontextmanager
 async def code_flow_issuer(
-    tmp_path: Path, database_url: str, **overrides: Any
+    tmp_path: Path,
+    database_url: str,
+    *,
+    attester: WalletAttester | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Issuer]:
     """An issuer (development profile) whose citizens log in with the development
-    authenticator and whose claims come from ``<tmp_path>/subjects``."""
+    authenticator and whose claims come from ``<tmp_path>/subjects``; with ``attester``, it
+    trusts that wallet provider's root (``wallet_provider_roots_file``)."""
     subjects = tmp_path / "subjects"
     write_subject(subjects, SUBJECT, INCOME_CLAIMS)
     values: dict[str, Any] = {
         "profile": "development",
         "authenticator": "development",
         "subject_source_dir": subjects,
-        **overrides,
     }
+    if attester is not None:
+        values["wallet_provider_roots_file"] = attester.write_roots(tmp_path / "wallet-roots.pem")
+    values.update(overrides)
     settings = issuer_settings(tmp_path, database_url, **values)
     clock = Clock()
     context = build_context(settings, clock=clock)
@@ -65,7 +73,8 @@ async def code_flow_issuer(
         )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
-            yield Issuer(app, context, client, clock, created.secret, Wallet(client, clock))
+            wallet = Wallet(client, clock)
+            yield Issuer(app, context, client, clock, created.secret, wallet, attester)
 
 
 @pytest.fixture
@@ -75,8 +84,18 @@ async def code_issuer(tmp_path: Path, database_url: str) -> AsyncIterator[Issuer
 
 
 @pytest.fixture
+async def attested_issuer(tmp_path: Path, database_url: str) -> AsyncIterator[Issuer]:
+    """Outside strict mode, trusting a wallet provider: attestations optional, checked."""
+    async with code_flow_issuer(tmp_path, database_url, attester=WalletAttester()) as issuer:
+        yield issuer
+
+
+@pytest.fixture
 async def haip_issuer(tmp_path: Path, database_url: str) -> AsyncIterator[Issuer]:
-    async with code_flow_issuer(tmp_path, database_url, haip=True) as issuer:
+    """Strict HAIP mode: a development CA for ``x5c``, a wallet provider's root trusted."""
+    async with code_flow_issuer(
+        tmp_path, database_url, attester=WalletAttester(), haip=True, development_ca=True
+    ) as issuer:
         yield issuer
 
 
@@ -90,16 +109,34 @@ class Tokens:
 
 @dataclass
 class CodeClient:
-    """A wallet's OAuth client: one DPoP key, the last ``DPoP-Nonce`` the issuer gave."""
+    """A wallet's OAuth client: one DPoP key, the last ``DPoP-Nonce`` the issuer gave.
+
+    When the issuer trusts a wallet provider (``Issuer.attester``) and ``attest`` is on, every
+    PAR and token request carries a wallet attestation with a fresh PoP, and every key proof a
+    key attestation of the batch's keys (HAIP §4.4.1, §4.5.1).
+    """
 
     issuer: Issuer
     key: PrivateJwk = field(default_factory=generate_private_key)
     nonce: str | None = None
     verifier: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    attest: bool = True
+    provider: WalletAttester | None = None
+    """Another wallet provider or client than the issuer's own ``attester``."""
 
     @property
     def http(self) -> httpx.AsyncClient:
         return self.issuer.client
+
+    @property
+    def attester(self) -> WalletAttester | None:
+        return (self.provider or self.issuer.attester) if self.attest else None
+
+    def client_headers(self) -> dict[str, str]:
+        """The wallet attestation and a PoP made for this one request, when attesting."""
+        if self.attester is None:
+            return {}
+        return self.attester.headers(audience=ISSUER, now=self.issuer.clock())
 
     def proof(
         self,
@@ -136,7 +173,9 @@ class CodeClient:
         return {name: value for name, value in form.items() if value is not None}
 
     async def par(self, **overrides: str | None) -> httpx.Response:
-        return await self.http.post("/par", data=self.par_form(**overrides))
+        return await self.http.post(
+            "/par", data=self.par_form(**overrides), headers=self.client_headers()
+        )
 
     async def request_uri(self, **overrides: str | None) -> str:
         response = await self.par(**overrides)
@@ -174,6 +213,7 @@ class CodeClient:
     ) -> httpx.Response:
         """One token request; with ``dpop``, a proof with the nonce the client holds."""
         headers = {"DPoP": self.proof("POST", "/token", **proof)} if dpop else {}
+        headers.update(self.client_headers())
         response = await self.http.post("/token", data=form, headers=headers)
         self._remember_nonce(response)
         return response
@@ -216,15 +256,24 @@ class CodeClient:
 
     async def credential_body(self, batch: int = 1) -> dict[str, Any]:
         c_nonce = await self.issuer.wallet.nonce({"nonce_endpoint": f"{ISSUER}/nonce"})
+        keys, now = [holder_key() for _ in range(batch)], self.issuer.clock()
+        header: dict[str, Any] = {}
+        if self.attester is not None:
+            attested = [public_of(key) for key in keys]
+            header["key_attestation"] = self.attester.key_attestation(
+                attested, nonce=c_nonce, now=now
+            )
         proofs = [
-            proof_jwt(holder_key(), audience=ISSUER, nonce=c_nonce, iat=self.issuer.clock())
-            for _ in range(batch)
+            proof_jwt(key, audience=ISSUER, nonce=c_nonce, iat=now, header=header) for key in keys
         ]
         return {"credential_configuration_id": CONFIGURATION, "proofs": {"jwt": proofs}}
 
-    async def credentials(self, access_token: str, batch: int = 1) -> httpx.Response:
-        """A credential request, answering ``use_dpop_nonce`` once (RFC 9449 §9)."""
-        body = await self.credential_body(batch)
+    async def credentials(
+        self, access_token: str, batch: int = 1, *, body: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        """A credential request (``body``, or proofs for a new batch), answering
+        ``use_dpop_nonce`` once (RFC 9449 §9)."""
+        body = body if body is not None else await self.credential_body(batch)
         response = await self.resource("/credential", access_token, body)
         if response.status_code == 401 and response.json()["error"] == "use_dpop_nonce":
             response = await self.resource("/credential", access_token, body)

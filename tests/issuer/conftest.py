@@ -17,6 +17,7 @@ from issuer.context import IssuerContext, build_context
 from issuer.keys import create_signing_key
 from issuer.settings import IssuerSettings
 from runtime.sealing import load_or_create_key
+from tests.issuer.attester import WalletAttester
 from tests.issuer.wallet import Wallet, offer_from_link
 from tests.support import Clock
 
@@ -31,6 +32,8 @@ class Issuer:
     clock: Clock
     api_key: str
     wallet: Wallet
+    attester: WalletAttester | None = None
+    """The wallet provider whose root the issuer trusts, when it is configured with one."""
 
     def backoffice(self, key: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.api_key}"}

@@ -37,6 +37,7 @@ EXPECTED: list[tuple[type[wire.WireError], int, str, dict[str, str]]] = [
     (wire.InvalidScope, 400, "invalid_scope", {}),
     (wire.UnsupportedResponseType, 400, "unsupported_response_type", {}),
     (wire.InvalidAuthorizationDetails, 400, "invalid_authorization_details", {}),
+    (wire.UseFreshAttestation, 400, "use_fresh_attestation", {}),
     (wire.InvalidDpopProof, 400, "invalid_dpop_proof", {}),
     (wire.UseDpopNonce, 400, "use_dpop_nonce", {}),
     (
