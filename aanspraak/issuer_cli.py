@@ -31,7 +31,7 @@ from aanspraak.issuer_cli_io import (
 )
 from issuer.context import IssuerContext, load_keys
 from issuer.offer_admin import CredentialStatus, approve_offer, change_status, describe_offer
-from issuer.offers import OfferRequest, create_offer
+from issuer.offers import OfferGrant, OfferRequest, create_offer
 
 app = typer.Typer(
     help="The agency issuer: run the service, make offers, revoke, manage API keys and keys.",
@@ -82,6 +82,13 @@ def offer(
         bool, typer.Option("--no-tx-code", help="No tx_code (only for a trusted channel).")
     ] = False,
     expires_in: Annotated[int | None, typer.Option(help="Seconds the offer is valid.")] = None,
+    grant: Annotated[
+        OfferGrant,
+        typer.Option(
+            help="authorization_code: the citizen logs in (as --subject, if given); no claims,"
+            " no tx_code (HAIP 1.0 §4.2)."
+        ),
+    ] = OfferGrant.PRE_AUTHORIZED_CODE,
     qr_svg: Annotated[Path | None, typer.Option(help="Write the QR code as SVG here.")] = None,
     qr_png: Annotated[Path | None, typer.Option(help="Write the QR code as PNG here.")] = None,
 ) -> None:
@@ -92,8 +99,9 @@ def offer(
         subject=subject,
         batch_size=batch,
         deferred=deferred,
-        tx_code=not no_tx_code,
+        tx_code=grant is OfferGrant.PRE_AUTHORIZED_CODE and not no_tx_code,
         expires_in=expires_in,
+        grant=grant,
     )
 
     async def work(context: IssuerContext) -> dict[str, Any]:

@@ -17,6 +17,16 @@ OpenID4VCI 1.0 §5 on OAuth 2.0 as HAIP 1.0 §4.3 profiles it:
    subject, but no claims (DESIGN §5: the credential endpoint asks the subject source when
    it issues). The browser goes back to the redirect URI with ``code``, ``state`` and ``iss``
    (RFC 9207).
+
+A PAR that carries ``issuer_state`` (OpenID4VCI 1.0 §5.1.3) answers a Credential Offer with
+the ``authorization_code`` grant (HAIP 1.0 §4.2, ``issuer.offers``): it must name a live
+offer of this issuer (``invalid_request``) whose configuration is the request's ``scope``
+(``invalid_scope``), and it spends the offer (``offered`` -> ``used``) by a conditional
+UPDATE in the same transaction that stores the request, so of two wallets with the same
+offer exactly one gets on. After the login the offer's own row becomes the grant, so the
+back office follows it, and revokes its credentials, under the offer id it knows; when the
+offer names a subject and someone else logged in, the answer is ``access_denied`` and the
+offer is ``denied`` for good. Without ``issuer_state`` the flow is the wallet's own.
 """
 
 from __future__ import annotations
@@ -25,15 +35,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from issuer.authenticators import Login
 from issuer.codes import digest, new_bearer, new_id
 from issuer.context import IssuerContext
-from issuer.offers import checked_claims
+from issuer.offers import code_flow_enabled, open_subject, seal_subject, subject_claims
 from issuer.storage import for_update
-from issuer.subjects import SubjectNotFound
 from issuer.tables import authorization_requests, offers
 from runtime.wire import InvalidRequest, InvalidScope, WireError
+from specs.jose import constant_time_equals
 from specs.oauth import (
     AuthorizationReference,
     PushedAuthorizationRequest,
@@ -41,6 +52,19 @@ from specs.oauth import (
     build_authorization_response,
     build_request_uri,
 )
+
+# code_flow_enabled and the subject sealing live in issuer.offers (an offer may name a
+# subject too) and stay importable from here, where the code flow is.
+__all__ = [
+    "LOGIN_TTL_SECONDS",
+    "PushedRequest",
+    "begin_login",
+    "code_flow_enabled",
+    "finish_login",
+    "open_subject",
+    "push",
+    "seal_subject",
+]
 
 LOGIN_TTL_SECONDS = 600
 """How long the citizen may take to log in once the browser reached /authorize."""
@@ -54,28 +78,20 @@ class PushedRequest:
     expires_in: int
 
 
-def code_flow_enabled(context: IssuerContext) -> bool:
-    """The flow needs someone to log citizens in and somewhere to find their claims."""
-    return context.authenticator is not None and context.subjects is not None
-
-
-def seal_subject(context: IssuerContext, offer_id: str, subject: str) -> bytes:
-    return context.sealer.seal(subject.encode(), context=b"subject:" + offer_id.encode())
-
-
-def open_subject(context: IssuerContext, offer_id: str, sealed: bytes) -> str:
-    return context.sealer.open(sealed, context=b"subject:" + offer_id.encode()).decode()
-
-
 async def push(context: IssuerContext, request: PushedAuthorizationRequest) -> PushedRequest:
     if not code_flow_enabled(context):
         raise InvalidRequest("the authorization code flow is not enabled")
     configuration = context.configurations.by_scope(request.scopes)
     if configuration is None:
         raise InvalidScope("the scope must name exactly one credential configuration")
-    reference = new_bearer()
+    reference, now = new_bearer(), context.clock()
     ttl = context.settings.authorization_request_ttl_seconds
     async with context.write() as connection:
+        offer_id = None
+        if request.issuer_state is not None:
+            offer_id = await _use_offer(
+                connection, request.issuer_state, configuration_id=configuration.id, now=now
+            )
         await connection.execute(
             authorization_requests.insert().values(
                 digest=digest(reference),
@@ -86,10 +102,37 @@ async def push(context: IssuerContext, request: PushedAuthorizationRequest) -> P
                 code_challenge=request.code_challenge,
                 state=request.state,
                 login_hint=request.login_hint,
-                expires_at=context.clock() + ttl,
+                expires_at=now + ttl,
+                offer_id=offer_id,
             )
         )
     return PushedRequest(build_request_uri(reference), ttl)
+
+
+async def _use_offer(
+    connection: AsyncConnection, issuer_state: str, *, configuration_id: str, now: int
+) -> str:
+    """Spend the offer that ``issuer_state`` names (OpenID4VCI 1.0 §5.1.3): live, of the
+    request's configuration, and once; the caller's transaction stores the request with it."""
+    key = digest(issuer_state)
+    live = (
+        offers.c.issuer_state_digest == key,
+        offers.c.state == "offered",
+        offers.c.expires_at > now,
+    )
+    row = (
+        await connection.execute(select(offers.c.id, offers.c.configuration_id).where(*live))
+    ).first()
+    if row is None:
+        raise InvalidRequest("issuer_state does not name a live credential offer")
+    if row.configuration_id != configuration_id:
+        raise InvalidScope("the scope is not the credential configuration of the offer")
+    used = await connection.execute(
+        update(offers).where(offers.c.id == row.id, *live).values(state="used", sealed_offer=None)
+    )
+    if used.rowcount != 1:  # another request took it first
+        raise InvalidRequest("issuer_state does not name a live credential offer")
+    return str(row.id)
 
 
 async def begin_login(context: IssuerContext, reference: AuthorizationReference) -> Login:
@@ -143,11 +186,15 @@ async def finish_login(context: IssuerContext, handle: str, subject: str | None)
         )
         if ended.rowcount != 1:
             raise InvalidRequest("the login is unknown or expired")
-    if subject is None or not await _subject_known(context, subject, row.configuration_id):
+    code: str | None = None
+    if row.offer_id is not None:
+        code = await _grant_from_offer(context, row, subject)
+    elif subject is not None and await _subject_known(context, subject, row.configuration_id):
+        code = await _create_grant(context, row, subject)
+    if code is None:
         return build_authorization_error_response(
             row.redirect_uri, error="access_denied", state=row.state, issuer=context.issuer_id
         )
-    code = await _create_grant(context, row, subject)
     return build_authorization_response(
         row.redirect_uri, code=code, state=row.state, issuer=context.issuer_id
     )
@@ -155,13 +202,60 @@ async def finish_login(context: IssuerContext, handle: str, subject: str | None)
 
 async def _subject_known(context: IssuerContext, subject: str, configuration_id: str) -> bool:
     """Whether the subject source has claims the configuration can carry for ``subject``."""
-    assert context.subjects is not None  # code_flow_enabled was checked at the start
     try:
-        found = await context.subjects.claims_for(subject, configuration_id=configuration_id)
-        checked_claims(context, configuration_id, found)
-    except (SubjectNotFound, WireError):
+        await subject_claims(context, subject, configuration_id)
+    except WireError:
         return False
     return True
+
+
+async def _grant_from_offer(
+    context: IssuerContext, request: Row[Any], subject: str | None
+) -> str | None:
+    """The used offer's row becomes the grant, with a code, when the login named the offer's
+    subject (if it names one) and the source knows it; otherwise the offer is ``denied``
+    (someone else holds the citizen's link, or the citizen gave up) and ``None`` comes back.
+    The UPDATEs are conditional: a withdrawn or expired offer grants nothing."""
+    offer_id = request.offer_id
+    async with context.read() as connection:
+        offer = (
+            await connection.execute(
+                select(offers.c.sealed_subject).where(
+                    offers.c.id == offer_id, offers.c.state == "used"
+                )
+            )
+        ).first()
+    expected = None
+    if offer is not None and offer.sealed_subject is not None:
+        expected = open_subject(context, offer_id, offer.sealed_subject)
+    accepted = (
+        offer is not None
+        and subject is not None
+        and (expected is None or constant_time_equals(expected, subject))
+        and await _subject_known(context, subject, request.configuration_id)
+    )
+    code, now = new_bearer(), context.clock()
+    used = (offers.c.id == offer_id, offers.c.state == "used")
+    async with context.write() as connection:
+        if not accepted or subject is None:
+            await connection.execute(
+                update(offers).where(*used).values(state="denied", sealed_subject=None)
+            )
+            return None
+        granted = await connection.execute(
+            update(offers)
+            .where(*used, offers.c.expires_at > now)
+            .values(
+                state="authorized",
+                code_digest=digest(code),
+                client_id=request.client_id,
+                redirect_uri=request.redirect_uri,
+                code_challenge=request.code_challenge,
+                sealed_subject=seal_subject(context, offer_id, subject),
+                expires_at=now + context.settings.authorization_code_ttl_seconds,
+            )
+        )
+    return code if granted.rowcount == 1 else None
 
 
 async def _create_grant(context: IssuerContext, request: Row[Any], subject: str) -> str:

@@ -29,9 +29,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
-import ipaddress
 import itertools
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,13 +38,12 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 
 from issuer.keys import KeyFileError
 from issuer.settings import IssuerSettings
+from runtime.dev_ca import load_or_create_development_ca, write_certificates
 from specs.errors import Rejected
 from specs.jose import JwsAlg, JwsSigner, PublicJwk, public_jwk_from_key
 from specs.oid4vp.haip import is_self_signed
@@ -193,16 +190,40 @@ def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
 def development_chain(
     data_dir: Path, *, key: PublicJwk, issuer_url: str, now: int
 ) -> tuple[x509.Certificate, ...]:
-    """The development CA's chain for ``key`` (module docstring), made or reused."""
-    root_key, root = _development_root(data_dir, now=now)
+    """The development CA's chain for ``key`` (module docstring), made or reused.
+
+    The CA keeps its key (``runtime.dev_ca.load_or_create_development_ca``) so that a new leaf
+    can be issued under the same root when the key, the URL or the leaf's validity change:
+    a verifier configured with the root keeps trusting the issuer.
+    """
+    ca = load_or_create_development_ca(
+        data_dir / "development-ca.key",
+        data_dir / "development-ca.pem",
+        name="aanspraak development CA",
+        now=now,
+        days=DEVELOPMENT_ROOT_DAYS,
+        backdate=_BACKDATE,
+    )
     path = data_dir / "certificate-chain.pem"
     with contextlib.suppress(OSError, ValueError):
         chain = tuple(x509.load_pem_x509_certificates(path.read_bytes()))
-        if _still_fits(chain, key=key, root=root, issuer_url=issuer_url, now=now):
+        if _still_fits(chain, key=key, root=ca.certificate, issuer_url=issuer_url, now=now):
             return chain
-    leaf = _development_leaf(key, root_key, root, issuer_url=issuer_url, now=now)
-    chain = (leaf, root)
-    _write_atomically(path, b"".join(c.public_bytes(Encoding.PEM) for c in chain), mode=0o644)
+    public_key = key.key
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        raise CertificateChainError("development_ca: the signing key must be ES256")
+    host = urlsplit(issuer_url).hostname or "localhost"
+    leaf = ca.issue(  # bound to ``issuer_url`` by its SANs (SD-JWT VC §2.5)
+        public_key,
+        subject=host,
+        uri=issuer_url,
+        hosts=(host,),
+        now=now,
+        days=DEVELOPMENT_LEAF_DAYS,
+        backdate=_BACKDATE,
+    )
+    chain = (leaf, ca.certificate)
+    write_certificates(path, chain, replace=True)
     return chain
 
 
@@ -226,125 +247,3 @@ def _still_fits(
     except (x509.ExtensionNotFound, CertificateChainError):
         return False
     return issuer_url in names.get_values_for_type(x509.UniformResourceIdentifier)
-
-
-def _development_root(
-    data_dir: Path, *, now: int
-) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """The development CA's key and self-signed root; made when absent or expired."""
-    key_path, cert_path = data_dir / "development-ca.key", data_dir / "development-ca.pem"
-    at = dt.datetime.fromtimestamp(now, tz=dt.UTC)
-    with contextlib.suppress(OSError, ValueError):
-        loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        root = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        if (
-            isinstance(loaded, ec.EllipticCurvePrivateKey)
-            and root.not_valid_before_utc <= at < root.not_valid_after_utc
-            and root.public_key() == loaded.public_key()
-        ):
-            return loaded, root
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aanspraak development CA")])
-    root = (
-        _builder(
-            name, name, root_key.public_key(), signer=root_key, at=at, days=DEVELOPMENT_ROOT_DAYS
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_usage(ca=True), critical=True)
-        .sign(root_key, hashes.SHA256())
-    )
-    pem_key = root_key.private_bytes(
-        Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    _write_atomically(key_path, pem_key, mode=0o600)
-    _write_atomically(cert_path, root.public_bytes(Encoding.PEM), mode=0o644)
-    return root_key, root
-
-
-def _development_leaf(
-    key: PublicJwk,
-    root_key: ec.EllipticCurvePrivateKey,
-    root: x509.Certificate,
-    *,
-    issuer_url: str,
-    now: int,
-) -> x509.Certificate:
-    """The signing key's certificate: bound to ``issuer_url`` by its SANs (SD-JWT VC §2.5)."""
-    host = urlsplit(issuer_url).hostname or "localhost"
-    try:
-        host_name: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
-    except ValueError:
-        host_name = x509.DNSName(host)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
-    at = dt.datetime.fromtimestamp(now, tz=dt.UTC)
-    public_key = key.key
-    if not isinstance(public_key, ec.EllipticCurvePublicKey):
-        raise CertificateChainError("development_ca: the signing key must be ES256")
-    return (
-        _builder(
-            subject,
-            root.subject,
-            public_key,
-            signer=root_key,
-            at=at,
-            days=DEVELOPMENT_LEAF_DAYS,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_usage(ca=False), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.UniformResourceIdentifier(issuer_url), host_name]),
-            critical=False,
-        )
-        .sign(root_key, hashes.SHA256())
-    )
-
-
-def _builder(
-    subject: x509.Name,
-    issuer: x509.Name,
-    public_key: ec.EllipticCurvePublicKey,
-    *,
-    signer: ec.EllipticCurvePrivateKey,
-    at: dt.datetime,
-    days: int,
-) -> x509.CertificateBuilder:
-    """Name, key, serial, validity and the key identifiers RFC 5280 path building uses."""
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(at - _BACKDATE)
-        .not_valid_after(at + dt.timedelta(days=days))
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()),
-            critical=False,
-        )
-    )
-
-
-def _usage(*, ca: bool) -> x509.KeyUsage:
-    """A CA signs certificates; the leaf signs credentials and status lists."""
-    return x509.KeyUsage(
-        digital_signature=not ca,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:
-    """Write to a temporary file and rename it, so another worker never reads half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)

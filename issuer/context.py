@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -17,9 +16,8 @@ from issuer.configurations import Configurations
 from issuer.keys import (
     IssuerKeys,
     KeyFileError,
-    create_signing_key,
+    load_or_create_signing_key,
     load_public_key,
-    load_signing_key,
 )
 from issuer.randomness import BufferedUrandom
 from issuer.settings import IssuerSettings
@@ -91,13 +89,12 @@ def load_keys(settings: IssuerSettings, *, clock: Clock = system_clock) -> Issue
     """The signing key, created only in the development profile when none exists yet, with
     its certificate chain when the settings give one (``issuer.certificates``; ``clock``
     dates a development CA's certificates)."""
-    path = settings.signing_key_path
-    if not path.exists():
-        if settings.profile is not Profile.DEVELOPMENT:
-            raise KeyFileError(f"{path}: no signing key (provision one; see docs/issuer.md)")
-        with contextlib.suppress(FileExistsError):  # another worker created it first
-            create_signing_key(path)
-    active = certify(load_signing_key(path), settings, now=clock())
+    signer = load_or_create_signing_key(
+        settings.signing_key_path,
+        development=settings.profile is Profile.DEVELOPMENT,
+        provisioning="provision one; see docs/issuer.md",
+    )
+    active = certify(signer, settings, now=clock())
     retired = tuple(load_public_key(p) for p in settings.retired_key_files)
     return IssuerKeys(active, retired)
 

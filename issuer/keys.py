@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from runtime.key_files import (
     KeyFileError,
     create_signing_key,
+    load_or_create_signing_key,
     load_public_key,
     load_signing_key,
     with_thumbprint_kid,
@@ -21,6 +22,7 @@ __all__ = [
     "IssuerKeys",
     "KeyFileError",
     "create_signing_key",
+    "load_or_create_signing_key",
     "load_public_key",
     "load_signing_key",
     "with_thumbprint_kid",

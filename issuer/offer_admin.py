@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from issuer.context import IssuerContext
-from issuer.offers import checked_claims, seal_claims
+from issuer.offers import OfferGrant, checked_claims, seal_claims
 from issuer.status_lists import set_offer_status
 from issuer.tables import issuances, offers, status_entries
 from runtime.wire import Conflict, NotFound
@@ -42,6 +42,13 @@ async def _offer_row(connection: Any, offer_id: str, allowed: frozenset[str] | N
     return row
 
 
+def _grant_of(row: Any) -> str | None:
+    """The grant the back office offered; ``None`` for a grant the wallet started itself."""
+    if row.issuer_state_digest is not None:
+        return OfferGrant.AUTHORIZATION_CODE.value
+    return None if row.client_id is not None else OfferGrant.PRE_AUTHORIZED_CODE.value
+
+
 async def describe_offer(
     context: IssuerContext, offer_id: str, *, allowed: frozenset[str] | None
 ) -> dict[str, Any]:
@@ -66,6 +73,7 @@ async def describe_offer(
     return {
         "offer_id": row.id,
         "configuration_id": row.configuration_id,
+        "grant": _grant_of(row),
         "state": row.state,
         "batch_size": row.batch_size,
         "deferred": row.deferred,
@@ -115,7 +123,7 @@ async def _withdraw(connection: Any, offer_id: str) -> None:
     await connection.execute(
         update(offers)
         .where(offers.c.id == offer_id, offers.c.state.not_in(("delivered", "expired")))
-        .values(state="withdrawn", sealed_claims=None, sealed_offer=None)
+        .values(state="withdrawn", sealed_claims=None, sealed_offer=None, sealed_subject=None)
     )
 
 

@@ -1,9 +1,16 @@
-"""Creating offers for the back office (OID4VCI 1.0 §4.1, pre-authorized code flow).
+"""Creating offers for the back office (OID4VCI 1.0 §4.1), with either grant of §4.1.1.
 
-An offer binds one credential configuration, its claims (sealed at rest under the storage
-key, with the offer id as associated data so sealed values cannot be swapped between
-offers), a batch size, a pre-authorized code and, by default, a tx_code the agency sends
-to the citizen out of band (§4.1.1: it protects against a stolen QR code or link).
+A pre-authorized offer binds one credential configuration, its claims (sealed at rest under
+the storage key, with the offer id as associated data so sealed values cannot be swapped
+between offers), a batch size, a pre-authorized code and, by default, a tx_code the agency
+sends to the citizen out of band (§4.1.1: it protects against a stolen QR code or link).
+
+An offer with the ``authorization_code`` grant (HAIP 1.0 §4.2 requires the grant; §4.1.1
+``issuer_state``) carries a fresh random ``issuer_state`` instead, stored as a digest, and
+neither claims nor a tx_code: the citizen logs in at the agency, and the credential endpoint
+asks the subject source for the claims of whoever logged in, as for every code-flow grant.
+It may name the subject the agency expects to log in (sealed); ``issuer.authorization``
+binds the offer to one pushed request and checks that subject after the login.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import segno
@@ -23,9 +31,22 @@ from issuer.subjects import SubjectNotFound
 from issuer.tables import offers
 from runtime.wire import Forbidden, InvalidRequest
 from specs.jose import dumps_compact
-from specs.oid4vci import TxCode, build_credential_offer, offer_link, offer_link_by_reference
+from specs.oid4vci import (
+    AUTHORIZATION_CODE_GRANT,
+    TxCode,
+    build_credential_offer,
+    offer_link,
+    offer_link_by_reference,
+)
 
 MAX_OFFER_TTL = 30 * 86_400
+
+
+class OfferGrant(StrEnum):
+    """The grant an offer carries (OID4VCI 1.0 §4.1.1 ``grants``), as the back office names it."""
+
+    PRE_AUTHORIZED_CODE = "pre-authorized_code"
+    AUTHORIZATION_CODE = "authorization_code"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +58,7 @@ class OfferRequest:
     deferred: bool
     tx_code: bool
     expires_in: int | None
+    grant: OfferGrant = OfferGrant.PRE_AUTHORIZED_CODE
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +84,20 @@ class CreatedOffer:
         if with_qr:
             body["qr"] = qr_codes(self.link_by_reference)
         return body
+
+
+def code_flow_enabled(context: IssuerContext) -> bool:
+    """The code flow needs someone to log citizens in and somewhere to find their claims."""
+    return context.authenticator is not None and context.subjects is not None
+
+
+def seal_subject(context: IssuerContext, offer_id: str, subject: str) -> bytes:
+    """A grant's subject, sealed and bound to its row, like an offer's claims."""
+    return context.sealer.seal(subject.encode(), context=b"subject:" + offer_id.encode())
+
+
+def open_subject(context: IssuerContext, offer_id: str, sealed: bytes) -> str:
+    return context.sealer.open(sealed, context=b"subject:" + offer_id.encode()).decode()
 
 
 def qr_codes(link: str) -> dict[str, str]:
@@ -93,19 +129,24 @@ def checked_claims(context: IssuerContext, configuration_id: str, claims: Any) -
     return dict(claims)
 
 
+async def subject_claims(
+    context: IssuerContext, subject: str, configuration_id: str
+) -> dict[str, Any]:
+    """The subject source's claims for ``subject``, if the configuration may carry them."""
+    if context.subjects is None:
+        raise InvalidRequest("no subject source is configured")
+    try:
+        found = await context.subjects.claims_for(subject, configuration_id=configuration_id)
+    except SubjectNotFound:
+        raise InvalidRequest("the subject source has no claims for this subject") from None
+    return checked_claims(context, configuration_id, found)
+
+
 async def _claims_of(context: IssuerContext, request: OfferRequest) -> dict[str, Any] | None:
     if request.claims is not None and request.subject is not None:
         raise InvalidRequest("give either claims or subject, not both")
     if request.subject is not None:
-        if context.subjects is None:
-            raise InvalidRequest("no subject source is configured")
-        try:
-            found = await context.subjects.claims_for(
-                request.subject, configuration_id=request.configuration_id
-            )
-        except SubjectNotFound:
-            raise InvalidRequest("the subject source has no claims for this subject") from None
-        return checked_claims(context, request.configuration_id, found)
+        return await subject_claims(context, request.subject, request.configuration_id)
     if request.claims is None:
         if not request.deferred:
             raise InvalidRequest("claims or subject are required")
@@ -113,28 +154,22 @@ async def _claims_of(context: IssuerContext, request: OfferRequest) -> dict[str,
     return checked_claims(context, request.configuration_id, request.claims)
 
 
-async def create_offer(
-    context: IssuerContext,
-    request: OfferRequest,
-    *,
-    api_key_id: str | None,
-    allowed: frozenset[str],
-) -> CreatedOffer:
-    """Validate, seal and store an offer; the codes are returned once and stored as digests."""
-    try:
-        context.configurations.get(request.configuration_id)
-    except UnknownConfiguration:
-        raise InvalidRequest("unknown credential configuration") from None
-    if request.configuration_id not in allowed:
-        raise Forbidden("this API key may not offer that credential configuration")
-    if not 1 <= request.batch_size <= context.settings.max_batch_size:
-        raise InvalidRequest("batch_size is out of range")
-    ttl = request.expires_in or context.settings.offer_ttl_seconds
-    if not 60 <= ttl <= MAX_OFFER_TTL:
-        raise InvalidRequest("expires_in is out of range")
+@dataclass(frozen=True, slots=True)
+class _Grant:
+    """What one grant type adds to an offer: its object, its columns, a tx_code to show."""
+
+    offer: dict[str, Any]
+    columns: dict[str, Any]
+    tx_code: str | None = None
+
+
+async def _pre_authorized_grant(
+    context: IssuerContext, request: OfferRequest, offer_id: str
+) -> _Grant:
+    """§4.1.1 ``urn:ietf:params:oauth:grant-type:pre-authorized_code``: claims held sealed
+    until redemption, a pre-authorized code and (by default) a tx_code, both as digests."""
     claims = await _claims_of(context, request)
-    now = context.clock()
-    offer_id, code = new_id(), new_bearer()
+    code = new_bearer()
     tx_code = new_tx_code(context.settings.tx_code_length) if request.tx_code else None
     tx_spec = None
     if tx_code is not None:
@@ -147,6 +182,89 @@ async def create_offer(
         pre_authorized_code=code,
         tx_code=tx_spec,
     )
+    columns = {
+        "code_digest": digest(code),
+        "tx_code_digest": tx_code_digest(tx_code, key=context.tx_code_key, offer_id=offer_id)
+        if tx_code
+        else None,
+        "deferred": request.deferred,
+        "approved": not request.deferred,
+        "sealed_claims": seal_claims(context, offer_id, claims) if claims else None,
+    }
+    return _Grant(offer, columns, tx_code)
+
+
+async def _authorization_code_grant(
+    context: IssuerContext, request: OfferRequest, offer_id: str
+) -> _Grant:
+    """§4.1.1 ``authorization_code`` with a fresh ``issuer_state`` (HAIP 1.0 §4.2).
+
+    No ``authorization_server``: this issuer is its own authorization server. No claims and
+    no tx_code: the citizen's login at the agency takes the tx_code's place, and the claims
+    come from the subject source at issuance. A named subject must be known to the source
+    now, so the agency hears of a typo at once rather than the citizen at the login.
+    """
+    if not code_flow_enabled(context):
+        raise InvalidRequest("the authorization code flow is not enabled")
+    if request.claims is not None:
+        raise InvalidRequest("an authorization_code offer carries no claims; give subject")
+    if request.tx_code:
+        raise InvalidRequest("an authorization_code offer has no tx_code")
+    if request.deferred:
+        raise InvalidRequest("an authorization_code offer cannot be deferred")
+    sealed_subject = None
+    if request.subject is not None:
+        await subject_claims(context, request.subject, request.configuration_id)
+        sealed_subject = seal_subject(context, offer_id, request.subject)
+    issuer_state = new_bearer()
+    offer = {
+        "credential_issuer": context.issuer_id,
+        "credential_configuration_ids": [request.configuration_id],
+        "grants": {AUTHORIZATION_CODE_GRANT: {"issuer_state": issuer_state}},
+    }
+    columns = {
+        "code_digest": digest(new_bearer()),  # nobody holds it: no code until the login
+        "tx_code_digest": None,
+        "deferred": False,
+        "approved": True,
+        "sealed_claims": None,
+        "sealed_subject": sealed_subject,
+        "issuer_state_digest": digest(issuer_state),
+    }
+    return _Grant(offer, columns)
+
+
+def _checked_ttl(context: IssuerContext, request: OfferRequest, allowed: frozenset[str]) -> int:
+    try:
+        context.configurations.get(request.configuration_id)
+    except UnknownConfiguration:
+        raise InvalidRequest("unknown credential configuration") from None
+    if request.configuration_id not in allowed:
+        raise Forbidden("this API key may not offer that credential configuration")
+    if not 1 <= request.batch_size <= context.settings.max_batch_size:
+        raise InvalidRequest("batch_size is out of range")
+    ttl = request.expires_in or context.settings.offer_ttl_seconds
+    if not 60 <= ttl <= MAX_OFFER_TTL:
+        raise InvalidRequest("expires_in is out of range")
+    return ttl
+
+
+async def create_offer(
+    context: IssuerContext,
+    request: OfferRequest,
+    *,
+    api_key_id: str | None,
+    allowed: frozenset[str],
+) -> CreatedOffer:
+    """Validate, seal and store an offer; its secrets are returned once and stored as
+    digests (the pre-authorized code and tx_code, or the ``issuer_state``)."""
+    ttl = _checked_ttl(context, request, allowed)
+    offer_id = new_id()
+    if request.grant is OfferGrant.AUTHORIZATION_CODE:
+        grant = await _authorization_code_grant(context, request, offer_id)
+    else:
+        grant = await _pre_authorized_grant(context, request, offer_id)
+    now = context.clock()
     offer_uri = context.url(f"/offers/{offer_id}")
     async with context.write() as connection:
         await connection.execute(
@@ -155,29 +273,23 @@ async def create_offer(
                 api_key_id=api_key_id,
                 configuration_id=request.configuration_id,
                 batch_size=request.batch_size,
-                code_digest=digest(code),
-                tx_code_digest=tx_code_digest(tx_code, key=context.tx_code_key, offer_id=offer_id)
-                if tx_code
-                else None,
                 tx_attempts=0,
                 state="offered",
-                deferred=request.deferred,
-                approved=not request.deferred,
-                sealed_claims=seal_claims(context, offer_id, claims) if claims else None,
                 sealed_offer=context.sealer.seal(
-                    dumps_compact(offer).encode(), context=b"offer:" + offer_id.encode()
+                    dumps_compact(grant.offer).encode(), context=b"offer:" + offer_id.encode()
                 ),
                 created_at=now,
                 expires_at=now + ttl,
+                **grant.columns,
             )
         )
     return CreatedOffer(
         offer_id,
-        offer,
+        grant.offer,
         offer_uri,
-        offer_link(offer),
+        offer_link(grant.offer),
         offer_link_by_reference(offer_uri),
-        tx_code,
+        grant.tx_code,
         now + ttl,
     )
 

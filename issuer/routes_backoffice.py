@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from issuer.api_keys import ApiKey, authenticate_api_key, rotate_api_key
 from issuer.dependencies import Context
 from issuer.offer_admin import CredentialStatus, approve_offer, change_status, describe_offer
-from issuer.offers import OfferRequest, create_offer
+from issuer.offers import OfferGrant, OfferRequest, create_offer
 
 router = APIRouter(prefix="/backoffice", tags=["Back office"])
 _bearer = HTTPBearer(auto_error=False, description="Back-office API key (aak_...)")
@@ -49,8 +49,18 @@ class OfferBody(BaseModel):
     )
     batch_size: int = Field(default=1, ge=1, le=100, description="One-time credential instances")
     deferred: bool = Field(default=False, description="Issue only after an approval call")
-    tx_code: bool = Field(default=True, description="Require a tx_code sent out of band")
+    tx_code: bool | None = Field(
+        default=None,
+        description="Require a tx_code sent out of band (default: true for the pre-authorized"
+        " code; an authorization_code offer has none)",
+    )
     expires_in: int | None = Field(default=None, ge=60, description="Seconds the offer is valid")
+    grant: OfferGrant = Field(
+        default=OfferGrant.PRE_AUTHORIZED_CODE,
+        description="The offer's grant (OpenID4VCI 1.0 §4.1.1): pre-authorized_code, or"
+        " authorization_code with an issuer_state (HAIP 1.0 §4.2): the citizen logs in, as"
+        " subject if one is given; no claims, they come from the subject source",
+    )
 
 
 class ApproveBody(BaseModel):
@@ -78,8 +88,11 @@ async def post_offer(body: OfferBody, key: Key, context: Context) -> JSONRespons
             subject=body.subject,
             batch_size=body.batch_size,
             deferred=body.deferred,
-            tx_code=body.tx_code,
+            tx_code=body.tx_code
+            if body.tx_code is not None
+            else body.grant is OfferGrant.PRE_AUTHORIZED_CODE,
             expires_in=body.expires_in,
+            grant=body.grant,
         ),
         api_key_id=key.id,
         allowed=key.scope,

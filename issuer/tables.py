@@ -12,6 +12,10 @@
   redirect URI, the PKCE challenge and the sealed subject; no claims, since the credential
   endpoint asks the subject source at the time of each request (so a refresh reflects changed
   data). It lives until ``refresh_token_ttl_seconds`` after the login.
+* An offer with the ``authorization_code`` grant (HAIP 1.0 §4.2) keeps the digest of its
+  ``issuer_state`` and, sealed, the subject the agency expects to log in, if it named one; its
+  ``code_digest`` is that of a random value nobody is given, until the login replaces it with
+  the authorization code's: the offer's row becomes the grant.
 * ``refresh_tokens``: digests, the grant (the family), the DPoP key, spent or not.
 * ``dpop_proofs``: digests of the DPoP proofs seen, until they are too old to be accepted.
 * ``client_attestation_pops``: digests of the wallet attestation PoPs seen (instance key and
@@ -69,7 +73,10 @@ offers = Table(
     Column("tx_attempts", Integer, nullable=False, default=0),
     # offered -> redeemed -> issued -> delivered (notification or redelivery window ends);
     # offered -> locked (tx_code brute force); not yet issued -> withdrawn (revoked early);
-    # redeemed/issued -> revoked; any -> expired (claims swept at expiry)
+    # redeemed/issued -> revoked; any -> expired (claims swept at expiry).
+    # With the authorization_code grant: offered -> used (a PAR named its issuer_state) ->
+    # authorized (the login named the offer's subject, if any) -> redeemed as a grant;
+    # used -> denied (the login failed or named someone else)
     Column("state", String(16), nullable=False),
     Column("deferred", Boolean, nullable=False, default=False),
     Column("approved", Boolean, nullable=False, default=True),
@@ -84,6 +91,9 @@ offers = Table(
     Column("redirect_uri", Text, nullable=True),
     Column("code_challenge", String(64), nullable=True),
     Column("sealed_subject", LargeBinary, nullable=True),
+    # An offer with the authorization_code grant (0004): its issuer_state, as a digest.
+    Column("issuer_state_digest", String(64), nullable=True),
+    Index("ix_offers_issuer_state", "issuer_state_digest", unique=True),
 )
 
 access_tokens = Table(
@@ -171,6 +181,7 @@ authorization_requests = Table(
     Column("state", Text, nullable=True),
     Column("login_hint", String(256), nullable=True),
     Column("expires_at", BigInteger, nullable=False),
+    Column("offer_id", String(32), nullable=True),  # the offer its issuer_state used (0004)
 )
 
 refresh_tokens = Table(

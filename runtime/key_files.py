@@ -8,6 +8,7 @@ also what the trust registry anchors.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -86,6 +87,22 @@ def _load_public_key(path: Path) -> PublicJwk:
     except (ValueError, Rejected) as error:
         raise KeyFileError(f"{path}: not a usable key") from error
     return public_jwk_from_key(public.key, kid=public.thumbprint())
+
+
+def load_or_create_signing_key(
+    path: Path, *, development: bool, provisioning: str = "provision one"
+) -> PrivateJwk:
+    """The key of ``path``; in development, created first when the file is missing.
+
+    Production never creates one: a missing key is an operator's mistake, reported as a
+    ``KeyFileError`` naming the file and ``provisioning`` (how to provide it).
+    """
+    if not path.exists():
+        if not development:
+            raise KeyFileError(f"{path}: no signing key ({provisioning})")
+        with contextlib.suppress(FileExistsError):  # another worker created it first
+            create_signing_key(path)
+    return load_signing_key(path)
 
 
 def create_signing_key(path: Path) -> PrivateJwk:

@@ -7,7 +7,7 @@ extended key usages; dates are explicit, so each test chooses its own clock.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -67,3 +67,21 @@ def certificate(
         builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
     algorithm = None if isinstance(signer, ed25519.Ed25519PrivateKey) else hashes.SHA256()
     return builder.sign(signer, algorithm)
+
+
+def self_signed_leaf(
+    key: ec.EllipticCurvePrivateKey, *, name: str, uri: str, now: int
+) -> x509.Certificate:
+    """A leaf that is its own issuer, SAN = ``uri``, valid a day either side of ``now``: what a
+    provider that skips a CA would send, which no configured root can make trustworthy."""
+    at = datetime.fromtimestamp(now, tz=UTC)
+    return certificate(
+        key,
+        key,
+        subject=name,
+        issuer=name,
+        ca=False,
+        not_before=at - timedelta(days=1),
+        not_after=at + timedelta(days=1),
+        san=[x509.UniformResourceIdentifier(uri)],
+    )

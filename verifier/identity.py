@@ -22,9 +22,7 @@ like the issuer.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import ipaddress
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,18 +30,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-from runtime.key_files import KeyFileError, create_signing_key, load_signing_key
+from runtime.dev_ca import create_development_ca, load_certificate_chain, write_certificates
+from runtime.key_files import KeyFileError, load_or_create_signing_key
 from runtime.settings import Profile
 from specs.jose import PrivateJwk
 from specs.oid4vp.client_id import ClientIdPrefix, format_client_id, x509_hash_of
 from specs.oid4vp.haip import is_self_signed
 from verifier.settings import VerifierSettings
 
-MAX_CERTIFICATE_FILE_BYTES = 64 * 1024
 RESPONSE_PATH = "/wallet/response"
 
 
@@ -73,13 +70,11 @@ def load_identity(
 ) -> VerifierIdentity:
     """The configured identity; ``now`` dates a development certificate made here."""
     development = settings.profile is Profile.DEVELOPMENT
-    key_path = settings.signing_key_path
-    if not key_path.exists():
-        if not development:
-            raise KeyFileError(f"{key_path}: no signing key (provision one; see docs/verifier.md)")
-        with contextlib.suppress(FileExistsError):  # another worker created it first
-            create_signing_key(key_path)
-    signer = load_signing_key(key_path)
+    signer = load_or_create_signing_key(
+        settings.signing_key_path,
+        development=development,
+        provisioning="provision one; see docs/verifier.md",
+    )
     prefix = ClientIdPrefix(settings.client_id_prefix)
     host = urlsplit(settings.public_url).hostname or ""
     if prefix is ClientIdPrefix.REDIRECT_URI:
@@ -125,14 +120,8 @@ def _certificates(
         if not development:
             raise KeyFileError(f"{path}: no certificate (provision one; see docs/verifier.md)")
         with contextlib.suppress(FileExistsError):
-            _write_self_signed(path, signer, host, settings.display_name, now)
-    raw = path.read_bytes()[: MAX_CERTIFICATE_FILE_BYTES + 1]
-    if len(raw) > MAX_CERTIFICATE_FILE_BYTES:
-        raise KeyFileError(f"{path}: too large for a certificate chain")
-    try:
-        chain = tuple(x509.load_pem_x509_certificates(raw))
-    except ValueError as error:
-        raise KeyFileError(f"{path}: not a PEM certificate chain") from error
+            write_certificates(path, _development_chain(signer, host, settings.display_name, now))
+    chain = load_certificate_chain(path)
     leaf_key = chain[0].public_key()
     if not isinstance(leaf_key, ec.EllipticCurvePublicKey) or leaf_key.public_numbers() != (
         signer.public.key.public_numbers()  # type: ignore[union-attr]
@@ -141,73 +130,24 @@ def _certificates(
     return chain
 
 
-def _write_self_signed(path: Path, signer: PrivateJwk, host: str, name: str, at: int) -> None:
-    """A development chain: a throwaway CA (its key is discarded once it has signed) and the
+def _development_chain(
+    signer: PrivateJwk, host: str, name: str, now: int
+) -> tuple[x509.Certificate, ...]:
+    """A throwaway CA (``runtime.dev_ca``: its key is discarded once it has signed) and the
     leaf for the signing key, one year, SAN = ``host`` (DNS, or IP plus ``localhost``).
 
     A chain rather than a self-signed leaf, so a wallet can be told to trust the development
     CA as a root (RFC 5280 path validation refuses an end-entity certificate as its own root).
+    A wallet on this machine may reach an IP-addressed verifier as ``localhost`` too.
     """
     private_key = signer.key
     if not isinstance(private_key, ec.EllipticCurvePrivateKey):
         raise KeyFileError("the development certificate needs an EC signing key")
-    now = dt.datetime.fromtimestamp(at, dt.UTC)
-    start, end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=365)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aanspraak development CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(signing=False), critical=True)
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
     try:
-        names: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(host))]
-        names.append(x509.DNSName("localhost"))
+        ipaddress.ip_address(host)
+        hosts: tuple[str, ...] = (host, "localhost")
     except ValueError:
-        names = [x509.DNSName(host)]
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name[:64] or "aanspraak")])
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca_name)
-        .public_key(private_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(signing=True), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(descriptor, "wb") as handle:
-        for certificate in (leaf, ca):
-            handle.write(certificate.public_bytes(serialization.Encoding.PEM))
-
-
-def _key_usage(*, signing: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=signing,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=not signing,
-        crl_sign=not signing,
-        encipher_only=False,
-        decipher_only=False,
-    )
+        hosts = (host,)
+    ca = create_development_ca(name="aanspraak development CA", now=now, days=365)
+    leaf = ca.issue(private_key.public_key(), subject=name, hosts=hosts, now=now, days=365)
+    return (leaf, ca.certificate)

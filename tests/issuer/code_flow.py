@@ -19,16 +19,12 @@ from typing import Any
 import httpx
 import pytest
 
-from issuer.api_keys import create_api_key
-from issuer.app import build_app
-from issuer.context import build_context
 from specs.dpop import build_dpop_proof, new_jti
 from specs.jose import PrivateJwk, generate_private_key
 from specs.oauth import code_challenge, parse_authorization_response
 from tests.issuer.attester import WalletAttester, public_of
-from tests.issuer.conftest import INCOME_CLAIMS, ISSUER, Issuer, issuer_settings
-from tests.issuer.wallet import Wallet, holder_key, proof_jwt
-from tests.support import Clock
+from tests.issuer.conftest import INCOME_CLAIMS, ISSUER, Issuer, issuer_settings, running_issuer
+from tests.issuer.wallet import PRE_AUTHORIZED, holder_key, proof_jwt
 
 CLIENT_ID = "https://wallet.example/client"
 REDIRECT_URI = "https://wallet.example/callback"
@@ -64,17 +60,8 @@ async def code_flow_issuer(
         values["wallet_provider_roots_file"] = attester.write_roots(tmp_path / "wallet-roots.pem")
     values.update(overrides)
     settings = issuer_settings(tmp_path, database_url, **values)
-    clock = Clock()
-    context = build_context(settings, clock=clock)
-    app = build_app(settings, context=context)
-    async with app.router.lifespan_context(app):
-        created = await create_api_key(
-            context, name="back office", configurations=sorted(context.configurations.by_id)
-        )
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
-            wallet = Wallet(client, clock)
-            yield Issuer(app, context, client, clock, created.secret, wallet, attester)
+    async with running_issuer(settings, attester=attester) as issuer:
+        yield issuer
 
 
 @pytest.fixture
@@ -282,6 +269,22 @@ class CodeClient:
     def _remember_nonce(self, response: httpx.Response) -> None:
         if "dpop-nonce" in response.headers:
             self.nonce = response.headers["dpop-nonce"]
+
+
+def attester_of(issuer: Issuer) -> WalletAttester:
+    """The wallet provider the issuer was started trusting (``attested_issuer``, ...)."""
+    assert issuer.attester is not None
+    return issuer.attester
+
+
+def pre_authorized_form(created: dict[str, Any]) -> dict[str, str]:
+    """The token request form for an offer made by the back office (pre-authorized grant)."""
+    code = created["credential_offer"]["grants"][PRE_AUTHORIZED]["pre-authorized_code"]
+    return {
+        "grant_type": PRE_AUTHORIZED,
+        "pre-authorized_code": code,
+        "tx_code": created["tx_code"],
+    }
 
 
 def _tokens(response: httpx.Response) -> Tokens:

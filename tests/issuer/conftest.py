@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,10 +74,14 @@ def issuer_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Issu
     return IssuerSettings(**values)
 
 
-@pytest.fixture
-async def issuer(tmp_path: Path, database_url: str) -> AsyncIterator[Issuer]:
+@asynccontextmanager
+async def running_issuer(
+    settings: IssuerSettings, *, attester: WalletAttester | None = None
+) -> AsyncIterator[Issuer]:
+    """The issuer of ``settings``, started, with a back-office API key for every configuration
+    and a client that reaches it through its ASGI app; one place, so every fixture starts it
+    the way production does (``lifespan``)."""
     clock = Clock()
-    settings = issuer_settings(tmp_path, database_url)
     context = build_context(settings, clock=clock)
     app = build_app(settings, context=context)
     async with app.router.lifespan_context(app):
@@ -85,4 +90,11 @@ async def issuer(tmp_path: Path, database_url: str) -> AsyncIterator[Issuer]:
         )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
-            yield Issuer(app, context, client, clock, created.secret, Wallet(client, clock))
+            wallet = Wallet(client, clock)
+            yield Issuer(app, context, client, clock, created.secret, wallet, attester)
+
+
+@pytest.fixture
+async def issuer(tmp_path: Path, database_url: str) -> AsyncIterator[Issuer]:
+    async with running_issuer(issuer_settings(tmp_path, database_url)) as started:
+        yield started

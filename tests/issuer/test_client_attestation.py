@@ -19,28 +19,15 @@ from tests.issuer.code_flow import (
     CodeClient,
     assert_error,
     attested_issuer,
+    attester_of,
     code_issuer,
     haip_issuer,
+    pre_authorized_form,
     tokens_of,
 )
 from tests.issuer.conftest import ISSUER, Issuer
-from tests.issuer.wallet import PRE_AUTHORIZED
 
 __all__ = ["attested_issuer", "code_issuer", "haip_issuer"]
-
-
-def _attester(issuer: Issuer) -> WalletAttester:
-    assert issuer.attester is not None
-    return issuer.attester
-
-
-def _pre_authorized_form(created: dict[str, Any]) -> dict[str, str]:
-    code = created["credential_offer"]["grants"][PRE_AUTHORIZED]["pre-authorized_code"]
-    return {
-        "grant_type": PRE_AUTHORIZED,
-        "pre-authorized_code": code,
-        "tx_code": created["tx_code"],
-    }
 
 
 async def _par(issuer: Issuer, headers: Any, **form: str) -> httpx.Response:
@@ -77,7 +64,7 @@ async def test_haip_4_4_1_strict_mode_requires_the_attestation_at_par_and_token(
     unattested = CodeClient(haip_issuer, attest=False)
     assert_error(await unattested.par(), 401, "invalid_client")
     created = await haip_issuer.offer()
-    assert_error(await unattested.token(_pre_authorized_form(created)), 401, "invalid_client")
+    assert_error(await unattested.token(pre_authorized_form(created)), 401, "invalid_client")
     attested = CodeClient(haip_issuer)
     code = await attested.code()
     assert_error(await unattested.token(unattested.code_form(code)), 401, "invalid_client")
@@ -93,7 +80,7 @@ async def test_haip_4_4_1_strict_mode_issues_by_pre_authorized_code_to_an_attest
     """OpenID4VCI §6.1 lets the pre-authorized grant be anonymous; HAIP §4.4 does not."""
     client = CodeClient(haip_issuer)
     created = await haip_issuer.offer()
-    tokens = tokens_of(await client.token(_pre_authorized_form(created)))
+    tokens = tokens_of(await client.token(pre_authorized_form(created)))
     assert (tokens.token_type, tokens.refresh_token) == ("DPoP", None)
     issued = await client.credentials(tokens.access_token)
     assert issued.status_code == 200, issued.text
@@ -102,7 +89,7 @@ async def test_haip_4_4_1_strict_mode_issues_by_pre_authorized_code_to_an_attest
 async def test_haip_4_4_1_exactly_one_attestation_and_one_pop_header(
     attested_issuer: Issuer,
 ) -> None:
-    attester = _attester(attested_issuer)
+    attester = attester_of(attested_issuer)
     now = attested_issuer.clock()
     attestation = attester.attestation(now=now)
     pop = attester.pop(audience=ISSUER, now=now)
@@ -119,7 +106,7 @@ async def test_haip_4_4_1_exactly_one_attestation_and_one_pop_header(
 async def test_haip_4_4_1_a_wallet_attestation_with_a_bad_signature_is_refused(
     attested_issuer: Issuer,
 ) -> None:
-    attester = _attester(attested_issuer)
+    attester = attester_of(attested_issuer)
     now = attested_issuer.clock()
     genuine = attester.attestation(now=now)
     other = attester.attestation(now=now, client_id="https://other.example/wallet")
@@ -137,7 +124,7 @@ async def test_haip_4_4_1_a_provider_under_an_unknown_root_is_refused(
 
 
 async def test_haip_4_4_1_a_pop_for_another_audience_is_refused(attested_issuer: Issuer) -> None:
-    attester = _attester(attested_issuer)
+    attester = attester_of(attested_issuer)
     now = attested_issuer.clock()
     headers = {
         ATTESTATION_HEADER: attester.attestation(now=now),
@@ -149,13 +136,13 @@ async def test_haip_4_4_1_a_pop_for_another_audience_is_refused(attested_issuer:
 async def test_haip_4_3_the_par_client_id_must_be_the_attestation_subject(
     attested_issuer: Issuer,
 ) -> None:
-    headers = _attester(attested_issuer).headers(audience=ISSUER, now=attested_issuer.clock())
+    headers = attester_of(attested_issuer).headers(audience=ISSUER, now=attested_issuer.clock())
     response = await _par(attested_issuer, headers, client_id="https://other.example/wallet")
     _refused(response, AttestationReason.CLIENT_ID_MISMATCH)
 
 
 async def test_haip_4_4_1_a_pop_is_used_once(attested_issuer: Issuer) -> None:
-    headers = _attester(attested_issuer).headers(audience=ISSUER, now=attested_issuer.clock())
+    headers = attester_of(attested_issuer).headers(audience=ISSUER, now=attested_issuer.clock())
     assert (await _par(attested_issuer, headers)).status_code == 201
     replayed = await _par(attested_issuer, headers)
     _refused(replayed, AttestationReason.POP_REPLAYED, headers[POP_HEADER])
@@ -164,7 +151,7 @@ async def test_haip_4_4_1_a_pop_is_used_once(attested_issuer: Issuer) -> None:
 async def test_haip_4_4_1_an_expired_wallet_attestation_is_refused(
     attested_issuer: Issuer,
 ) -> None:
-    attester = _attester(attested_issuer)
+    attester = attester_of(attested_issuer)
     issued = attested_issuer.clock()
     attestation = attester.attestation(now=issued, lifetime=300)
     attested_issuer.clock.advance(400)
@@ -179,7 +166,7 @@ async def test_haip_4_4_1_a_stale_wallet_attestation_asks_for_a_fresh_one(
     attested_issuer: Issuer,
 ) -> None:
     """Valid, but issued longer ago than ``client_attestation_max_age_seconds`` (a day)."""
-    attester = _attester(attested_issuer)
+    attester = attester_of(attested_issuer)
     now = attested_issuer.clock()
     headers = {
         ATTESTATION_HEADER: attester.attestation(now=now - 2 * 86_400, lifetime=3 * 86_400),
@@ -198,7 +185,7 @@ async def test_haip_4_4_1_a_refresh_by_another_attested_client_is_refused(
     client = CodeClient(haip_issuer)
     tokens = await client.tokens()
     assert tokens.refresh_token is not None
-    other = copy.copy(_attester(haip_issuer))
+    other = copy.copy(attester_of(haip_issuer))
     other.client_id, other.instance_key = "https://other.example/wallet", generate_private_key()
     thief = CodeClient(haip_issuer, key=client.key, nonce=client.nonce, provider=other)
     assert_error(await thief.refresh(tokens.refresh_token), 400, "invalid_grant")
@@ -210,7 +197,7 @@ async def test_outside_strict_mode_the_attestation_is_optional_but_checked(
     anonymous = CodeClient(attested_issuer, attest=False)
     assert (await anonymous.par()).status_code == 201
     created = await attested_issuer.offer()
-    assert tokens_of(await anonymous.token(_pre_authorized_form(created), dpop=False))
+    assert tokens_of(await anonymous.token(pre_authorized_form(created), dpop=False))
     stranger = WalletAttester(name="unknown provider")
     headers = stranger.headers(audience=ISSUER, now=attested_issuer.clock())
     _refused(await _par(attested_issuer, headers), AttestationReason.CHAIN_UNTRUSTED)
@@ -259,7 +246,7 @@ async def test_without_roots_the_metadata_offers_public_clients_only(code_issuer
 
 
 async def test_spent_pops_are_forgotten_once_too_old(attested_issuer: Issuer) -> None:
-    headers = _attester(attested_issuer).headers(audience=ISSUER, now=attested_issuer.clock())
+    headers = attester_of(attested_issuer).headers(audience=ISSUER, now=attested_issuer.clock())
     assert (await _par(attested_issuer, headers)).status_code == 201
     count = select(func.count()).select_from(client_attestation_pops)
     async with attested_issuer.context.read() as connection:

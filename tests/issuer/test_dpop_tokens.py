@@ -4,25 +4,20 @@ endpoints, and strict HAIP mode."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from specs.dpop import new_jti
 from specs.errors import DpopReason
 from specs.jose import generate_private_key
-from tests.issuer.code_flow import CodeClient, assert_error, code_issuer, haip_issuer, tokens_of
+from tests.issuer.code_flow import (
+    CodeClient,
+    assert_error,
+    code_issuer,
+    haip_issuer,
+    pre_authorized_form,
+    tokens_of,
+)
 from tests.issuer.conftest import Issuer
-from tests.issuer.wallet import PRE_AUTHORIZED
 
 __all__ = ["code_issuer", "haip_issuer"]
-
-
-def _pre_authorized_form(created: dict[str, Any]) -> dict[str, str]:
-    code = created["credential_offer"]["grants"][PRE_AUTHORIZED]["pre-authorized_code"]
-    return {
-        "grant_type": PRE_AUTHORIZED,
-        "pre-authorized_code": code,
-        "tx_code": created["tx_code"],
-    }
 
 
 async def test_haip_4_a_proof_without_the_servers_nonce_gets_use_dpop_nonce(
@@ -159,7 +154,7 @@ async def test_notification_and_deferred_endpoints_take_dpop_tokens(code_issuer:
 async def test_outside_haip_the_pre_authorized_flow_may_bind_its_token(code_issuer: Issuer) -> None:
     client = CodeClient(code_issuer)
     created = await code_issuer.offer()
-    response = await client.token(_pre_authorized_form(created))
+    response = await client.token(pre_authorized_form(created))
     tokens = tokens_of(response)
     assert (tokens.token_type, tokens.refresh_token) == ("DPoP", None)
     assert (await client.credentials(tokens.access_token)).status_code == 200
@@ -168,7 +163,7 @@ async def test_outside_haip_the_pre_authorized_flow_may_bind_its_token(code_issu
 async def test_haip_4_strict_mode_requires_dpop_at_the_token_endpoint(haip_issuer: Issuer) -> None:
     client = CodeClient(haip_issuer)
     created = await haip_issuer.offer()
-    form = _pre_authorized_form(created)
+    form = pre_authorized_form(created)
     assert_error(await client.token(form, dpop=False), 400, "invalid_dpop_proof")
     code_form = client.code_form(await client.code())
     assert_error(await client.token(code_form, dpop=False), 400, "invalid_dpop_proof")

@@ -20,6 +20,7 @@ from tests.issuer.code_flow import (
     CodeClient,
     assert_error,
     attested_issuer,
+    attester_of,
     code_flow_issuer,
     code_issuer,
     haip_issuer,
@@ -44,11 +45,6 @@ async def demanding_issuer(tmp_path: Path, database_url: str) -> AsyncIterator[I
         key_attestation_user_authentication="iso_18045_moderate",
     ) as issuer:
         yield issuer
-
-
-def _attester(issuer: Issuer) -> WalletAttester:
-    assert issuer.attester is not None
-    return issuer.attester
 
 
 async def _c_nonce(issuer: Issuer) -> str:
@@ -79,6 +75,16 @@ def _refused(response: httpx.Response, reason: AttestationReason) -> None:
     assert response.json()["error_description"] == reason.value
 
 
+async def _assert_a_strangers_key_attestation_is_refused(issuer: Issuer) -> None:
+    """A proof whose key attestation a provider signed under a root the issuer does not
+    trust: refused whether attestations are required (strict mode) or optional."""
+    nonce, now, key = await _c_nonce(issuer), issuer.clock(), holder_key()
+    stranger = WalletAttester(name="unknown provider")
+    attestation = stranger.key_attestation([public_of(key)], nonce=nonce, now=now)
+    body = _jwt_body([key], nonce=nonce, now=now, key_attestation=attestation)
+    _refused(await _request(issuer, body), AttestationReason.CHAIN_UNTRUSTED)
+
+
 def _holder_keys(response: httpx.Response) -> set[str]:
     """The RFC 7638 thumbprints of the keys the issued credentials are bound to (``cnf``)."""
     assert response.status_code == 200, response.text
@@ -105,7 +111,7 @@ async def test_haip_4_5_1_a_proof_key_the_attestation_does_not_name_is_refused(
 ) -> None:
     nonce, now = await _c_nonce(haip_issuer), haip_issuer.clock()
     someone_else = public_of(holder_key())
-    attestation = _attester(haip_issuer).key_attestation([someone_else], nonce=nonce, now=now)
+    attestation = attester_of(haip_issuer).key_attestation([someone_else], nonce=nonce, now=now)
     body = _jwt_body([holder_key()], nonce=nonce, now=now, key_attestation=attestation)
     _refused(await _request(haip_issuer, body), AttestationReason.KEY_NOT_ATTESTED)
 
@@ -115,7 +121,7 @@ async def test_haip_4_5_1_the_key_attestation_answers_the_proofs_nonce(
 ) -> None:
     nonce, now = await _c_nonce(haip_issuer), haip_issuer.clock()
     key = holder_key()
-    attestation = _attester(haip_issuer).key_attestation(
+    attestation = attester_of(haip_issuer).key_attestation(
         [public_of(key)], nonce=await _c_nonce(haip_issuer), now=now
     )
     body = _jwt_body([key], nonce=nonce, now=now, key_attestation=attestation)
@@ -125,12 +131,7 @@ async def test_haip_4_5_1_the_key_attestation_answers_the_proofs_nonce(
 async def test_haip_4_5_1_a_key_attestation_of_an_unknown_provider_is_refused(
     haip_issuer: Issuer,
 ) -> None:
-    nonce, now = await _c_nonce(haip_issuer), haip_issuer.clock()
-    key = holder_key()
-    stranger = WalletAttester(name="unknown provider")
-    attestation = stranger.key_attestation([public_of(key)], nonce=nonce, now=now)
-    body = _jwt_body([key], nonce=nonce, now=now, key_attestation=attestation)
-    _refused(await _request(haip_issuer, body), AttestationReason.CHAIN_UNTRUSTED)
+    await _assert_a_strangers_key_attestation_is_refused(haip_issuer)
 
 
 async def test_haip_4_5_1_the_attestation_proof_type_issues_one_credential_per_key(
@@ -138,7 +139,7 @@ async def test_haip_4_5_1_the_attestation_proof_type_issues_one_credential_per_k
 ) -> None:
     keys = [public_of(holder_key()) for _ in range(3)]
     nonce, now = await _c_nonce(haip_issuer), haip_issuer.clock()
-    attestation = _attester(haip_issuer).key_attestation(keys, nonce=nonce, now=now)
+    attestation = attester_of(haip_issuer).key_attestation(keys, nonce=nonce, now=now)
     response = await _request(haip_issuer, _attestation_body(attestation))
     assert _holder_keys(response) == {key.thumbprint() for key in keys}
 
@@ -147,7 +148,7 @@ async def test_haip_4_5_1_an_attestation_proof_with_a_nonce_not_issued_is_invali
     haip_issuer: Issuer,
 ) -> None:
     keys = [public_of(holder_key())]
-    attestation = _attester(haip_issuer).key_attestation(
+    attestation = attester_of(haip_issuer).key_attestation(
         keys, nonce="not-a-c-nonce", now=haip_issuer.clock()
     )
     response = await _request(haip_issuer, _attestation_body(attestation))
@@ -156,7 +157,9 @@ async def test_haip_4_5_1_an_attestation_proof_with_a_nonce_not_issued_is_invali
 
 async def test_haip_4_5_1_an_attestation_proof_must_carry_the_c_nonce(haip_issuer: Issuer) -> None:
     keys = [public_of(holder_key())]
-    attestation = _attester(haip_issuer).key_attestation(keys, nonce=None, now=haip_issuer.clock())
+    attestation = attester_of(haip_issuer).key_attestation(
+        keys, nonce=None, now=haip_issuer.clock()
+    )
     response = await _request(haip_issuer, _attestation_body(attestation))
     _refused(response, AttestationReason.KEY_ATTESTATION_NONCE_MISSING)
 
@@ -164,7 +167,7 @@ async def test_haip_4_5_1_an_attestation_proof_must_carry_the_c_nonce(haip_issue
 async def test_haip_4_5_1_the_attested_levels_must_meet_the_issuers(
     demanding_issuer: Issuer,
 ) -> None:
-    attester = _attester(demanding_issuer)
+    attester = attester_of(demanding_issuer)
     for levels, reason in (
         (
             {"key_storage": ["iso_18045_moderate"], "user_authentication": ["iso_18045_high"]},
@@ -193,11 +196,7 @@ async def test_outside_strict_mode_a_key_attestation_is_optional_but_checked(
     nonce, now = await _c_nonce(attested_issuer), attested_issuer.clock()
     plain = _jwt_body([holder_key()], nonce=nonce, now=now, key_attestation=None)
     assert len(_holder_keys(await _request(attested_issuer, plain))) == 1
-    nonce, now, key = await _c_nonce(attested_issuer), attested_issuer.clock(), holder_key()
-    stranger = WalletAttester(name="unknown provider")
-    attestation = stranger.key_attestation([public_of(key)], nonce=nonce, now=now)
-    body = _jwt_body([key], nonce=nonce, now=now, key_attestation=attestation)
-    _refused(await _request(attested_issuer, body), AttestationReason.CHAIN_UNTRUSTED)
+    await _assert_a_strangers_key_attestation_is_refused(attested_issuer)
 
 
 async def test_without_roots_the_attestation_proof_type_is_not_accepted(

@@ -1,36 +1,27 @@
-"""The issuer's Alembic migrations (0001, 0002, then 0003) create exactly what
-``issuer.tables`` declares, on each backend, and a second upgrade changes nothing; a schema
-of the previous revision upgrades, and 0003 goes back down cleanly."""
+"""The issuer's Alembic migrations (0001 to 0004) create exactly what ``issuer.tables``
+declares, on each backend, and a second upgrade changes nothing; a schema of the previous
+revision upgrades, and 0003 and 0004 go back down cleanly."""
 
 from __future__ import annotations
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
 from issuer.app import SCRIPT_LOCATION, VERSION_TABLE
 from issuer.tables import metadata
 from runtime.database import create_engine
 from runtime.migrations import upgrade_to_head
+from tests.migrations_support import upgrade_twice
 
 
 async def test_migrations_match_the_declared_tables(database_url: str) -> None:
-    engine = create_engine(database_url)
-    try:
-        await upgrade_to_head(engine, script_location=SCRIPT_LOCATION, version_table=VERSION_TABLE)
-        await upgrade_to_head(engine, script_location=SCRIPT_LOCATION, version_table=VERSION_TABLE)
-        async with engine.connect() as connection:
-            tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
-            differences = await connection.run_sync(
-                lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"version_table": VERSION_TABLE}),
-                    metadata,
-                )
-            )
-    finally:
-        await engine.dispose()
+    tables, differences = await upgrade_twice(
+        database_url,
+        script_location=SCRIPT_LOCATION,
+        version_table=VERSION_TABLE,
+        metadata=metadata,
+    )
     assert tables == {*metadata.tables, VERSION_TABLE}
     assert differences == []
 
@@ -61,5 +52,32 @@ async def test_0003_adds_the_client_attestation_pops_and_goes_back(database_url:
             await connection.run_sync(_migrate, "downgrade", "0002")
             assert "client_attestation_pops" not in await connection.run_sync(tables)
             assert "dpop_proofs" in await connection.run_sync(tables)
+    finally:
+        await engine.dispose()
+
+
+async def test_0004_adds_the_offer_issuer_state_and_goes_back(database_url: str) -> None:
+    engine = create_engine(database_url)
+
+    def columns(sync: Connection) -> set[tuple[str, str]]:
+        inspector = inspect(sync)
+        return {
+            (table, column["name"])
+            for table in ("offers", "authorization_requests")
+            for column in inspector.get_columns(table)
+        }
+
+    added = {("offers", "issuer_state_digest"), ("authorization_requests", "offer_id")}
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_migrate, "upgrade", "0003")
+            assert not added & await connection.run_sync(columns)
+        await upgrade_to_head(engine, script_location=SCRIPT_LOCATION, version_table=VERSION_TABLE)
+        async with engine.begin() as connection:
+            assert added <= await connection.run_sync(columns)
+            await connection.run_sync(_migrate, "downgrade", "0003")
+            left = await connection.run_sync(columns)
+            assert not added & left
+            assert ("offers", "sealed_subject") in left
     finally:
         await engine.dispose()

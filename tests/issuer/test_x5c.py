@@ -6,17 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from pydantic import ValidationError
 
-from issuer.api_keys import create_api_key
-from issuer.app import build_app
 from issuer.certificates import CertificateChainError, CertifiedSigner, anchor_key_ref
-from issuer.context import build_context, load_keys
+from issuer.context import load_keys
 from issuer.keys import load_signing_key
 from runtime.settings import Profile
 from specs.jose import JwsAlg
@@ -24,9 +21,8 @@ from specs.sd_jwt_vc import AnchoredX5cResolver, verify_anchored_chain
 from specs.status_list import StatusReference, verify_status_list_token
 from specs.trust import certificate_key_ref
 from tests.ca import Ca, new_ca
-from tests.issuer.conftest import ISSUER, Issuer, issuer_settings
-from tests.issuer.wallet import Wallet
-from tests.support import START, Clock
+from tests.issuer.conftest import ISSUER, Issuer, issuer_settings, running_issuer
+from tests.support import START
 
 
 def _write_chain(path: Path, *certificates: x509.Certificate) -> Path:
@@ -50,17 +46,9 @@ def ca() -> Ca:
 async def certified_issuer(tmp_path: Path, database_url: str, ca: Ca) -> AsyncIterator[Issuer]:
     leaf = ca.leaf(_signing_key(tmp_path), ISSUER)
     chain = _write_chain(tmp_path / "chain.pem", leaf, ca.root)
-    clock = Clock()
     settings = issuer_settings(tmp_path, database_url, certificate_chain_file=chain)
-    context = build_context(settings, clock=clock)
-    app = build_app(settings, context=context)
-    async with app.router.lifespan_context(app):
-        created = await create_api_key(
-            context, name="back office", configurations=sorted(context.configurations.by_id)
-        )
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
-            yield Issuer(app, context, client, clock, created.secret, Wallet(client, clock))
+    async with running_issuer(settings) as issuer:
+        yield issuer
 
 
 async def test_haip_6_1_1_credentials_carry_x5c_to_the_registered_ca(

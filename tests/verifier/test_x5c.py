@@ -19,7 +19,7 @@ import pytest
 
 from aanspraak.demo_trust import build_seed
 from runtime.regulations import catalogue
-from specs.errors import DcqlReason, TrustReason
+from specs.errors import DcqlReason, Reason, TrustReason
 from specs.jose import JwsSigner
 from specs.oid4vp.dcql import DcqlQuery
 from specs.oid4vp.dcql_match import select_credentials
@@ -107,14 +107,26 @@ async def _answer(desk: Desk) -> tuple[dict[str, Any], Any]:
     return started, await desk.wallet.answer(started["link"])
 
 
+async def _assert_eligible(desk: Desk) -> None:
+    """The wallet's answer is accepted and the case decided: the chain was trusted."""
+    started, response = await _answer(desk)
+    assert response.status_code == 200, response.text
+    assert (await desk.result(started["transaction_id"])).json()["status"] == "eligible"
+
+
+async def _assert_refused(desk: Desk, reason: Reason) -> None:
+    """The wallet's answer is refused on the wire with ``reason``, and the transaction is
+    spent with it."""
+    started, response = await _answer(desk)
+    assert_wire_error(response, reason)
+    await assert_consumed(desk, started, reason)
+
+
 async def test_haip_6_1_1_a_credential_chained_to_a_registered_ca_is_accepted(
     desk: Desk, pki: Pki
 ) -> None:
     register(desk, registered_roots(pki))  # the CAs only: the keys themselves are not listed
-    started, response = await _answer(desk)
-    assert response.status_code == 200, response.text
-    result = (await desk.result(started["transaction_id"])).json()
-    assert result["status"] == "eligible"
+    await _assert_eligible(desk)
 
 
 async def test_haip_6_1_1_a_credential_chained_to_an_unregistered_ca_is_refused(
@@ -122,9 +134,7 @@ async def test_haip_6_1_1_a_credential_chained_to_an_unregistered_ca_is_refused(
 ) -> None:
     stranger = new_ca(START)  # the registry lists another CA for every agency
     register(desk, lambda issuer: frozenset({stranger.key_ref}))
-    started, response = await _answer(desk)
-    assert_wire_error(response, TrustReason.X5C_ROOT_NOT_REGISTERED)
-    await assert_consumed(desk, started, TrustReason.X5C_ROOT_NOT_REGISTERED)
+    await _assert_refused(desk, TrustReason.X5C_ROOT_NOT_REGISTERED)
 
 
 async def test_haip_6_1_1_x5c_decides_even_when_the_key_itself_is_registered(
@@ -132,18 +142,14 @@ async def test_haip_6_1_1_x5c_decides_even_when_the_key_itself_is_registered(
 ) -> None:
     """The default registry lists the agencies' keys, not their CAs: a credential that
     names its key by ``x5c`` is judged by its chain's root."""
-    started, response = await _answer(desk)
-    assert_wire_error(response, TrustReason.X5C_ROOT_NOT_REGISTERED)
-    await assert_consumed(desk, started, TrustReason.X5C_ROOT_NOT_REGISTERED)
+    await _assert_refused(desk, TrustReason.X5C_ROOT_NOT_REGISTERED)
 
 
 async def test_haip_6_1_a_status_list_chained_to_an_unregistered_ca_is_refused(
     desk: Desk, pki: Pki
 ) -> None:
     pki.credentials = False  # credentials by kid (their keys are registered), lists by x5c
-    started, response = await _answer(desk)
-    assert_wire_error(response, TrustReason.X5C_ROOT_NOT_REGISTERED)
-    await assert_consumed(desk, started, TrustReason.X5C_ROOT_NOT_REGISTERED)
+    await _assert_refused(desk, TrustReason.X5C_ROOT_NOT_REGISTERED)
 
 
 async def test_haip_6_1_a_status_list_chained_to_a_registered_ca_is_accepted(
@@ -153,9 +159,7 @@ async def test_haip_6_1_a_status_list_chained_to_a_registered_ca_is_accepted(
     register(
         desk, lambda issuer: frozenset({*registered_roots(pki)(issuer), _key_ref(desk, issuer)})
     )
-    started, response = await _answer(desk)
-    assert response.status_code == 200, response.text
-    assert (await desk.result(started["transaction_id"])).json()["status"] == "eligible"
+    await _assert_eligible(desk)
 
 
 def _key_ref(desk: Desk, issuer: str) -> str:
@@ -206,9 +210,7 @@ async def test_haip_5_the_desk_asks_for_its_trusted_authorities_and_accepts_them
             (authorities,) = credential["trusted_authorities"]
             assert authorities["type"] == "aki"
             assert set(authorities["values"]) == akis
-        started, response = await _answer(desk)
-        assert response.status_code == 200, response.text
-        assert (await desk.result(started["transaction_id"])).json()["status"] == "eligible"
+        await _assert_eligible(desk)
 
 
 async def test_haip_5_a_credential_outside_the_trusted_authorities_is_refused(
@@ -216,9 +218,7 @@ async def test_haip_5_a_credential_outside_the_trusted_authorities_is_refused(
 ) -> None:
     tax_office = "https://belastingdienst.example"
     async for desk, _pki in _aki_desk(tmp_path, database_url, monkeypatch, excluded=tax_office):
-        started, response = await _answer(desk)
-        assert_wire_error(response, DcqlReason.TRUSTED_AUTHORITY_NOT_MATCHED)
-        await assert_consumed(desk, started, DcqlReason.TRUSTED_AUTHORITY_NOT_MATCHED)
+        await _assert_refused(desk, DcqlReason.TRUSTED_AUTHORITY_NOT_MATCHED)
 
 
 async def test_haip_6_1_1_a_chain_without_its_root_verifies_with_a_configured_root(
@@ -228,10 +228,6 @@ async def test_haip_6_1_1_a_chain_without_its_root_verifies_with_a_configured_ro
     root from configuration (``ISSUER_CA_FILE``), and the registry must still list it."""
     pki.chains = {thumbprint: chain[:1] for thumbprint, chain in pki.chains.items()}
     register(desk, registered_roots(pki))
-    started, response = await _answer(desk)
-    assert_wire_error(response, TrustReason.X5C_ROOT_NOT_REGISTERED)
-    await assert_consumed(desk, started, TrustReason.X5C_ROOT_NOT_REGISTERED)
+    await _assert_refused(desk, TrustReason.X5C_ROOT_NOT_REGISTERED)
     desk.context.issuer_roots = tuple(ca.root for ca in pki.cas.values())
-    started, response = await _answer(desk)
-    assert response.status_code == 200, response.text
-    assert (await desk.result(started["transaction_id"])).json()["status"] == "eligible"
+    await _assert_eligible(desk)

@@ -10,11 +10,9 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -31,7 +29,7 @@ from specs.attestation import (
 from specs.errors import AttestationReason
 from specs.jose import JwsAlg, PublicJwk, parse_compact_jws, parse_public_jwk
 from specs.oid4vci.proof import VerifiedProof, check_proof_batch, verify_jwt_proof
-from tests.pki import certificate
+from tests.pki import self_signed_leaf
 from tests.support import assert_rejected
 from wallet.attestations import (
     AttestedProofs,
@@ -140,17 +138,7 @@ def test_a_self_signed_provider_is_refused(provider: WalletProvider) -> None:
     sent in ``x5c`` that any root certifies, even when that certificate is configured."""
     key = provider.identity.signer.key
     assert isinstance(key, ec.EllipticCurvePrivateKey)
-    at = datetime.fromtimestamp(NOW, tz=UTC)
-    self_signed = certificate(
-        key,
-        key,
-        subject="self",
-        issuer="self",
-        ca=False,
-        not_before=at - timedelta(days=1),
-        not_after=at + timedelta(days=1),
-        san=[x509.UniformResourceIdentifier(WALLET_URL)],
-    )
+    self_signed = self_signed_leaf(key, name="self", uri=WALLET_URL, now=NOW)
     lonely = WalletProvider(
         SigningIdentity(provider.identity.signer, (self_signed,)),
         identifier=WALLET_URL,

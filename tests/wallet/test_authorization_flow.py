@@ -170,11 +170,13 @@ async def test_haip_4_3_par_pkce_dpop_and_attestations_end_in_a_verified_batch(
 async def test_haip_4_authorization_from_an_offer_sends_its_issuer_state(
     issuer: Issuer,
 ) -> None:
-    offer = {
-        "credential_issuer": ISSUER,
-        "credential_configuration_ids": [CONFIGURATION],
-        "grants": {"authorization_code": {"issuer_state": "case-17"}},
-    }
+    made = await issuer.client.post(  # the issuer refuses an issuer_state it did not offer
+        "/backoffice/offers",
+        json={"configuration_id": CONFIGURATION, "grant": "authorization_code"},
+        headers=issuer.backoffice(),
+    )
+    offer = made.json()["credential_offer"]
+    assert "issuer_state" in offer["grants"]["authorization_code"]
     browser = Browser(issuer)
     async with client(issuer, browser) as wallet:
         started = await wallet.start_authorization(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import inspect
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -30,7 +29,7 @@ from specs.jose import (
     public_jwk_from_key,
     verify_signature,
 )
-from tests.pki import certificate
+from tests.pki import self_signed_leaf
 from tests.specs.attestation.provider import (
     CLIENT_ID,
     ISSUER,
@@ -206,17 +205,7 @@ def test_a_root_sent_in_x5c_earns_no_trust() -> None:
 def test_a_self_signed_provider_certificate_is_refused_even_when_configured() -> None:
     key = WALLET_PROVIDER.signer.key
     assert isinstance(key, ec.EllipticCurvePrivateKey)
-    at = datetime.fromtimestamp(NOW, tz=UTC)
-    self_signed = certificate(
-        key,
-        key,
-        subject="provider",
-        issuer="provider",
-        ca=False,
-        not_before=at - timedelta(days=1),
-        not_after=at + timedelta(days=1),
-        san=[x509.UniformResourceIdentifier(PROVIDER)],
-    )
+    self_signed = self_signed_leaf(key, name="provider", uri=PROVIDER, now=NOW)
     header = WALLET_PROVIDER.header(CLIENT_ATTESTATION_TYP, x5c=[b64_der(self_signed)])
     token = _attestation(header)
     assert_rejected(AttestationReason.CHAIN_UNTRUSTED, _verify, token)
