@@ -22,6 +22,8 @@ IsoLevel = Literal[
 ]
 """OpenID4VCI 1.0 Appendix D.2's attack potential resistance values (``specs.attestation``)."""
 
+STRICT_HAIP_MAX_REQUEST_BYTES = 1024 * 1024
+"""The request body limit of strict HAIP mode, unless set: a batch of 100 attested proofs."""
 #: 2^17 entries of 2 bits: 32 KiB before compression; one credential is one of 131,072.
 DEFAULT_STATUS_LIST_SIZE = 1 << 17
 
@@ -137,6 +139,16 @@ class IssuerSettings(ServiceSettings):
         levels = (self.key_attestation_key_storage, self.key_attestation_user_authentication)
         if any(levels) and self.wallet_provider_roots_file is None:
             raise ValueError("key attestation levels need wallet_provider_roots_file")
+        return self
+
+    @model_validator(mode="after")
+    def _strict_haip_body_limit(self) -> IssuerSettings:
+        """In strict mode every ``jwt`` proof of a batch carries the batch's key attestation
+        in its header (HAIP §4.5.1: one attestation for all keys), so a credential request
+        grows with the square of the batch: 20 proofs are about 100 KiB. Unless the operator
+        set a limit, strict mode raises it to ``STRICT_HAIP_MAX_REQUEST_BYTES``."""
+        if self.haip and "max_request_bytes" not in self.model_fields_set:
+            self.max_request_bytes = STRICT_HAIP_MAX_REQUEST_BYTES
         return self
 
     @model_validator(mode="after")

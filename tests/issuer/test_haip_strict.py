@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from issuer.certificates import CertificateChainError, CertifiedSigner, anchor_key_ref
 from issuer.context import build_context, load_keys
 from issuer.keys import load_signing_key
-from issuer.settings import IsoLevel
+from issuer.settings import STRICT_HAIP_MAX_REQUEST_BYTES, IsoLevel
 from issuer.wallet_providers import WalletProviderRootsError
 from runtime.settings import Profile
 from specs.attestation import ISO_18045_LEVELS
@@ -221,3 +221,21 @@ async def test_haip_6_1_1_a_strict_issuer_process_without_x5c_does_not_start(
     async with httpx.AsyncClient() as client:
         with pytest.raises(httpx.TransportError):
             await client.get(f"{server.url}/readyz")
+
+
+def test_haip_4_5_1_strict_mode_takes_a_batch_of_attested_proofs_unless_told_otherwise(
+    tmp_path: Path,
+) -> None:
+    """Each proof of a batch repeats the key attestation: strict mode raises the body limit
+    to ``STRICT_HAIP_MAX_REQUEST_BYTES``, and a limit the operator set stays."""
+    strict = {
+        "profile": Profile.DEVELOPMENT,
+        "development_ca": True,
+        "haip": True,
+        "wallet_provider_roots_file": _roots_file(tmp_path),
+    }
+    assert issuer_settings(tmp_path, "sqlite://").max_request_bytes == 64 * 1024
+    raised = issuer_settings(tmp_path, "sqlite://", **strict)
+    assert raised.max_request_bytes == STRICT_HAIP_MAX_REQUEST_BYTES
+    kept = issuer_settings(tmp_path, "sqlite://", max_request_bytes=200_000, **strict)
+    assert kept.max_request_bytes == 200_000

@@ -117,3 +117,15 @@ async def test_haip_6_1_strict_status_lists_leave_the_trust_anchor_out(strict_to
     assert strict_town.wallet.issuer_roots == roots
     entry = strict_town.desk.trust.snapshot(now=0).issuers[strict_town.issuer_url]
     assert entry.key_refs == {certificate_key_ref(root) for root in roots[:1]}
+
+
+async def test_haip_4_5_1_a_batch_of_20_attested_proofs_is_issued(strict_town: Town) -> None:
+    """Every proof carries the batch's one key attestation (HAIP §4.5.1), so the request of a
+    batch of 20 is about 100 KiB: strict mode's body limit takes it."""
+    async with await new_citizen(strict_town) as phone:
+        strict_town.register_subject("household_income", "citizen-batch", INCOME_CLAIMS)
+        stored = await phone.receive_by_authorization(
+            strict_town.issuer_url, "household_income", login_hint="citizen-batch", instances=BATCH
+        )
+    assert stored["credential"]["instances"] == BATCH
+    assert "key-attestation" in stored["checks"]
