@@ -53,6 +53,7 @@ bench: $(STAMP_DEV)  ## printed figures, ratios against same-run baselines
 	$(PY) -m bench.verifier
 	$(PY) -m bench.wallet
 	$(PY) -m bench.wallet_service
+	$(PY) -m bench.haip
 
 interop-js:  ## the pinned @sd-jwt/* packages for the interop tests (needs node + npm)
 	cd interop/js && npm ci --no-audit --no-fund
