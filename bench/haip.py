@@ -18,11 +18,8 @@ after ``--warmup``; the ratio is plain / strict time (1.0: strict mode costs not
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import json
-import statistics
 import sys
 import tempfile
 import time
@@ -34,7 +31,8 @@ import httpx
 
 from aanspraak.town import Town, running_town
 from bench.sd_jwt import environment
-from bench.wallet_service import CREDENTIALS, FAST_KDF, SLOTS, _link, _phones, _timed
+from bench.sequential import command, summary_row, timed
+from bench.wallet_service import CREDENTIALS, FAST_KDF, SLOTS, _link, _phones
 
 INCOME = dict(CREDENTIALS[2][1])
 
@@ -68,8 +66,8 @@ async def _measure(town: Town, *, strict: bool, count: int, warmup: int) -> dict
                 raise RuntimeError("the desk refused the answer")
 
         figures = {
-            "receive": await _timed(receive, count, warmup),
-            "answer": await _timed(answer, count, warmup),
+            "receive": await timed(receive, count, warmup),
+            "answer": await timed(answer, count, warmup),
         }
         for each in phones:
             await each.__aexit__(None, None, None)
@@ -90,23 +88,13 @@ def _run_town(*, strict: bool, count: int, warmup: int) -> dict[str, list[float]
         return asyncio.run(_measure(town, strict=strict, count=count, warmup=warmup))
 
 
-def _row(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    median = statistics.median(ordered)
-    return {
-        "per_second": round(1 / median, 1),
-        "p50_ms": round(median * 1000, 1),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
-    }
-
-
 def run(count: int, warmup: int) -> dict[str, Any]:
     started = time.perf_counter()
     plain = _run_town(strict=False, count=count, warmup=warmup)
     strict = _run_town(strict=True, count=count, warmup=warmup)
     figures: dict[str, dict[str, float]] = {}
     for kind in ("receive", "answer"):
-        baseline, haip = _row(plain[kind]), _row(strict[kind])
+        baseline, haip = summary_row(plain[kind]), summary_row(strict[kind])
         haip["ratio_to_plain"] = round(baseline["p50_ms"] / haip["p50_ms"], 2)
         figures[f"{kind}: plain"] = baseline
         figures[f"{kind}: strict HAIP"] = haip
@@ -134,23 +122,14 @@ def print_report(report: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    return command(
+        argv,
         prog="python -m bench.haip",
         description="The wallet service's receive and answer, plain roles vs strict HAIP.",
+        default_count=30,
+        run=run,
+        print_report=print_report,
     )
-    parser.add_argument("--count", type=int, default=None, help="operations measured (30)")
-    parser.add_argument("--warmup", type=int, default=None, help="operations not measured (3)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 operations")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    args = parser.parse_args(argv)
-    count = args.count or (3 if args.quick else 30)
-    warmup = args.warmup if args.warmup is not None else (1 if args.quick else 3)
-    report = run(count, warmup)
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        print_report(report)
-    return 0
 
 
 if __name__ == "__main__":

@@ -24,10 +24,7 @@ the library's speed the service keeps while adding accounts, sealing, slots and 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import statistics
 import sys
 import tempfile
 import time
@@ -39,6 +36,7 @@ import httpx
 
 from aanspraak.town import Town, running_town
 from bench.sd_jwt import environment
+from bench.sequential import command, summary_row, timed
 from runtime.fetcher import FetchPolicy
 from specs.jose import JwsSigner, PrivateJwk, generate_private_key
 from wallet.device_client import SimulatedDevice, WalletServiceClient
@@ -71,17 +69,6 @@ class SlotKeys:
         key = self.keys[self._next % len(self.keys)]
         self._next += 1
         return key
-
-
-async def _timed(operation: Callable[[], Awaitable[None]], count: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        await operation()
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
-        await operation()
-        times.append(time.perf_counter() - started)
-    return times
 
 
 async def _link(town: Town, officer: httpx.AsyncClient) -> str:
@@ -189,10 +176,10 @@ async def _measure(town: Town, count: int, warmup: int) -> dict[str, list[float]
                 await client.receive(offer.link_by_reference, tx_code=offer.tx_code, store=store)
 
         figures = {
-            "answer: library": await _timed(library_answer, count, warmup),
-            "answer: service": await _timed(service_answer, count, warmup),
-            "receive: library": await _timed(library_receive, count, warmup),
-            "receive: service": await _timed(service_receive, count, warmup),
+            "answer: library": await timed(library_answer, count, warmup),
+            "answer: service": await timed(service_answer, count, warmup),
+            "receive: library": await timed(library_receive, count, warmup),
+            "receive: service": await timed(service_receive, count, warmup),
         }
         for each in phones:
             await each.__aexit__(None, None, None)
@@ -200,15 +187,7 @@ async def _measure(town: Town, count: int, warmup: int) -> dict[str, list[float]
 
 
 def summarize(figures: dict[str, list[float]]) -> dict[str, dict[str, float]]:
-    summary = {}
-    for name, times in figures.items():
-        ordered = sorted(times)
-        median = statistics.median(ordered)
-        summary[name] = {
-            "per_second": round(1 / median, 1),
-            "p50_ms": round(median * 1000, 1),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
-        }
+    summary = {name: summary_row(times) for name, times in figures.items()}
     for kind in ("answer", "receive"):
         library, service = summary[f"{kind}: library"], summary[f"{kind}: service"]
         service["ratio_to_library"] = round(library["p50_ms"] / service["p50_ms"], 2)
@@ -250,23 +229,14 @@ def run(count: int, warmup: int) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    return command(
+        argv,
         prog="python -m bench.wallet_service",
         description="Answers and receipts through the wallet service, vs the holder library.",
+        default_count=40,
+        run=run,
+        print_report=print_report,
     )
-    parser.add_argument("--count", type=int, default=None, help="operations measured (40)")
-    parser.add_argument("--warmup", type=int, default=None, help="operations not measured (3)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 operations")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    args = parser.parse_args(argv)
-    count = args.count or (3 if args.quick else 40)
-    warmup = args.warmup if args.warmup is not None else (1 if args.quick else 3)
-    report = run(count, warmup)
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        print_report(report)
-    return 0
 
 
 if __name__ == "__main__":
