@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from issuer.keys import KeyFileError
 from issuer.settings import IssuerSettings
+from runtime import dev_ca
 from runtime.dev_ca import load_or_create_development_ca, write_certificates
 from specs.errors import Rejected
 from specs.jose import JwsAlg, JwsSigner, PublicJwk, public_jwk_from_key
@@ -50,7 +51,6 @@ from specs.oid4vp.haip import is_self_signed
 from specs.sd_jwt_vc.x5c import DEFAULT_MAX_CERT_BYTES, DEFAULT_MAX_CHAIN_LENGTH
 from specs.trust import certificate_key_ref
 
-MAX_CHAIN_FILE_BYTES = 64 * 1024
 DEVELOPMENT_ROOT_DAYS = 10 * 365
 DEVELOPMENT_LEAF_DAYS = 365
 _BACKDATE = dt.timedelta(days=1)
@@ -143,15 +143,9 @@ def certify(signer: JwsSigner, settings: IssuerSettings, *, now: int) -> JwsSign
 def load_certificate_chain(path: Path, *, key: PublicJwk) -> tuple[x509.Certificate, ...]:
     """A PEM chain, leaf first, whose leaf certifies ``key``; refused with a clear message."""
     try:
-        raw = path.read_bytes()[: MAX_CHAIN_FILE_BYTES + 1]
-    except OSError as error:
-        raise CertificateChainError(f"{path}: cannot be read") from error
-    if len(raw) > MAX_CHAIN_FILE_BYTES:
-        raise CertificateChainError(f"{path}: too large for a certificate chain")
-    try:
-        chain = tuple(x509.load_pem_x509_certificates(raw))
-    except ValueError as error:
-        raise CertificateChainError(f"{path}: not PEM certificates") from error
+        chain = dev_ca.load_certificate_chain(path)
+    except KeyFileError as error:
+        raise CertificateChainError(str(error)) from None
     check_chain(chain, key=key, source=str(path))
     return chain
 

@@ -119,7 +119,7 @@ def test_a_chain_file_that_is_not_pem_or_too_long_stops_the_start(tmp_path: Path
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("not a certificate")
     settings = issuer_settings(tmp_path, "sqlite://", certificate_chain_file=garbage)
-    with pytest.raises(CertificateChainError, match="not PEM certificates"):
+    with pytest.raises(CertificateChainError, match="not a PEM certificate chain"):
         load_keys(settings)
     long_chain = _write_chain(tmp_path / "long.pem", *[ca.root] * 6)
     settings = issuer_settings(tmp_path, "sqlite://", certificate_chain_file=long_chain)
