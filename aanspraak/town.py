@@ -213,7 +213,7 @@ def running_town(
     With ``x5c`` every agency signs with a certificate from its own development CA (HAIP
     §6.1.1) and the registry lists that CA's root key reference instead of the key.
 
-    With ``haip`` every role runs in strict HAIP 1.0 mode (``strict_haip``): the agencies
+    With ``haip`` every role runs in strict HAIP 1.0 mode (:class:`StrictHaip`): the agencies
     issue by the authorization code flow (development authenticator, subjects from
     :meth:`Town.register_subject`) and require the wallet service's attestations; their
     chains leave the root out, so the desk and the wallet get the CA roots from a file."""
