@@ -107,9 +107,11 @@ async def finish(
         payload = await records.load_one(
             connection, session, records.AUTHORIZATION, authorization_id, now=now
         )
-        if payload is None:
+        # The conditional DELETE decides: of two redirects posted at once, one removes the
+        # record and goes on; the other finds nothing, so one code is redeemed once.
+        removed = await records.remove(connection, session, records.AUTHORIZATION, authorization_id)
+        if payload is None or removed != 1:
             raise NotFound
-        await records.remove(connection, session, records.AUTHORIZATION, authorization_id)
     pending = PendingAuthorization.from_dict(payload)
     async with receiving.client(context) as wallet:
         try:
@@ -124,16 +126,17 @@ async def refresh(
 ) -> dict[str, Any]:
     """A fresh batch for ``batch_id``'s grant (OpenID4VCI §13.5); 404 without one."""
     keys = receiving.device_keys(jwks)
-    grant = await grants.grant_of(context, session, batch_id)
-    if grant is None:
+    async with context.database.write() as connection:
+        grant = await grants.take(connection, session, batch_id)
+    if grant is None:  # none, or a refresh of this batch is under way: one token, one use
         raise NotFound
     async with receiving.client(context) as wallet:
         try:
             renewed = await wallet.refresh(grant)
         except IssuanceFailed as failed:
-            if failed.reason is IssuanceReason.REFRESH_REFUSED:  # spent or ended: forget it
+            if failed.reason is not IssuanceReason.REFRESH_REFUSED:  # not spent: keep it
                 async with context.database.write() as connection:
-                    await grants.forget(connection, session, batch_id)
+                    await grants.keep(connection, session, batch_id, grant)
             raise receiving.to_wire(failed) from None
         async with context.database.write() as connection:  # the old token is spent now
             await grants.keep(connection, session, batch_id, renewed)

@@ -36,12 +36,20 @@ async def forget(connection: AsyncConnection, session: Session, batch_id: str) -
             await records.remove(connection, session, records.GRANT, record_id)
 
 
-async def grant_of(context: WalletContext, session: Session, batch_id: str) -> RedeemedOffer | None:
-    async with context.database.read() as connection:
-        found = await records.load(connection, session, records.GRANT, now=0)
-    for _record_id, payload in found:
-        if payload.get("batch_id") == batch_id:
-            return RedeemedOffer.from_dict(payload["grant"])
+async def take(
+    connection: AsyncConnection, session: Session, batch_id: str
+) -> RedeemedOffer | None:
+    """Claim the grant of ``batch_id`` for one refresh: its record is deleted, and only the
+    request whose conditional DELETE removed it gets it. A refresh token is spent by its
+    first use, and a second use makes the issuer end the whole grant (OpenID4VCI 1.0 §13.5,
+    RFC 9700 §4.14.2), so two refreshes of one batch at once must not both send it. The
+    caller keeps the renewed grant, or the same one back when the issuer did not spend it."""
+    for record_id, payload in await records.load(connection, session, records.GRANT, now=0):
+        if payload.get("batch_id") != batch_id:
+            continue
+        if await records.remove(connection, session, records.GRANT, record_id) != 1:
+            return None
+        return RedeemedOffer.from_dict(payload["grant"])
     return None
 
 

@@ -9,6 +9,7 @@ All over real HTTP on loopback (``aanspraak.town``), on SQLite and on PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
@@ -149,3 +150,53 @@ async def test_the_code_flow_needs_a_redirect_uri_and_an_issuer(code_town: Town)
         with pytest.raises(ServiceRefused) as unknown:
             await phone.finish_authorization("0" * 32, REDIRECT_URI)
         assert unknown.value.status == 404
+
+
+async def _outcomes(*calls: Any) -> list[Any]:
+    """Run ``calls`` at once; each result, or the ``ServiceRefused`` it raised."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, ServiceRefused):
+            raise result
+    return list(results)
+
+
+async def test_haip_4_3_two_redirects_posted_at_once_redeem_the_code_once(
+    code_town: Town,
+) -> None:
+    """A double tap in the app: one redirect redeems the code, the other finds nothing (404).
+    Were both sent on, the issuer would take the second for a replay and end the grant."""
+    async with await new_citizen(code_town) as phone:
+        authorization_id, redirect = await authorized(phone, code_town)
+        results = await _outcomes(
+            phone.finish_authorization(authorization_id, redirect, instances=1),
+            phone.finish_authorization(authorization_id, redirect, instances=1),
+        )
+        stored = [r for r in results if isinstance(r, dict)]
+        refused = [r for r in results if isinstance(r, ServiceRefused)]
+        assert len(stored) == 1
+        assert [r.status for r in refused] == [404]
+        batch = stored[0]["credential"]["id"]
+        renewed = await phone.refresh(batch, instances=1)  # the grant is alive
+        assert renewed["status"] == "stored"
+
+
+async def test_haip_4_4_two_refreshes_at_once_send_the_refresh_token_once(
+    code_town: Town,
+) -> None:
+    """A refresh token is spent by its first use and a second use ends the whole grant at the
+    issuer, so of two refreshes of one batch at once only one reaches it (404 for the other),
+    and the grant it rotates to keeps working."""
+    async with await new_citizen(code_town) as phone:
+        first = await phone.receive_by_authorization(
+            code_town.issuer_url, CONFIGURATION, login_hint=SUBJECT, instances=1
+        )
+        batch = first["credential"]["id"]
+        results = await _outcomes(
+            phone.refresh(batch, instances=1), phone.refresh(batch, instances=1)
+        )
+        stored = [r for r in results if isinstance(r, dict)]
+        assert len(stored) == 1
+        assert [r.status for r in results if isinstance(r, ServiceRefused)] == [404]
+        again = await phone.refresh(stored[0]["credential"]["id"], instances=1)
+        assert again["status"] == "stored"
