@@ -14,6 +14,8 @@ no accounts, so the service, the demo and the tests use the same code::
     issuance_model.py     key sources, the trust check, limits, results, and the redeemed
                           offer a service keeps while a device signs the key proofs
     issuance_exchange.py  bounded POSTs to the issuer's endpoints (same origin only)
+    issuance_dpop.py      DPoP proofs and server nonces for the issuer's endpoints
+    issuance_steps.py     deferred polling (§9) and the tx_code check (§4.1.1, §6.1)
     received.py           §8.3, SD-JWT VC §3-4: every credential verified before it is kept
     issuance_errors.py    IssuanceFailed(reason, cause): the error tree of the client
     presentation.py       OpenID4VP 1.0 responder: request object, desk's registration, DCQL

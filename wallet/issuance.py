@@ -44,11 +44,9 @@ import httpx
 from runtime.fetcher import FetchPolicy, SafeFetcher
 from specs.jose import JwsSigner, PublicJwk
 from specs.oid4vci import (
-    MAX_TX_CODE_LENGTH,
     PRE_AUTHORIZED_GRANT,
     CredentialOffer,
     CredentialResponse,
-    TxCode,
     build_jwt_proof,
 )
 from wallet.attestations import AttestedProofs, WalletProvider
@@ -64,7 +62,6 @@ from wallet.issuance_exchange import (
     Notifier,
     TokenResponse,
     error_code,
-    pending_interval,
     read_c_nonce,
     read_credential_response,
 )
@@ -80,6 +77,7 @@ from wallet.issuance_model import (
     RedeemedOffer,
     Store,
 )
+from wallet.issuance_steps import poll_deferred, tx_code_to_send
 from wallet.issuer_discovery import CheckedIssuer, Endpoints, check_issuer, load_offer
 from wallet.received import ReceivedCredential, check_credentials, issuer_keys
 from wallet.token_requests import ClientAttestation, new_dpop, request_tokens, restore_dpop
@@ -206,7 +204,7 @@ class IssuanceClient(AuthorizationCodeFlow):
             self._fetcher, offer, allow_http=self._allow_http
         )
         checked, checks = await self._check_issuer(offer_value, configuration_id)
-        code = _tx_code_to_send(checked.offer.tx_code, tx_code)
+        code = tx_code_to_send(checked.offer.tx_code, tx_code)
         dpop = new_dpop(checked.endpoints, clock=self._clock)
         attestation = ClientAttestation.new(self._provider, checked.endpoints)
         tokens = await self._token(checked, code, dpop[0] if dpop else None, attestation)
@@ -294,7 +292,14 @@ class IssuanceClient(AuthorizationCodeFlow):
         )
         polls = 0
         if response.transaction_id is not None:
-            response, polls = await self._poll_deferred(redeemed, response, dpop)
+            response, polls = await poll_deferred(
+                self._exchange,
+                redeemed,
+                response,
+                dpop,
+                limits=self._limits,
+                sleep=self._sleep,
+            )
         notify = Notifier(
             self._exchange,
             redeemed.endpoints.notification,
@@ -421,41 +426,6 @@ class IssuanceClient(AuthorizationCodeFlow):
             )
         return read_credential_response(status, body, deferred=status == 202)
 
-    async def _poll_deferred(
-        self, redeemed: RedeemedOffer, deferral: CredentialResponse, dpop: DpopSession | None
-    ) -> tuple[CredentialResponse, int]:
-        """Deferred Credential Requests (§9.1), waiting ``interval`` seconds before each.
-
-        §9.2 answers a transaction still pending with HTTP 202 and the same
-        ``transaction_id``; issuers following the drafts before 1.0 answer 400
-        ``issuance_pending`` instead, which is treated the same way.
-        """
-        endpoint = redeemed.endpoints.deferred
-        if endpoint is None:
-            raise IssuanceFailed(_R.RESPONSE_REFUSED, cause="no-deferred-endpoint")
-        transaction_id = deferral.transaction_id
-        interval = deferral.interval or 1
-        for poll in range(1, self._limits.deferred_polls + 1):
-            if interval > self._limits.max_deferred_interval:
-                raise IssuanceFailed(_R.DEFERRED_NOT_READY, cause="interval-too-long")
-            await self._sleep(interval)
-            status, body = await self._exchange.post(
-                endpoint,
-                json={"transaction_id": transaction_id},
-                token=redeemed.access_token,
-                dpop=dpop,
-            )
-            if status == 400 and error_code(body) == "issuance_pending":
-                interval = pending_interval(body, interval)
-                continue
-            response = read_credential_response(status, body, deferred=status == 202)
-            if response.transaction_id is None:
-                return response, poll
-            if response.transaction_id != transaction_id:  # §9.2: MUST be the same
-                raise IssuanceFailed(_R.RESPONSE_REFUSED, cause="transaction-id-changed")
-            interval = response.interval or interval
-        raise IssuanceFailed(_R.DEFERRED_NOT_READY, cause="polls-exhausted")
-
 
 def _grant(redeemed: RedeemedOffer, dpop: DpopSession | None) -> RedeemedOffer | None:
     """What a refresh needs later (the refresh token, the DPoP key and its latest nonce),
@@ -463,21 +433,3 @@ def _grant(redeemed: RedeemedOffer, dpop: DpopSession | None) -> RedeemedOffer |
     if redeemed.refresh_token is None:
         return None
     return replace(redeemed, dpop_nonce=dpop.nonce if dpop else redeemed.dpop_nonce)
-
-
-def _tx_code_to_send(wanted: TxCode | None, given: str | None) -> str | None:
-    """The Transaction Code for the Token Request (§4.1.1, §6.1).
-
-    Required when the offer has a ``tx_code`` object (even an empty one); checked against
-    its ``input_mode`` and ``length`` before it is sent. A code given for an offer that asks
-    for none is not sent: §6.1 sends ``tx_code`` only when the offer asked for it.
-    """
-    if wanted is None:
-        return None
-    if not given:
-        raise IssuanceFailed(_R.TX_CODE_REQUIRED)
-    fits_mode = wanted.input_mode == "text" or (given.isascii() and given.isdigit())
-    fits_length = len(given) == wanted.length if wanted.length else True
-    if not fits_mode or not fits_length or len(given) > MAX_TX_CODE_LENGTH:
-        raise IssuanceFailed(_R.TX_CODE_INVALID)
-    return given
