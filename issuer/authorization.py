@@ -78,7 +78,11 @@ class PushedRequest:
     expires_in: int
 
 
-async def push(context: IssuerContext, request: PushedAuthorizationRequest) -> PushedRequest:
+async def push(
+    context: IssuerContext, request: PushedAuthorizationRequest, *, dpop_jkt: str | None = None
+) -> PushedRequest:
+    """Keep the pushed request; ``dpop_jkt`` is the DPoP key its code will be bound to (RFC
+    9449 §10: the ``dpop_jkt`` parameter, or the key of a DPoP proof sent to this endpoint)."""
     if not code_flow_enabled(context):
         raise InvalidRequest("the authorization code flow is not enabled")
     configuration = context.configurations.by_scope(request.scopes)
@@ -104,6 +108,7 @@ async def push(context: IssuerContext, request: PushedAuthorizationRequest) -> P
                 login_hint=request.login_hint,
                 expires_at=now + ttl,
                 offer_id=offer_id,
+                dpop_jkt=dpop_jkt,
             )
         )
     return PushedRequest(build_request_uri(reference), ttl)
@@ -251,6 +256,7 @@ async def _grant_from_offer(
                 client_id=request.client_id,
                 redirect_uri=request.redirect_uri,
                 code_challenge=request.code_challenge,
+                dpop_jkt=request.dpop_jkt,
                 sealed_subject=seal_subject(context, offer_id, subject),
                 expires_at=now + context.settings.authorization_code_ttl_seconds,
             )
@@ -282,6 +288,7 @@ async def _create_grant(context: IssuerContext, request: Row[Any], subject: str)
                 client_id=request.client_id,
                 redirect_uri=request.redirect_uri,
                 code_challenge=request.code_challenge,
+                dpop_jkt=request.dpop_jkt,
                 sealed_subject=seal_subject(context, offer_id, subject),
             )
         )

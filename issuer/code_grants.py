@@ -54,7 +54,7 @@ async def redeem_code(
         if grant is None:
             raise InvalidGrant("the authorization code is invalid, used or expired")
         if grant.state == "authorized":
-            _check_code(grant, request, now=now)
+            _check_code(grant, request, now=now, jkt=jkt)
             lifetime = (
                 settings.refresh_token_ttl_seconds if jkt else settings.access_token_ttl_seconds
             )
@@ -71,9 +71,15 @@ async def redeem_code(
     raise InvalidGrant("the authorization code is invalid, used or expired")
 
 
-def _check_code(grant: Row[Any], request: AuthorizationCodeRequest, *, now: int) -> None:
+def _check_code(
+    grant: Row[Any], request: AuthorizationCodeRequest, *, now: int, jkt: str | None
+) -> None:
+    """The code's bindings; a mismatch does not spend the code (only a replay does)."""
     if grant.expires_at <= now:
         raise InvalidGrant("the authorization code is invalid, used or expired")
+    if grant.dpop_jkt is not None and not (jkt and constant_time_equals(grant.dpop_jkt, jkt)):
+        # RFC 9449 §10: the token request proves the key the authorization request named
+        raise InvalidGrant("the authorization code is bound to another DPoP key")
     if not constant_time_equals(grant.client_id, request.client_id):
         raise InvalidGrant("the authorization code was issued to another client")
     if not constant_time_equals(grant.redirect_uri, request.redirect_uri):

@@ -20,10 +20,12 @@ from issuer.authenticators import LoginFailed
 from issuer.authorization import begin_login, finish_login, push
 from issuer.client_auth import authenticate_client
 from issuer.dependencies import Context
+from issuer.dpop import check_dpop_proof
 from issuer.forms import form_pairs
 from issuer.wire_tables import AUTHORIZE_ERRORS, PAR_ERRORS
-from runtime.wire import InvalidRequest
+from runtime.wire import InvalidDpopProof, InvalidRequest
 from specs.errors import Rejected
+from specs.jose import constant_time_equals
 from specs.oauth import parse_authorization_reference, parse_pushed_authorization_request
 
 router = APIRouter(tags=["OAuth 2.0 authorization"])
@@ -42,10 +44,23 @@ async def pushed_authorization_request(request: Request, context: Context) -> JS
         parsed = parse_pushed_authorization_request(pairs)
     except Rejected as rejected:
         raise PAR_ERRORS(rejected) from None
+    dpop_jkt = await _code_key(context, request, parsed.dpop_jkt)
     await authenticate_client(context, request.headers, parsed.client_id)
-    pushed = await push(context, parsed)
+    pushed = await push(context, parsed, dpop_jkt=dpop_jkt)
     body = {"request_uri": pushed.request_uri, "expires_in": pushed.expires_in}
     return JSONResponse(body, status_code=201, headers=NO_STORE)
+
+
+async def _code_key(context: Context, request: Request, dpop_jkt: str | None) -> str | None:
+    """The DPoP key the code will be bound to (RFC 9449 §10): ``dpop_jkt``, or the key of a
+    DPoP proof sent here, which must then be the same. Checked before the client's
+    attestation, so a request refused for want of a DPoP nonce spends no attestation PoP."""
+    if "dpop" not in request.headers:
+        return dpop_jkt
+    proof = await check_dpop_proof(context, request, access_token=None, at_resource=False)
+    if dpop_jkt is not None and not constant_time_equals(dpop_jkt, proof.thumbprint):
+        raise InvalidDpopProof("dpop_jkt is not the key of the DPoP proof")
+    return proof.thumbprint
 
 
 @router.get("/authorize", summary="Authorization endpoint (a request_uri from /par only)")

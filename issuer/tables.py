@@ -90,6 +90,7 @@ offers = Table(
     Column("client_id", String(255), nullable=True),
     Column("redirect_uri", Text, nullable=True),
     Column("code_challenge", String(64), nullable=True),
+    Column("dpop_jkt", String(64), nullable=True),  # RFC 9449 §10: the code's DPoP key (0005)
     Column("sealed_subject", LargeBinary, nullable=True),
     # An offer with the authorization_code grant (0004): its issuer_state, as a digest.
     Column("issuer_state_digest", String(64), nullable=True),
@@ -182,6 +183,7 @@ authorization_requests = Table(
     Column("login_hint", String(256), nullable=True),
     Column("expires_at", BigInteger, nullable=False),
     Column("offer_id", String(32), nullable=True),  # the offer its issuer_state used (0004)
+    Column("dpop_jkt", String(64), nullable=True),  # RFC 9449 §10: the code's DPoP key (0005)
 )
 
 refresh_tokens = Table(

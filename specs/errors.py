@@ -392,6 +392,7 @@ class OAuthReason(StrEnum):
     AUTHORIZATION_RESPONSE_ERROR = "oauth-authorization-response-error"
     ISSUER_MISMATCH = "authorization-response-issuer-mismatch"
     STATE_MISMATCH = "authorization-response-state-mismatch"
+    DPOP_JKT_MALFORMED = "dpop-jkt-malformed"
 
 
 Reason = (
@@ -652,6 +653,7 @@ FAMILY_OF: dict[Reason, Family] = {
     OAuthReason.AUTHORIZATION_RESPONSE_ERROR: _F.POLICY_UNSATISFIED,
     OAuthReason.ISSUER_MISMATCH: _F.ISSUER_UNTRUSTED,
     OAuthReason.STATE_MISMATCH: _F.REPLAY,
+    OAuthReason.DPOP_JKT_MALFORMED: _F.MALFORMED,
     AttestationReason.ALG_NOT_ALLOWED: _F.ALG_REJECTED,
     AttestationReason.X5C_MISSING: _F.ISSUER_UNTRUSTED,
     AttestationReason.CHAIN_UNTRUSTED: _F.ISSUER_UNTRUSTED,

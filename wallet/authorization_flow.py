@@ -142,6 +142,9 @@ async def push(
         "code_challenge": code_challenge(verifier),
         "code_challenge_method": S256,
         "state": state,
+        # RFC 9449 §10: the code is bound to this DPoP key, so a code that leaks from the
+        # browser's redirect is worth nothing without it (the header would cost a nonce trip)
+        "dpop_jkt": dpop[0].thumbprint,
     }
     if checked.offer.issuer_state is not None:
         form["issuer_state"] = checked.offer.issuer_state

@@ -21,6 +21,8 @@ with reaches the server. ``parse_pushed_authorization_request`` checks, each wit
 * ``authorization_details`` (RFC 9396) is not supported: §5 of that RFC asks a server that
   does not support it to answer ``invalid_authorization_details``
   (``AUTHORIZATION_DETAILS_UNSUPPORTED``);
+* ``dpop_jkt`` (RFC 9449 §10), optional, binds the authorization code to a DPoP key: the
+  RFC 7638 SHA-256 thumbprint, 43 base64url characters (``DPOP_JKT_MALFORMED``);
 * ``state``, ``issuer_state`` (OpenID4VCI 1.0 §5.1.3) and ``login_hint`` are optional and
   bounded. Other parameters are ignored (RFC 6749 §3.1).
 """
@@ -47,6 +49,7 @@ _BROWSER_SCHEMES = frozenset({"javascript", "data", "file", "vbscript", "about",
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")  # RFC 6749 §3.3 NQCHAR
 _REFERENCE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+_THUMBPRINT = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,9 @@ class PushedAuthorizationRequest:
     state: str | None
     issuer_state: str | None
     login_hint: str | None
+    dpop_jkt: str | None = None
+    """RFC 9449 §10: the thumbprint of the DPoP key the code is bound to, if the client named
+    one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +102,15 @@ def parse_pushed_authorization_request(
         state=_bounded(form.get("state"), MAX_STATE_CHARS),
         issuer_state=_bounded(form.get("issuer_state"), MAX_STATE_CHARS),
         login_hint=_bounded(form.get("login_hint"), MAX_LOGIN_HINT_CHARS),
+        dpop_jkt=_thumbprint(form.get("dpop_jkt")),
     )
+
+
+def _thumbprint(value: str | None) -> str | None:
+    """A ``dpop_jkt``: base64url of a SHA-256 digest, 43 characters (RFC 9449 §10)."""
+    if value is not None and not _THUMBPRINT.fullmatch(value):
+        raise Rejected(OAuthReason.DPOP_JKT_MALFORMED)
+    return value
 
 
 def parse_authorization_reference(pairs: Sequence[tuple[str, str]]) -> AuthorizationReference:

@@ -1,6 +1,6 @@
-"""The issuer's Alembic migrations (0001 to 0004) create exactly what ``issuer.tables``
+"""The issuer's Alembic migrations (0001 to 0005) create exactly what ``issuer.tables``
 declares, on each backend, and a second upgrade changes nothing; a schema of the previous
-revision upgrades, and 0003 and 0004 go back down cleanly."""
+revision upgrades, and 0003, 0004 and 0005 go back down cleanly."""
 
 from __future__ import annotations
 
@@ -79,5 +79,32 @@ async def test_0004_adds_the_offer_issuer_state_and_goes_back(database_url: str)
             left = await connection.run_sync(columns)
             assert not added & left
             assert ("offers", "sealed_subject") in left
+    finally:
+        await engine.dispose()
+
+
+async def test_0005_binds_codes_to_a_dpop_key_and_goes_back(database_url: str) -> None:
+    engine = create_engine(database_url)
+
+    def columns(sync: Connection) -> set[tuple[str, str]]:
+        inspector = inspect(sync)
+        return {
+            (table, column["name"])
+            for table in ("offers", "authorization_requests")
+            for column in inspector.get_columns(table)
+        }
+
+    added = {("offers", "dpop_jkt"), ("authorization_requests", "dpop_jkt")}
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_migrate, "upgrade", "0004")
+            assert not added & await connection.run_sync(columns)
+        await upgrade_to_head(engine, script_location=SCRIPT_LOCATION, version_table=VERSION_TABLE)
+        async with engine.begin() as connection:
+            assert added <= await connection.run_sync(columns)
+            await connection.run_sync(_migrate, "downgrade", "0004")
+            left = await connection.run_sync(columns)
+            assert not added & left
+            assert ("offers", "issuer_state_digest") in left
     finally:
         await engine.dispose()

@@ -188,3 +188,15 @@ def test_a_request_uri_that_is_not_ours_is_malformed(request_uri: str) -> None:
 def test_the_authorization_endpoint_needs_a_request_uri() -> None:
     pairs = [("client_id", "wallet.example"), ("response_type", "code")]
     assert_rejected(OAuthReason.MISSING_PARAMETER, parse_authorization_reference, pairs)
+
+
+def test_rfc_9449_10_dpop_jkt_is_a_sha_256_thumbprint() -> None:
+    thumbprint = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+    assert parse_pushed_authorization_request(_pairs(dpop_jkt=thumbprint)).dpop_jkt == thumbprint
+    assert parse_pushed_authorization_request(_pairs()).dpop_jkt is None
+    for bad in ("short", thumbprint + "A", thumbprint[:-1] + "=", thumbprint[:-1] + "/"):
+        assert_rejected(
+            OAuthReason.DPOP_JKT_MALFORMED,
+            parse_pushed_authorization_request,
+            _pairs(dpop_jkt=bad),
+        )
