@@ -36,75 +36,59 @@ def _migrate(connection: Connection, direction: str, revision: str) -> None:
     getattr(command, direction)(config, revision)
 
 
-async def test_0003_adds_the_client_attestation_pops_and_goes_back(database_url: str) -> None:
+def _schema(sync: Connection) -> set[tuple[str, str]]:
+    """Every table as ``(table, "")`` and every column as ``(table, column)``."""
+    inspector = inspect(sync)
+    found = set()
+    for table in inspector.get_table_names():
+        found.add((table, ""))
+        found.update((table, column["name"]) for column in inspector.get_columns(table))
+    return found
+
+
+async def _comes_and_goes(
+    database_url: str, *, previous: str, added: set[tuple[str, str]], kept: tuple[str, str]
+) -> None:
+    """From ``previous`` to head ``added`` appears; back down to ``previous`` it is gone
+    again, and ``kept`` (made by an earlier revision) is still there."""
     engine = create_engine(database_url)
-
-    def tables(sync: Connection) -> set[str]:
-        return set(inspect(sync).get_table_names())
-
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_migrate, "upgrade", "0002")
-            assert "client_attestation_pops" not in await connection.run_sync(tables)
+            await connection.run_sync(_migrate, "upgrade", previous)
+            assert not added & await connection.run_sync(_schema)
         await upgrade_to_head(engine, script_location=SCRIPT_LOCATION, version_table=VERSION_TABLE)
         async with engine.begin() as connection:
-            assert "client_attestation_pops" in await connection.run_sync(tables)
-            await connection.run_sync(_migrate, "downgrade", "0002")
-            assert "client_attestation_pops" not in await connection.run_sync(tables)
-            assert "dpop_proofs" in await connection.run_sync(tables)
+            assert added <= await connection.run_sync(_schema)
+            await connection.run_sync(_migrate, "downgrade", previous)
+            left = await connection.run_sync(_schema)
+            assert not added & left
+            assert kept in left
     finally:
         await engine.dispose()
+
+
+async def test_0003_adds_the_client_attestation_pops_and_goes_back(database_url: str) -> None:
+    await _comes_and_goes(
+        database_url,
+        previous="0002",
+        added={("client_attestation_pops", "")},
+        kept=("dpop_proofs", ""),
+    )
 
 
 async def test_0004_adds_the_offer_issuer_state_and_goes_back(database_url: str) -> None:
-    engine = create_engine(database_url)
-
-    def columns(sync: Connection) -> set[tuple[str, str]]:
-        inspector = inspect(sync)
-        return {
-            (table, column["name"])
-            for table in ("offers", "authorization_requests")
-            for column in inspector.get_columns(table)
-        }
-
-    added = {("offers", "issuer_state_digest"), ("authorization_requests", "offer_id")}
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_migrate, "upgrade", "0003")
-            assert not added & await connection.run_sync(columns)
-        await upgrade_to_head(engine, script_location=SCRIPT_LOCATION, version_table=VERSION_TABLE)
-        async with engine.begin() as connection:
-            assert added <= await connection.run_sync(columns)
-            await connection.run_sync(_migrate, "downgrade", "0003")
-            left = await connection.run_sync(columns)
-            assert not added & left
-            assert ("offers", "sealed_subject") in left
-    finally:
-        await engine.dispose()
+    await _comes_and_goes(
+        database_url,
+        previous="0003",
+        added={("offers", "issuer_state_digest"), ("authorization_requests", "offer_id")},
+        kept=("offers", "sealed_subject"),
+    )
 
 
 async def test_0005_binds_codes_to_a_dpop_key_and_goes_back(database_url: str) -> None:
-    engine = create_engine(database_url)
-
-    def columns(sync: Connection) -> set[tuple[str, str]]:
-        inspector = inspect(sync)
-        return {
-            (table, column["name"])
-            for table in ("offers", "authorization_requests")
-            for column in inspector.get_columns(table)
-        }
-
-    added = {("offers", "dpop_jkt"), ("authorization_requests", "dpop_jkt")}
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_migrate, "upgrade", "0004")
-            assert not added & await connection.run_sync(columns)
-        await upgrade_to_head(engine, script_location=SCRIPT_LOCATION, version_table=VERSION_TABLE)
-        async with engine.begin() as connection:
-            assert added <= await connection.run_sync(columns)
-            await connection.run_sync(_migrate, "downgrade", "0004")
-            left = await connection.run_sync(columns)
-            assert not added & left
-            assert ("offers", "issuer_state_digest") in left
-    finally:
-        await engine.dispose()
+    await _comes_and_goes(
+        database_url,
+        previous="0004",
+        added={("offers", "dpop_jkt"), ("authorization_requests", "dpop_jkt")},
+        kept=("offers", "issuer_state_digest"),
+    )
