@@ -31,7 +31,7 @@ import httpx
 
 from aanspraak.town import Town, running_town
 from bench.sd_jwt import environment
-from bench.sequential import command, summary_row, timed
+from bench.sequential import command, print_table, summary_row, timed
 from bench.wallet_service import CREDENTIALS, FAST_KDF, SLOTS, _link, _phones
 
 INCOME = dict(CREDENTIALS[2][1])
@@ -108,17 +108,12 @@ def run(count: int, warmup: int) -> dict[str, Any]:
 
 
 def print_report(report: dict[str, Any]) -> None:
-    env = report["environment"]
-    print(
-        f"Strict HAIP mode vs plain roles, through the wallet service (loopback, SQLite): "
-        f"Python {env['python']}, {env['cpus']} CPUs; {report['count']} sequential operations "
-        f"after {report['warmup']} warm-up, wall time"
+    print_table(
+        report,
+        title="Strict HAIP mode vs plain roles, through the wallet service (loopback, SQLite)",
+        ratio_key="ratio_to_plain",
+        width=28,
     )
-    print(f"{'':28}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>7}")
-    for name, row in report["figures"].items():
-        ratio = row.get("ratio_to_plain", 1.0)
-        print(f"{name:28}{row['per_second']:>8}{row['p50_ms']:>9}{row['p99_ms']:>9}{ratio:>7}")
-    print(f"\n(ran {report['elapsed_seconds']} s)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,6 +39,20 @@ def summary_row(times: list[float]) -> dict[str, float]:
     }
 
 
+def print_table(report: dict[str, Any], *, title: str, ratio_key: str, width: int) -> None:
+    """``title``, the machine, and one line per figure: rate, p50, p99 and its ratio."""
+    env = report["environment"]
+    print(
+        f"{title}: Python {env['python']}, {env['cpus']} CPUs; {report['count']} sequential "
+        f"operations after {report['warmup']} warm-up, wall time"
+    )
+    print(f"{'':{width}}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>7}")
+    for name, row in report["figures"].items():
+        ratio = row.get(ratio_key, 1.0)
+        print(f"{name:{width}}{row['per_second']:>8}{row['p50_ms']:>9}{row['p99_ms']:>9}{ratio:>7}")
+    print(f"\n(ran {report['elapsed_seconds']} s)")
+
+
 def command(
     argv: Sequence[str] | None,
     *,

@@ -36,7 +36,7 @@ import httpx
 
 from aanspraak.town import Town, running_town
 from bench.sd_jwt import environment
-from bench.sequential import command, summary_row, timed
+from bench.sequential import command, print_table, summary_row, timed
 from runtime.fetcher import FetchPolicy
 from specs.jose import JwsSigner, PrivateJwk, generate_private_key
 from wallet.device_client import SimulatedDevice, WalletServiceClient
@@ -195,17 +195,12 @@ def summarize(figures: dict[str, list[float]]) -> dict[str, dict[str, float]]:
 
 
 def print_report(report: dict[str, Any]) -> None:
-    env = report["environment"]
-    print(
-        f"Wallet service over HTTP (loopback, SQLite): Python {env['python']}, "
-        f"{env['cpus']} CPUs; {report['count']} sequential operations after {report['warmup']}"
-        " warm-up, wall time"
+    print_table(
+        report,
+        title="Wallet service over HTTP (loopback, SQLite)",
+        ratio_key="ratio_to_library",
+        width=38,
     )
-    print(f"{'':38}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>7}")
-    for name, row in report["figures"].items():
-        ratio = row.get("ratio_to_library", 1.0)
-        print(f"{name:38}{row['per_second']:>8}{row['p50_ms']:>9}{row['p99_ms']:>9}{ratio:>7}")
-    print(f"\n(ran {report['elapsed_seconds']} s)")
 
 
 def run(count: int, warmup: int) -> dict[str, Any]:
