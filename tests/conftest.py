@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.canary_watch"]
+
 FIXED_NOW = 1_790_000_000  # 2026-09-22, inside the spec vectors' validity
 
 

@@ -18,9 +18,10 @@ def _test_functions() -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     for module in sorted(HERE.glob("test_*.py")):
         for node in ast.walk(ast.parse(module.read_text(), filename=str(module))):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                if node.name.startswith("test_"):
-                    functions[f"{module.name}::{node.name}"] = node
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if node.name.startswith("test_"):
+                functions[f"{module.name}::{node.name}"] = node
     return functions
 
 
@@ -37,7 +38,8 @@ def test_a_skipped_case_names_the_feature_it_waits_for() -> None:
     for key, function in _test_functions().items():
         for node in ast.walk(function):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "not_built":
-                assert node.args and isinstance(node.args[0], ast.Constant), key
+                assert node.args, key
+                assert isinstance(node.args[0], ast.Constant), key
                 assert len(str(node.args[0].value)) > 10, key
     assert NOT_BUILT.startswith("not built")
 

@@ -1,0 +1,174 @@
+"""INV-5 over the whole test session: no claim value of any credential issued in it leaks.
+
+Every selectively disclosable value a credential carries is a canary: strings of six
+characters or more and integers of six digits or more (shorter ones occur by chance), taken
+as the issuer builds each disclosure (``specs.sd_jwt.issuance``), so every credential made in
+this process counts, whichever test made it. Services started as child processes issue the
+suite's fixture claims, which in-process issuers issue too, so their canaries are known.
+
+While the suite runs, the watch keeps every log record (the project's loggers from DEBUG,
+others from INFO) and the body of
+every HTTP answer of status 400 or more that a test's ``httpx`` client received. When the
+session ends it looks for every canary in those, and in the files the services leave in the
+session's temporary folder: databases with their ``-wal``, ``-shm`` and ``-journal`` files,
+and the services' logs. A hit fails the session and names the canary's place, never the
+value. Places that hold claims by design are not searched: the wallet's sealed store is
+ciphertext, and files a test writes on purpose (a decoded credential the CLI was asked
+for) are neither databases nor logs.
+
+``AANSPRAAK_CANARY_REPORT=<file>`` appends the scan's figures to that file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from specs.sd_jwt import issuance
+
+MIN_TEXT = 6
+MIN_DIGITS = 6
+SCANNED_SUFFIXES = (".db", ".db-wal", ".db-shm", ".db-journal", ".sqlite", ".log")
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class CanaryWatch(logging.Handler):
+    """Canaries seen at issuance; log text and error bodies kept for the final scan."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.canaries: set[str] = set()
+        self.log_text: list[str] = []
+        self.error_bodies: list[bytes] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.log_text.append(f"{record.name} {record.getMessage()}")
+        except Exception:  # a record that cannot format carries nothing to scan
+            return
+
+    def note_value(self, value: Any) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, str) and len(value) >= MIN_TEXT:
+            self.canaries.add(value)
+        elif isinstance(value, int) and len(str(abs(value))) >= MIN_DIGITS:
+            self.canaries.add(str(value))
+        elif isinstance(value, dict):
+            for item in value.values():
+                self.note_value(item)
+        elif isinstance(value, list):
+            for item in value:
+                self.note_value(item)
+
+    def files(self, root: Path) -> Iterator[Path]:
+        for path in root.rglob("*"):
+            if path.is_file() and path.name.endswith(SCANNED_SUFFIXES):
+                yield path
+
+    def scan(self, root: Path | None) -> tuple[list[str], dict[str, int]]:
+        """(places with a hit, figures)."""
+        needles = [(c, c.encode()) for c in sorted(self.canaries)]
+        hits: list[str] = []
+        figures = {
+            "canaries": len(needles),
+            "log records": len(self.log_text),
+            "error bodies": len(self.error_bodies),
+            "files": 0,
+            "bytes": 0,
+        }
+        logs = "\n".join(self.log_text).encode()
+        bodies = b"\n".join(self.error_bodies)
+        for place, blob in (("log records", logs), ("HTTP error bodies", bodies)):
+            hits += [f"{place}: a canary of {len(c)} characters" for c, n in needles if n in blob]
+        for path in self.files(root) if root is not None else ():
+            try:
+                data = path.read_bytes()[:MAX_FILE_BYTES]
+            except OSError:
+                continue
+            figures["files"] += 1
+            figures["bytes"] += len(data)
+            hits += [
+                f"{path.name}: a canary of {len(c)} characters" for c, n in needles if n in data
+            ]
+        return hits, figures
+
+
+_watch = CanaryWatch()
+
+
+def _recording_disclosures(original: Callable[..., Any]) -> Callable[..., Any]:
+    def build(salt: str, name: str | None, value: Any, *, hash_alg: str) -> Any:
+        _watch.note_value(value)
+        return original(salt, name, value, hash_alg=hash_alg)
+
+    return build
+
+
+def _recording_errors(original: Callable[..., Any], asynchronous: bool) -> Callable[..., Any]:
+    def keep(response: httpx.Response) -> httpx.Response:
+        if response.status_code >= 400:
+            with contextlib.suppress(httpx.HTTPError):  # a body nobody read: nothing to keep
+                _watch.error_bodies.append(response.read()[:65536])
+        return response
+
+    if asynchronous:
+
+        async def send_async(self: httpx.AsyncClient, *args: Any, **kwargs: Any) -> Any:
+            response = await original(self, *args, **kwargs)
+            if response.status_code >= 400 and not kwargs.get("stream"):
+                await response.aread()
+                keep(response)
+            return response
+
+        return send_async
+
+    def send(self: httpx.Client, *args: Any, **kwargs: Any) -> Any:
+        response = original(self, *args, **kwargs)
+        if not kwargs.get("stream"):
+            keep(response)
+        return response
+
+    return send
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    del session
+    original = issuance.build_disclosure  # type: ignore[attr-defined]
+    issuance.build_disclosure = _recording_disclosures(original)  # type: ignore[attr-defined]
+    httpx.AsyncClient.send = _recording_errors(httpx.AsyncClient.send, True)  # type: ignore[method-assign]
+    httpx.Client.send = _recording_errors(httpx.Client.send, False)  # type: ignore[method-assign]
+    root = logging.getLogger()
+    root.addHandler(_watch)
+    if root.getEffectiveLevel() > logging.INFO:  # records below the level are never made
+        root.setLevel(logging.INFO)
+    logging.getLogger("aanspraak").setLevel(logging.DEBUG)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    del exitstatus
+    logging.getLogger().removeHandler(_watch)
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    root = factory.getbasetemp() if factory is not None else None
+    hits, figures = _watch.scan(root)
+    line = "canary scan: " + ", ".join(f"{name} {count}" for name, count in figures.items())
+    line += f", hits {len(hits)}"
+    report = os.environ.get("AANSPRAAK_CANARY_REPORT")
+    if report:
+        with open(report, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(line)
+    if hits:
+        if reporter is not None:
+            for hit in hits[:50]:
+                reporter.write_line(f"  canary leak: {hit}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
