@@ -121,7 +121,13 @@ def checked_claims(context: IssuerContext, configuration_id: str, claims: Any) -
     configuration = context.configurations.get(configuration_id)
     if not isinstance(claims, Mapping):
         raise InvalidRequest("claims must be a JSON object")
-    if len(dumps_compact(dict(claims)).encode()) > MAX_CLAIMS_BYTES:
+    try:
+        size = len(dumps_compact(dict(claims)).encode())
+    except ValueError:
+        # A JSON body may decode to NaN, an overflowing number or a lone surrogate, none of
+        # which a signed credential can carry (RFC 8259 §6, RFC 7493 §2.1): refuse, never 500.
+        raise InvalidRequest("claims must be finite numbers and valid Unicode") from None
+    if size > MAX_CLAIMS_BYTES:
         raise InvalidRequest("claims are too large")
     problem = check_claims(configuration, claims)
     if problem is not None:
