@@ -22,10 +22,25 @@ from runtime.app import create_app
 from runtime.database import ping
 from runtime.lifespan import service_lifespan
 from runtime.migrations import upgrade_to_head
+from runtime.rate_limit import RateLimit, RateLimiter
 
 VERSION = "0.1.0"
 SCRIPT_LOCATION = "issuer:migrations"
 VERSION_TABLE = "issuer_alembic_version"
+#: The endpoints open to any wallet (docs/issuer.md): limited per client address when
+#: ``rate_limit_per_minute`` is set; the back office, health and metrics are not.
+RATE_LIMITED_PATHS = frozenset(
+    {
+        "/token",
+        "/nonce",
+        "/credential",
+        "/deferred_credential",
+        "/notification",
+        "/par",
+        "/authorize",
+        "/authorize/callback",
+    }
+)
 
 DESCRIPTION = """\
 OpenID for Verifiable Credential Issuance 1.0 for an agency: the back office creates offers
@@ -57,6 +72,11 @@ def build_app(settings: IssuerSettings, *, context: IssuerContext | None = None)
     async def database_ready() -> None:
         await ping(context.engine)
 
+    limiter = None
+    if settings.rate_limit_per_minute:
+        limit = RateLimit(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        limiter = RateLimiter(limit, clock=context.clock)
+
     app = create_app(
         title="aanspraak issuer",
         version=VERSION,
@@ -70,6 +90,8 @@ def build_app(settings: IssuerSettings, *, context: IssuerContext | None = None)
         readiness=[("database", database_ready)],
         lifespan=lifespan,
         description=DESCRIPTION,
+        rate_limiter=limiter,
+        rate_limited_paths=RATE_LIMITED_PATHS,
     )
     app.state.context = context
     app.state.status_tokens = StatusListTokens()

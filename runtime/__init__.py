@@ -5,6 +5,7 @@ Services:
     app               ``create_app``: the FastAPI factory with the one error handler family
     wire              ``WireError`` and one class per wire code; ``reason_table`` per endpoint
     body_limit        request body cap, by Content-Length and while streaming
+    rate_limit        a token bucket per client address; 429 with Retry-After
     observability     per-app Prometheus metrics by route template; /livez, /readyz, /metrics
     database          async engines (SQLite with WAL and foreign keys, PostgreSQL), sessions
     migrations        Alembic upgrades run by the service; the shared ``env.py`` body

@@ -4,8 +4,11 @@ Layers, outermost first (each a pure ASGI middleware)::
 
     MetricsMiddleware       counts every answer, 413s and 500s included, by route template
     SecurityHeaders         nosniff everywhere; no-store unless the route chose its caching
-    ServerErrorGuard        any unhandled exception -> fixed 500 body, one log line
+    RateLimitMiddleware     when the role asks for it: 429 per client address, before reading
+    ServerErrorGuard        any unhandled exception -> fixed 500 body, one log line;
+                            a storage outage -> 503 with Retry-After (runtime.storage_outage)
     BodyLimitMiddleware     Content-Length and streamed bodies capped at max_request_bytes
+    StrictJsonBody          JSON bodies parsed strictly (RFC 7493) before any route sees them
     FastAPI                 WireError, validation, 404/405 handlers; the role's routers
 
 DESIGN §3: errors on the wire are ``{"error", "error_description"}`` with fixed text. FastAPI's
@@ -18,7 +21,7 @@ tokens or SQL parameters.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -41,7 +44,10 @@ from runtime.observability import (
     method_label,
     route_template,
 )
+from runtime.rate_limit import RateLimiter, RateLimitMiddleware
 from runtime.settings import ServiceSettings
+from runtime.storage_outage import RETRY_AFTER_SECONDS, is_storage_outage
+from runtime.strict_json_body import StrictJsonBodyMiddleware
 
 __all__ = ["ReadinessCheck", "create_app"]
 
@@ -71,11 +77,14 @@ def create_app(
     description: str = "",
     openapi_tags: list[dict[str, Any]] | None = None,
     readiness_timeout: float = READINESS_TIMEOUT,
+    rate_limiter: RateLimiter | None = None,
+    rate_limited_paths: Collection[str] = (),
 ) -> FastAPI:
     """Build a role's app. ``app.state.settings`` and ``app.state.metrics_registry`` are set.
 
     Trailing-slash redirects are off: an API client gets a 404 for a wrong path instead of a
-    redirect whose target is built from the request's Host header.
+    redirect whose target is built from the request's Host header. With ``rate_limiter``,
+    requests to ``rate_limited_paths`` are limited per client address (``runtime.rate_limit``).
     """
     app = FastAPI(
         title=title,
@@ -97,8 +106,13 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_exception)
     # add_middleware puts each new layer outside the previous one.
+    app.add_middleware(StrictJsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(ServerErrorGuard)
+    if rate_limiter is not None:
+        app.add_middleware(
+            RateLimitMiddleware, limiter=rate_limiter, paths=frozenset(rate_limited_paths)
+        )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MetricsMiddleware, metrics=RequestMetrics(registry))
     return app
@@ -134,6 +148,9 @@ class ServerErrorGuard:
     It does not re-raise: the server would log the message and traceback. If the response
     had already started, the answer cannot change; the connection is left for the server to
     close, and the log line is the same.
+
+    A storage outage (``runtime.storage_outage``) is the one designed 5xx: 503
+    ``temporarily_unavailable`` with ``Retry-After``, logged as a warning by class and route.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -154,6 +171,20 @@ class ServerErrorGuard:
         try:
             await self.app(scope, receive, send_tracked)
         except Exception as exc:  # the last line of defence
+            if is_storage_outage(exc):
+                # Designed, not a bug: the client repeats after Retry-After (THREATS D-06).
+                _log.warning(
+                    "storage unavailable: %s in %s %s",
+                    type(exc).__name__,
+                    method_label(scope),
+                    route_template(scope),
+                )
+                if not started:
+                    outage = wire.ServiceUnavailable(
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+                    )
+                    await wire.render(outage)(scope, receive, send)
+                return
             # By class and route only: a traceback would carry the exception's message.
             _log.error(
                 "unhandled %s in %s %s",

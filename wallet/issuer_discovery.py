@@ -16,7 +16,8 @@ trusted because it sent one. So, in this order, and before the Transaction Code 
    (RFC 8414 §3.3), supports the Pre-Authorized Code grant and anonymous access (§12.3),
    or, for the authorization code flow, PAR, PKCE, ``iss`` and DPoP
    (``authorization_server``), and the configuration has the ``scope`` to ask for it with
-   (HAIP 1.0 §4.1, §4.3);
+   (HAIP 1.0 §4.1, §4.3); an offer whose grant names an ``authorization_server`` the
+   metadata does not list is refused (§4.1.1: it MUST be one of them);
 5. every endpoint we will POST to (PAR, token, nonce, credential, deferred, notification) is on
    the Credential Issuer's own origin. The POSTs go out on a plain HTTP client, so this rule
    is what keeps the tx_code, the access token and the proofs from being sent anywhere the
@@ -175,6 +176,10 @@ async def check_issuer(
     if metadata.encryption_required:
         raise IssuanceFailed(_R.UNSUPPORTED, cause="encryption-required")
     vct, scope, key_attestations = _configuration(metadata, chosen)
+    hint = offer.authorization_server
+    if hint is not None and hint not in metadata.authorization_servers:
+        # §4.1.1: the grant's authorization_server MUST be one the metadata lists.
+        raise IssuanceFailed(_R.OFFER_REFUSED, cause="authorization-server-not-advertised")
     server = await _authorization_server(fetcher, metadata, allow_http=allow_http)
     if code_flow:
         require_code_flow(server)
@@ -225,7 +230,8 @@ async def _authorization_server(
     """Step 4: RFC 8414 metadata of the Authorization Server the issuer relies on.
 
     With several servers we take the issuer itself when listed, else the first: the offer's
-    ``authorization_server`` hint (§4.1.1) is not read yet.
+    ``authorization_server`` hint (§4.1.1) does not choose; ``check_issuer`` only refuses an
+    offer whose hint names a server the metadata does not list.
     """
     servers = metadata.authorization_servers
     server = metadata.credential_issuer if metadata.credential_issuer in servers else servers[0]

@@ -121,6 +121,9 @@ class CredentialOffer:
     pre_authorized_code: str | None
     tx_code: TxCode | None
     issuer_state: str | None
+    authorization_server: str | None = None
+    """The pre-authorized grant's hint (§4.1.1); it MUST be one of the servers the issuer's
+    metadata lists, which only the wallet can check, once it has that metadata."""
 
 
 def parse_credential_offer(obj: object, *, allow_http: bool = False) -> CredentialOffer:
@@ -129,8 +132,9 @@ def parse_credential_offer(obj: object, *, allow_http: bool = False) -> Credenti
     ``credential_issuer`` must be a Credential Issuer Identifier (§12.2.1);
     ``credential_configuration_ids`` a non-empty array of unique strings; ``grants``, when
     present, an object. Of the grants, the pre-authorized one needs a ``pre-authorized_code``
-    string and may carry a ``tx_code`` object; the authorization-code one may carry an
-    ``issuer_state`` string. ``allow_http`` is for the development profile only.
+    string and may carry a ``tx_code`` object and an ``authorization_server`` URL; the
+    authorization-code one may carry an ``issuer_state`` string. ``allow_http`` is for the
+    development profile only.
     """
     offer = require_object(obj, _R)
     issuer = read_url(offer.get("credential_issuer"), _R, allow_http=allow_http, identifier=True)
@@ -138,6 +142,7 @@ def parse_credential_offer(obj: object, *, allow_http: bool = False) -> Credenti
     grants = require_object(offer.get("grants", {}), _R)
     code: str | None = None
     tx_code: TxCode | None = None
+    server: str | None = None
     if PRE_AUTHORIZED_GRANT in grants:
         grant = require_object(grants[PRE_AUTHORIZED_GRANT], _R)
         code = read_string(
@@ -145,13 +150,15 @@ def parse_credential_offer(obj: object, *, allow_http: bool = False) -> Credenti
         )
         if "tx_code" in grant:
             tx_code = _parse_tx_code(grant["tx_code"])
+        if "authorization_server" in grant:
+            server = read_url(grant["authorization_server"], _R, allow_http=allow_http)
     issuer_state: str | None = None
     if AUTHORIZATION_CODE_GRANT in grants:
         grant = require_object(grants[AUTHORIZATION_CODE_GRANT], _R)
         issuer_state = optional_string(
             grant, "issuer_state", _R, max_length=MAX_ISSUER_STATE_LENGTH
         )
-    return CredentialOffer(issuer, ids, code, tx_code, issuer_state)
+    return CredentialOffer(issuer, ids, code, tx_code, issuer_state, server)
 
 
 def _parse_tx_code(value: object) -> TxCode:

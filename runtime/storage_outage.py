@@ -1,0 +1,35 @@
+"""Which exceptions mean "the database cannot be used right now" rather than "a bug".
+
+THREATS INV-2 allows one designed 5xx: 503 with ``Retry-After`` while a dependency is down,
+storage included (THREATS D-06, F-04). A connection cut by the server or the network, a
+server that refuses connections or has gone read-only, a SQLite file that is locked by
+another writer or on a full disk: each raises one of the driver errors the DBAPI calls
+operational (PEP 249), which SQLAlchemy re-raises as ``OperationalError`` or, for a
+connection that died under it, as a ``DBAPIError`` with ``connection_invalidated``. Such a
+request did not commit (the transaction is rolled back with the connection), so the client
+may repeat it. Integrity and programming errors are bugs and stay 500s.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy.exc
+
+#: The client may repeat after this many seconds (RFC 9110 §10.2.3).
+RETRY_AFTER_SECONDS = 1
+
+#: SQLSTATE class 08 (connection exception), 53 (insufficient resources), 57P (operator
+#: intervention: admin shutdown, crash shutdown, cannot connect now) and 25006 (read-only
+#: transaction): PostgreSQL's codes for an outage rather than a wrong statement.
+_OUTAGE_SQLSTATE_PREFIXES = ("08", "53", "57P", "25006")
+
+
+def is_storage_outage(error: BaseException) -> bool:
+    """True when ``error`` says the database is unavailable, not that the statement is wrong."""
+    if isinstance(error, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
+        return True
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        return isinstance(state, str) and state.startswith(_OUTAGE_SQLSTATE_PREFIXES)
+    return isinstance(error, ConnectionError)
