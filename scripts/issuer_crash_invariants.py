@@ -2,8 +2,8 @@
 
 Split from ``scripts/issuer_crash.py`` (which drives the kills) so each stays one idea:
 
-* every credential the wallet holds has its own status entry, of its own offer, VALID
-  unless its response was superseded by a retry;
+* every credential the wallet holds has its own status entry, of its own offer, with the
+  status the back office last had confirmed (VALID unless revoked or suspended);
 * no offer holds claims longer than its redelivery window or its expiry allow;
 * an offer the wallet never completed was not marked delivered with its claims deleted;
 * superseded issuances have only INVALID entries; the published status lists agree.
@@ -42,6 +42,8 @@ class FlowRecord:
     batch: int
     deferred: bool
     held: list[StatusReference] = field(default_factory=list)  # one per credential held
+    tokens: list[str] = field(default_factory=list)  # the credentials held, as issued
+    expected: StatusType = StatusType.VALID  # the status the back office last had confirmed
     notified: bool = False
     retried: bool = False
     stranded: str | None = None
@@ -112,8 +114,8 @@ def held_credential_violations(tables: Tables, records: list[FlowRecord], issuer
                 found.append(f"{name}: held credential's status entry {key} is not the offer's")
             elif entry["issuance_id"] in superseded:
                 found.append(f"{name}: held credential {key} belongs to a superseded issuance")
-            elif entry["status"] != int(StatusType.VALID):
-                found.append(f"{name}: held credential {key} is not VALID")
+            elif entry["status"] != int(record.expected):
+                found.append(f"{name}: held credential {key} is not {record.expected.name}")
         live = {
             key
             for key, entry in entries.items()
@@ -158,7 +160,8 @@ def offer_violations(tables: Tables, records: list[FlowRecord], now: int) -> lis
         name = f"offer {record.offer_id[:8]} ({offer['state']})"
         if not record.held and offer["state"] == "delivered" and offer["sealed_claims"] is None:
             found.append(f"{name}: lost: delivered and forgotten, the wallet got nothing")
-        if record.notified and offer["state"] != "delivered":
+        # Revoking a delivered offer leaves its state (only a re-issuable one becomes revoked).
+        if record.notified and offer["state"] not in {"delivered", "revoked"}:
             found.append(f"{name}: not delivered although the wallet accepted the batch")
     return found
 
