@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test test-all check lint format typecheck imports bench interop-js clean
+.PHONY: demo test test-all check lint format typecheck imports audit bench interop-js clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -44,6 +44,9 @@ imports: $(STAMP_DEV)
 	$(VENV)/bin/lint-imports
 
 check: lint typecheck imports test  ## every gate: ruff, mypy --strict, import-linter, pytest
+
+audit: $(STAMP_DEV)  ## known vulnerabilities in the installed dependencies
+	$(PY) -m scripts.dependency_audit
 
 bench: $(STAMP_DEV)  ## printed figures, ratios against same-run baselines
 	$(PY) -m bench.sd_jwt
