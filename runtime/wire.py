@@ -472,11 +472,20 @@ class Conflict(WireError):
 
 
 class ServiceUnavailable(WireError):
-    """RFC 6749 §4.1.2.1 ``temporarily_unavailable``: overloaded or a dependency is down."""
+    """RFC 6749 §4.1.2.1 ``temporarily_unavailable``: overloaded or a dependency is down.
+
+    Always with ``Retry-After`` (RFC 9110 §10.2.3): the one 5xx a client may see by design
+    says when to ask again (THREATS INV-2). A raiser that knows better passes its own.
+    """
 
     status_code = 503
     error = "temporarily_unavailable"
     description = "temporarily unavailable"
+    retry_after_seconds: ClassVar[int] = 5
+    """A dependency outage (trust registry, status list host) seldom ends within a second."""
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds), **super().response_headers()}
 
 
 class ServerError(WireError):

@@ -26,6 +26,9 @@ marked ``(cached)`` in its ``source``; then ``registry-stale``. With no good sna
 misconfiguration or an attack, for an operator to see, not an outage to ride out. A failed
 refresh is retried after ``poll_interval``, not on every call, and while one thread refreshes
 the others are served from the cache instead of queueing behind a slow node.
+
+With ``quorum_rpc_urls`` every read above is asked of every node and used only when all
+agree (``trust.quorum``, THREATS C-04); a disagreement is a failed refresh.
 """
 
 from __future__ import annotations
@@ -40,10 +43,12 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import Web3
+from web3.providers import JSONBaseProvider
 
 from specs.errors import Rejected, TrustReason
 from specs.trust import TrustSnapshot
 from trust.contract import MAX_ENTRIES, TrustRegistryContract, load_artifact
+from trust.quorum import QuorumProvider
 from trust.records import assemble
 from trust.rpc import BoundedHTTPProvider
 from trust.settings import TrustSettings
@@ -114,7 +119,11 @@ class ChainTrustRegistry:
         """A reader of a remote node (``rpc_url``), or of the in-process chain ``w3`` that
         the caller deployed to (``trust.embedded``). The code hash defaults to the artifact's."""
         if settings.rpc_url is not None:
-            provider = BoundedHTTPProvider(settings.rpc_url, timeout=settings.rpc_timeout_seconds)
+            nodes = [
+                BoundedHTTPProvider(url, timeout=settings.rpc_timeout_seconds)
+                for url in (settings.rpc_url, *settings.quorum_rpc_urls)
+            ]
+            provider: JSONBaseProvider = QuorumProvider(nodes) if len(nodes) > 1 else nodes[0]
             w3 = Web3(provider, middleware=[])
         if w3 is None or settings.contract_address is None:
             raise ValueError("an in-process registry needs the chain it was deployed to")

@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from trust.quorum import MAX_NODES
 
 
 class TrustSettings(BaseSettings):
@@ -24,6 +26,11 @@ class TrustSettings(BaseSettings):
       Unset: the in-process EVM (eth-tester), deployed and seeded at start, the embedded
       default (DESIGN §2). The URL is trusted by configuration, so it is the one place an
       operator points the registry at; put a node you run (or one per trust domain) here.
+    * ``quorum_rpc_urls``: more nodes (``http``/``https``, comma-separated in the
+      environment) that must give the same answers as ``rpc_url`` for every read, at the same
+      block (``trust.quorum``). A node that lies, or serves another fork, then makes the
+      refresh fail closed (``registry-unavailable``) instead of being believed (THREATS C-04).
+      Use nodes run by different operators. Empty by default: one node is trusted.
     * ``chain_id``: the chain the node must report (``eth_chainId``); any other answer is
       refused (THREATS C-02). Required with ``rpc_url``: a registry address means nothing
       without its chain. Unset in-process (the in-process chain pins its own id).
@@ -62,6 +69,7 @@ class TrustSettings(BaseSettings):
 
     backend: Literal["chain", "file"] = "chain"
     rpc_url: str | None = None
+    quorum_rpc_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     chain_id: int | None = Field(default=None, gt=0)
     contract_address: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
     code_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-f]{64}$")
@@ -77,16 +85,34 @@ class TrustSettings(BaseSettings):
     @field_validator("rpc_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None:
-            parts = urlsplit(value)
-            if parts.scheme not in {"http", "https"} or not parts.hostname:
-                raise ValueError("rpc_url must be an http(s) URL")
+        if value is not None and not _is_http_url(value):
+            raise ValueError("rpc_url must be an http(s) URL")
+        return value
+
+    @field_validator("quorum_rpc_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("quorum_rpc_urls")
+    @classmethod
+    def _http_urls(cls, value: list[str]) -> list[str]:
+        if not all(_is_http_url(url) for url in value):
+            raise ValueError("quorum_rpc_urls must be http(s) URLs")
+        if len(value) >= MAX_NODES:
+            raise ValueError(f"at most {MAX_NODES - 1} quorum_rpc_urls")
         return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.rpc_url is not None and (self.chain_id is None or self.contract_address is None):
             raise ValueError("rpc_url needs chain_id and contract_address")
+        if self.quorum_rpc_urls and self.rpc_url is None:
+            raise ValueError("quorum_rpc_urls needs rpc_url")
+        if len({self.rpc_url, *self.quorum_rpc_urls}) != len(self.quorum_rpc_urls) + 1:
+            raise ValueError("quorum_rpc_urls must differ from rpc_url and each other")
         if self.backend == "file" and (
             self.trust_list_file is None or self.governance_key_file is None
         ):
@@ -94,3 +120,8 @@ class TrustSettings(BaseSettings):
         if self.poll_interval_seconds >= self.max_staleness_seconds:
             raise ValueError("poll_interval_seconds must be below max_staleness_seconds")
         return self
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)

@@ -41,6 +41,7 @@ MAX_INDEX = 2**53 - 1
 
 _BITS_PER_BYTE = 8
 _ZLIB_LEVEL = 9  # §4.1 step 4: "RECOMMENDED to use the highest compression level available"
+_INFLATE_CHUNK = 1024 * 1024
 
 
 class StatusListJson(TypedDict):
@@ -181,14 +182,27 @@ def _inflate(compressed: bytes, *, max_bytes: int) -> bytes:
     ``wbits=MAX_WBITS`` demands the ZLIB header and Adler-32 trailer, so raw DEFLATE and gzip
     are refused. A stream that stops early or is followed by extra bytes is ``BAD_LST``: we
     accept one encoding of one list, not a prefix of something else.
+
+    The output comes in pieces of ``_INFLATE_CHUNK`` bytes and the count is checked after
+    each, so a bomb costs about ``max_bytes`` of memory. One call with ``max_length`` would
+    stop at the cap too, but zlib grows its output buffer by doubling, so it would hold about
+    twice the cap before the size could be checked (THREATS T-01, INV-3).
     """
     inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS)
+    pieces: list[bytes] = []
+    size, pending = 0, compressed
     try:
-        byte_array = inflater.decompress(compressed, max_length=max_bytes + 1)
+        while not inflater.eof:
+            piece = inflater.decompress(pending, _INFLATE_CHUNK)
+            size += len(piece)
+            if size > max_bytes:
+                raise Rejected(StatusListReason.LIST_TOO_LARGE)
+            pieces.append(piece)
+            pending = inflater.unconsumed_tail
+            if not pending and len(piece) < _INFLATE_CHUNK:
+                break  # all input read and no output held back: the stream stopped early
     except zlib.error:
         raise Rejected(StatusListReason.BAD_LST) from None
-    if len(byte_array) > max_bytes:
-        raise Rejected(StatusListReason.LIST_TOO_LARGE)
     if not inflater.eof or inflater.unused_data:
         raise Rejected(StatusListReason.BAD_LST)
-    return byte_array
+    return b"".join(pieces)
