@@ -41,7 +41,6 @@ from cryptography import x509
 from runtime.fetch_guard import FetchRefused
 from runtime.issuer_metadata import fetch_issuer_keys
 from specs.errors import (
-    Family,
     Oid4vpReason,
     Rejected,
     SdJwtVcReason,
@@ -76,7 +75,6 @@ from verifier.context import VerifierContext
 
 STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
 KEY_REFRESH_SECONDS = 60
-UNAVAILABLE = frozenset({Family.TRUST_UNAVAILABLE, Family.STATUS_UNAVAILABLE})
 
 
 class CannotVerify(Exception):
@@ -304,9 +302,11 @@ async def _check_status(
         except FetchRefused as exc:
             raise CannotVerify(f"status-list-{exc.reason.value}") from None
         except Rejected as exc:
-            if exc.family in UNAVAILABLE:
-                raise CannotVerify(exc.reason.value) from None
-            raise
+            # Whatever is wrong with the list (a bad signature, an unregistered CA, a bomb)
+            # is wrong with the list, not with the credential: its status is unknown, so the
+            # answer is "cannot verify", never eligible and never a verdict on the citizen
+            # (THREATS T-01, T-06: a broken or forged list must not revoke a good credential).
+            raise CannotVerify(exc.reason.value) from None
         return status_list, status_list.usable_until()
 
     status_list = await context.status_lists.get(reference.uri, load)

@@ -31,7 +31,7 @@ from tests.support import START
 from tests.verifier import agencies as agency_module
 from tests.verifier import wallet as wallet_module
 from tests.verifier.conftest import Desk, all_scenarios, make_desk, scenario
-from tests.verifier.refusals import assert_consumed, assert_wire_error
+from tests.verifier.refusals import assert_consumed, assert_undetermined, assert_wire_error
 
 CASE = ("zorgtoeslag", "single_income_35000")
 
@@ -145,11 +145,15 @@ async def test_haip_6_1_1_x5c_decides_even_when_the_key_itself_is_registered(
     await _assert_refused(desk, TrustReason.X5C_ROOT_NOT_REGISTERED)
 
 
-async def test_haip_6_1_a_status_list_chained_to_an_unregistered_ca_is_refused(
+async def test_haip_6_1_a_status_list_chained_to_an_unregistered_ca_cannot_verify(
     desk: Desk, pki: Pki
 ) -> None:
+    """The list is not trusted, so the credential's status is unknown: "cannot verify",
+    never eligible, and no verdict on a credential that may be good (THREATS T-06)."""
     pki.credentials = False  # credentials by kid (their keys are registered), lists by x5c
-    await _assert_refused(desk, TrustReason.X5C_ROOT_NOT_REGISTERED)
+    started, response = await _answer(desk)
+    record = await assert_undetermined(desk, started, response)
+    assert record["cause"] == TrustReason.X5C_ROOT_NOT_REGISTERED.value
 
 
 async def test_haip_6_1_a_status_list_chained_to_a_registered_ca_is_accepted(
