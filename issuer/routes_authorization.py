@@ -77,11 +77,17 @@ async def authorize(request: Request, context: Context) -> Response:
     return outcome
 
 
-@router.api_route(
+@router.get(
     "/authorize/callback",
-    methods=["GET", "POST"],
     summary="Where the citizen's login ends",
     response_class=RedirectResponse,
+    operation_id="login_callback_get",
+)
+@router.post(
+    "/authorize/callback",
+    summary="Where the citizen's login ends (a login form's POST)",
+    response_class=RedirectResponse,
+    operation_id="login_callback_post",
 )
 async def login_callback(request: Request, context: Context) -> Response:
     if context.authenticator is None:
