@@ -22,7 +22,7 @@ from runtime.app import create_app
 from runtime.database import ping
 from runtime.lifespan import service_lifespan
 from runtime.migrations import upgrade_to_head
-from runtime.rate_limit import RateLimit, RateLimiter
+from runtime.rate_limit import limiter_from
 
 VERSION = "0.1.0"
 SCRIPT_LOCATION = "issuer:migrations"
@@ -72,11 +72,6 @@ def build_app(settings: IssuerSettings, *, context: IssuerContext | None = None)
     async def database_ready() -> None:
         await ping(context.engine)
 
-    limiter = None
-    if settings.rate_limit_per_minute:
-        limit = RateLimit(settings.rate_limit_per_minute, settings.rate_limit_burst)
-        limiter = RateLimiter(limit, clock=context.clock)
-
     app = create_app(
         title="aanspraak issuer",
         version=VERSION,
@@ -90,7 +85,7 @@ def build_app(settings: IssuerSettings, *, context: IssuerContext | None = None)
         readiness=[("database", database_ready)],
         lifespan=lifespan,
         description=DESCRIPTION,
-        rate_limiter=limiter,
+        rate_limiter=limiter_from(settings, context.clock),
         rate_limited_paths=RATE_LIMITED_PATHS,
     )
     app.state.context = context

@@ -102,11 +102,6 @@ class IssuerSettings(ServiceSettings):
     """Least ``key_storage`` level (OpenID4VCI 1.0 Appendix D.2) a key attestation must name."""
     key_attestation_user_authentication: IsoLevel | None = None
     """Least ``user_authentication`` level (Appendix D.2) a key attestation must name."""
-    rate_limit_per_minute: int = Field(default=0, ge=0, le=100_000)
-    """Requests per minute one client address may make to the wallet-facing endpoints
-    (``runtime.rate_limit``); more get 429. 0: no limit here (a reverse proxy limits rates)."""
-    rate_limit_burst: int = Field(default=60, ge=1, le=10_000)
-    """How many of those requests one address may make at once before the rate applies."""
 
     @field_validator("configurations")
     @classmethod

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from runtime.settings import ServiceSettings
 from runtime.wire import WireError, render
 
 _IPV6_PREFIX = 64
@@ -103,18 +104,34 @@ def client_key(scope: Scope) -> str:
 
 
 class RateLimitMiddleware:
-    """Pure ASGI middleware: 429 for a client over its rate on one of ``paths``."""
+    """Pure ASGI middleware: 429 for a client over its rate on one of ``paths``.
+
+    A path that ends in ``/`` covers everything under it (``/wallet/``: the request objects
+    and the response endpoint, whatever their identifiers)."""
 
     def __init__(self, app: ASGIApp, *, limiter: RateLimiter, paths: Collection[str]) -> None:
         self.app = app
         self.limiter = limiter
-        self.paths = frozenset(paths)
+        self.paths = frozenset(p for p in paths if not p.endswith("/"))
+        self.prefixes = tuple(p for p in paths if p.endswith("/"))
+
+    def _limited(self, path: str) -> bool:
+        return path in self.paths or path.startswith(self.prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in self.paths:
+        if scope["type"] == "http" and self._limited(scope["path"]):
             wait = self.limiter.take(client_key(scope))
             if wait > 0:
                 retry = str(max(1, math.ceil(wait)))
                 await render(TooManyRequests(headers={"Retry-After": retry}))(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def limiter_from(settings: ServiceSettings, clock: Callable[[], float]) -> RateLimiter | None:
+    """The role's limiter when ``rate_limit_per_minute`` is set; None leaves rates alone."""
+    if not settings.rate_limit_per_minute:
+        return None
+    return RateLimiter(
+        RateLimit(settings.rate_limit_per_minute, settings.rate_limit_burst), clock=clock
+    )

@@ -53,6 +53,11 @@ class ServiceSettings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     max_request_bytes: int = Field(default=64 * 1024, ge=MIN_REQUEST_BYTES, le=MAX_REQUEST_BYTES)
     local_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(default=0, ge=0, le=100_000)
+    """Requests per minute one client address may make to the role's public endpoints
+    (``runtime.rate_limit``); more get 429. 0: no limit here (a reverse proxy limits rates)."""
+    rate_limit_burst: int = Field(default=60, ge=1, le=10_000)
+    """How many of those requests one address may make at once before the rate applies."""
 
     @field_validator("local_origins", mode="before")
     @classmethod

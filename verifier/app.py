@@ -15,11 +15,16 @@ from runtime.app import create_app
 from runtime.database import ping
 from runtime.lifespan import service_lifespan
 from runtime.migrations import upgrade_to_head
+from runtime.rate_limit import limiter_from
 from trust.registry import TrustRegistry
 from verifier.context import VerifierContext, build_context
 from verifier.settings import VerifierSettings
 from verifier.sweeper import run_sweeper, sweep
 
+#: Limited per client address when ``rate_limit_per_minute`` is set (health and metrics
+#: are not): the wallets' request and response endpoints, and the desk API with its result
+#: endpoint (THREATS V-04, H-07).
+RATE_LIMITED_PATHS = frozenset({"/wallet/", "/desk/"})
 VERSION = "0.1.0"
 SCRIPT_LOCATION = "verifier:migrations"
 VERSION_TABLE = "verifier_alembic_version"
@@ -78,6 +83,8 @@ def build_app(
         readiness=[("database", database_ready), ("trust_registry", registry_ready)],
         lifespan=lifespan,
         description=DESCRIPTION,
+        rate_limiter=limiter_from(settings, context.clock),
+        rate_limited_paths=RATE_LIMITED_PATHS,
     )
     app.state.context = context
     return app

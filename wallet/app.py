@@ -21,6 +21,7 @@ from runtime.app import create_app
 from runtime.database import ping
 from runtime.lifespan import service_lifespan
 from runtime.migrations import upgrade_to_head
+from runtime.rate_limit import limiter_from
 from trust.registry import TrustRegistry
 from wallet import records
 from wallet.context import WalletContext, build_context
@@ -28,6 +29,9 @@ from wallet.holdings import purge_expired
 from wallet.settings import WalletSettings
 from wallet.tables import proof_jtis
 
+#: Limited per client address when ``rate_limit_per_minute`` is set (health and metrics
+#: are not): the app-facing API (THREATS H-07).
+RATE_LIMITED_PATHS = frozenset({"/v1/"})
 VERSION = "0.1.0"
 SCRIPT_LOCATION = "wallet:migrations"
 VERSION_TABLE = "wallet_alembic_version"
@@ -105,6 +109,8 @@ def build_app(
         readiness=[("database", database_ready), ("trust_registry", registry_ready)],
         lifespan=lifespan,
         description=DESCRIPTION,
+        rate_limiter=limiter_from(settings, context.clock),
+        rate_limited_paths=RATE_LIMITED_PATHS,
     )
     app.state.context = context
     return app

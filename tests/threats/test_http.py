@@ -348,8 +348,30 @@ async def test_H_07_token_and_nonce_floods_get_429_with_bounded_memory(tmp_path:
                 assert limited[0].json()["error"] == "try_later"
 
 
-def test_H_07_desk_result_and_wallet_endpoints_are_throttled() -> None:
-    not_built("rate limiting (429) of the desk's and the wallet service's endpoints")
+async def test_H_07_desk_result_and_wallet_endpoints_are_throttled(tmp_path: Path) -> None:
+    """The desk's result endpoint and response endpoint, and the wallet service's API, each
+    answer a flooding address with 429 before any work; health stays unlimited."""
+    overrides = {"rate_limit_per_minute": 60, "rate_limit_burst": 5}
+    with running_town(
+        tmp_path, wallet_overrides={**FAST_KDF, **overrides}, desk_overrides=overrides
+    ) as town:
+        async with httpx.AsyncClient(trust_env=False, timeout=READ_TIMEOUT) as client:
+            floods = {
+                "desk result": (town.desk_url + "/desk/transactions/" + "A" * 43, "GET"),
+                "desk response": (town.desk_url + "/wallet/response", "POST"),
+                "wallet service": (town.wallet_url + "/v1/accounts", "POST"),
+            }
+            for name, (url, method) in floods.items():
+                with bounded_memory(32 * MIB):
+                    answers = [await client.request(method, url) for _ in range(40)]
+                for answer in answers:
+                    no_server_error(answer)
+                limited = [a for a in answers if a.status_code == 429]
+                assert len(limited) >= 30, name
+                assert all("retry-after" in a.headers for a in limited)
+                assert limited[0].json()["error"] == "try_later"
+            for base in (town.desk_url, town.wallet_url):
+                assert (await client.get(base + "/livez")).status_code == 200
 
 
 # H-08: where the wallet is sent back comes from the desk's configuration only.

@@ -16,6 +16,7 @@ one.
 from __future__ import annotations
 
 import json
+import secrets
 import time
 import zlib
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from aanspraak.town import Town
+from aanspraak.town import Town, running_town
 from runtime.fetcher import FetchPolicy
 from specs.errors import (
     DcqlReason,
@@ -57,7 +58,6 @@ from tests.specs.oid4vp.test_request_object import _claims as request_claims
 from tests.specs.oid4vp.test_request_object import _signed as signed_request
 from tests.specs.oid4vp.test_request_object import _verify as verify_request
 from tests.specs.oid4vp_dcql import issue, present
-from tests.threats.catalogue import not_built
 from tests.threats.invariants import bounded_memory, canary, leaks, no_server_error, rejected
 from tests.threats.services import (
     live,  # noqa: F401 - fixture, by name
@@ -230,8 +230,19 @@ def test_V_04_another_desks_key_finds_nothing(live: LiveDesk) -> None:
     on_desk(live, case)
 
 
-def test_V_04_guessing_at_the_result_endpoint_is_throttled() -> None:
-    not_built("rate limiting (429) of the desk's result endpoint")
+async def test_V_04_guessing_at_the_result_endpoint_is_throttled(tmp_path: Path) -> None:
+    """Guessing transaction ids from one address meets 429 after the burst: with 128-bit
+    handles and a few guesses a second, a search has no prospect."""
+    overrides = {"rate_limit_per_minute": 60, "rate_limit_burst": 5}
+    with running_town(tmp_path, desk_overrides=overrides) as town:
+        async with httpx.AsyncClient(trust_env=False, timeout=30) as client:
+            guesses = [
+                await client.get(f"{town.desk_url}/desk/transactions/{secrets.token_urlsafe(16)}")
+                for _ in range(20)
+            ]
+    assert [g.status_code for g in guesses[:5]] == [401] * 5  # no desk key: refused anyway
+    assert {g.status_code for g in guesses} == {401, 429}
+    assert sum(g.status_code == 429 for g in guesses) >= 12  # the burst, then 1 a second
 
 
 # V-05: the request object may be fetched again; the nonce is still spent once.
