@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 import uvicorn
 from starlette.types import ASGIApp
 
+from runtime.slow_clients import ReadDeadlineH11Protocol
+
 STARTUP_SECONDS = 20.0
 T = TypeVar("T")
 
@@ -63,7 +65,13 @@ def _serve(
 def serving(app: ASGIApp, listener: socket.socket, *, name: str) -> Iterator[Running]:
     """Serve ``app`` on ``listener`` until the block ends."""
     config = uvicorn.Config(
-        app, lifespan="on", ws="none", log_config=None, log_level="warning", access_log=False
+        app,
+        lifespan="on",
+        ws="none",
+        http=ReadDeadlineH11Protocol,  # as the services serve (runtime.slow_clients)
+        log_config=None,
+        log_level="warning",
+        access_log=False,
     )
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()

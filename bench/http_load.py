@@ -66,24 +66,10 @@ def fsync_seconds(directory: Path, *, samples: int = 21) -> list[float]:
 def start_server(
     factory: str, *, port: int, settings: Mapping[str, str], data_dir: Path
 ) -> subprocess.Popen[bytes]:
-    """``uvicorn --factory <factory>``, one worker, no access log; its output in
-    ``data_dir/server.log``; ``settings`` added to this process's environment."""
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        factory,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    """``<factory>`` served as the services serve it (``bench.serve_factory``: uvicorn, one
+    worker, no access log); its output in ``data_dir/server.log``; ``settings`` added to this
+    process's environment."""
+    command = [sys.executable, "-m", "bench.serve_factory", factory, str(port)]
     environment = {**os.environ, **settings}
     with (data_dir / "server.log").open("wb") as log:  # the child keeps its own descriptor
         return subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)

@@ -30,6 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from prometheus_client import CollectorRegistry
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -170,6 +171,8 @@ class ServerErrorGuard:
 
         try:
             await self.app(scope, receive, send_tracked)
+        except ClientDisconnect:  # the client left (or was cut off) mid-body: no one to answer
+            _log.info("client left in %s %s", method_label(scope), route_template(scope))
         except Exception as exc:  # the last line of defence
             if is_storage_outage(exc):
                 # Designed, not a bug: the client repeats after Retry-After (THREATS D-06).

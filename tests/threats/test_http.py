@@ -24,6 +24,7 @@ import pytest
 from aanspraak.town import Town, running_town
 from runtime.fetch_guard import FetchReason
 from runtime.fetcher import FetchPolicy, SafeFetcher
+from runtime.slow_clients import ReadDeadlineH11Protocol
 from specs.errors import Oid4vpReason
 from tests.runtime.test_fetcher import (
     JSON,
@@ -35,7 +36,6 @@ from tests.runtime.test_fetcher import (
     reply,
     serve,  # noqa: F401 - fixture, by name
 )
-from tests.threats.catalogue import not_built
 from tests.threats.invariants import bounded_memory, canary, leaks, no_server_error
 from tests.threats.services import (
     issue_with_status_uri,
@@ -262,8 +262,56 @@ async def test_H_04_slow_clients_do_not_hold_up_the_others(town: Town) -> None:
             writer.close()
 
 
-def test_H_04_a_slow_request_head_or_body_is_timed_out() -> None:
-    not_built("a read timeout for request heads and bodies in the services (slowloris)")
+async def _closed_by_server(url: str, head: bytes, trickle: bytes, *, within: float) -> bool:
+    """Send ``head``, then one byte of ``trickle`` every 0.2 s: does the server hang up
+    (EOF or reset) before ``within`` seconds, without answering?"""
+    parts = urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    writer.write(head)
+    await writer.drain()
+    try:
+        async with asyncio.timeout(within):
+            for byte in trickle:
+                writer.write(bytes([byte]))
+                await writer.drain()
+                try:
+                    answered = await asyncio.wait_for(reader.read(1), 0.2)
+                except TimeoutError:
+                    continue
+                return answered == b""  # EOF: closed without an answer
+            return False
+    except ConnectionError:  # reset by the server
+        return True
+    except TimeoutError:  # still open when the patience ran out
+        return False
+    finally:
+        writer.close()
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+async def test_H_04_a_slow_request_head_or_body_is_timed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every service closes a connection whose request head, or body, trickles in past the
+    read deadline (``runtime.slow_clients``; 30 s in service, 1 s here), and answers a
+    prompt client meanwhile."""
+    monkeypatch.setattr(ReadDeadlineH11Protocol, "read_deadline_seconds", 1.0)
+    with running_town(tmp_path, wallet_overrides=FAST_KDF) as town:
+        for url, path, _cap in _roles(town).values():
+            slow_head = await _closed_by_server(
+                url, f"POST {path} HTTP/1.1".encode(), b"\r\nX-Slow: 1" * 20, within=10
+            )
+            assert slow_head, url
+            head = (
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n"
+                f"Content-Type: {'application/json' if url == town.wallet_url else FORM}\r\n\r\n"
+            ).encode()
+            slow_body = await _closed_by_server(url, head, b"a" * 200, within=10)
+            assert slow_body, url
+            async with httpx.AsyncClient(trust_env=False, timeout=READ_TIMEOUT) as client:
+                assert (await client.get(f"{url}/livez")).status_code == 200
 
 
 # H-05: validation errors never repeat the input.
