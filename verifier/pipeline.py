@@ -32,6 +32,7 @@ cannot verify" (never eligible), so the desk can ask again later.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,7 +63,7 @@ from specs.sd_jwt_vc import (
     verify_anchored_chain,
     verify_sd_jwt_vc,
 )
-from specs.status_list import StatusType
+from specs.status_list import HerdConcern, StatusType, size_concerns, uri_concerns
 from specs.status_list.reference import StatusReference
 from specs.status_list.token import (
     VerifiedStatusList,
@@ -75,6 +76,9 @@ from verifier.context import VerifierContext
 
 STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
 KEY_REFRESH_SECONDS = 60
+
+
+_log = logging.getLogger("aanspraak.verifier")
 
 
 class CannotVerify(Exception):
@@ -287,6 +291,7 @@ async def _check_status(
     settings = context.settings
 
     async def load() -> tuple[VerifiedStatusList, int]:
+        _flag_herd_privacy(issuer, uri_concerns(reference.uri))
         try:
             fetched = await context.fetcher.get(reference.uri, accept=STATUS_LIST_MEDIA_TYPE)
             token = fetched.body.decode("ascii", errors="replace")
@@ -307,6 +312,7 @@ async def _check_status(
             # answer is "cannot verify", never eligible and never a verdict on the citizen
             # (THREATS T-01, T-06: a broken or forged list must not revoke a good credential).
             raise CannotVerify(exc.reason.value) from None
+        _flag_herd_privacy(issuer, size_concerns(len(status_list.status_list)))
         return status_list, status_list.usable_until()
 
     status_list = await context.status_lists.get(reference.uri, load)
@@ -318,3 +324,12 @@ async def _check_status(
     if status == StatusType.SUSPENDED:
         raise Rejected(StatusListReason.SUSPENDED)
     raise Rejected(StatusListReason.NOT_VALID)
+
+
+def _flag_herd_privacy(issuer: str, concerns: tuple[HerdConcern, ...]) -> None:
+    """Token Status List §13.2: a list that could tell its issuer whose credential is
+    checked is flagged for the operator (``specs.status_list.herd``), not refused. Logged
+    once per list fetched, not per presentation, and never with the uri itself (its query
+    may name the holder)."""
+    if concerns:
+        _log.warning("status list of %s lacks herd privacy: %s", issuer, ", ".join(concerns))

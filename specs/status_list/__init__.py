@@ -10,6 +10,7 @@ Pure: data in, data out; no I/O, no clock (``now`` is a parameter), no environme
     token.py         §5.1 Status List Token (JWT): build, verify (§8.3), ttl/caching (§13.7);
                           the unverified header, to find an x5c key (HAIP §6.1)
     status_types.py  §7   Status Type values: VALID, INVALID, SUSPENDED, application specific
+    herd.py          §13.2 herd privacy: a per-holder ``uri`` or a small list, flagged
 
 A Relying Party, after verifying the Referenced Token itself (§8.3 preamble)::
 
@@ -38,6 +39,7 @@ from specs.status_list.encoding import (
     pack_statuses,
     parse_status_index,
 )
+from specs.status_list.herd import MIN_HERD_ENTRIES, HerdConcern, size_concerns, uri_concerns
 from specs.status_list.reference import (
     MAX_URI_LENGTH,
     StatusReference,
@@ -71,7 +73,9 @@ __all__ = [
     "DEFAULT_MIN_TTL",
     "MAX_INDEX",
     "MAX_URI_LENGTH",
+    "MIN_HERD_ENTRIES",
     "STATUS_LIST_JWT_TYP",
+    "HerdConcern",
     "StatusList",
     "StatusListJson",
     "StatusReference",
@@ -86,6 +90,8 @@ __all__ = [
     "parse_status_index",
     "parse_status_reference",
     "registered_status_type",
+    "size_concerns",
     "status_list_token_header",
+    "uri_concerns",
     "verify_status_list_token",
 ]

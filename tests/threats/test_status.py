@@ -31,6 +31,7 @@ from specs.status_list import (
     DEFAULT_MAX_TTL,
     DEFAULT_MIN_TTL,
     STATUS_LIST_JWT_TYP,
+    HerdConcern,
     StatusList,
     StatusReference,
     StatusType,
@@ -40,6 +41,8 @@ from specs.status_list import (
     pack_statuses,
     parse_status_reference,
     registered_status_type,
+    size_concerns,
+    uri_concerns,
     verify_status_list_token,
 )
 from tests.runtime.test_fetcher import (  # noqa: F401 - serve is a fixture
@@ -53,8 +56,8 @@ from tests.runtime.test_fetcher import (  # noqa: F401 - serve is a fixture
 )
 from tests.specs.forge import b64, sign_raw
 from tests.support import load_json, vectors_dir
-from tests.threats.catalogue import not_built
-from tests.threats.invariants import bounded_memory, no_server_error, rejected
+from tests.threats.invariants import bounded_memory, canary, leaks, no_server_error, rejected
+from tests.threats.services import issue_with_status_uri
 from tests.verifier.conftest import Desk, desk  # noqa: F401 - fixture
 from tests.verifier.refusals import (
     EXPECTED,
@@ -509,8 +512,53 @@ async def test_T_11_one_fetch_per_list_not_per_presentation(
     assert fetches.of(INSURER, desk) == 1
 
 
-def test_T_11_per_holder_unique_status_uris_are_flagged() -> None:
-    not_built("flagging per-holder unique status list URIs and tiny status lists")
+@pytest.mark.parametrize(
+    ("uri", "entries", "expected"),
+    [
+        ("https://issuer.example/status/1", 1_024, ()),
+        ("https://issuer.example/status/1?holder=7", 1_024, (HerdConcern.QUERY_IN_URI,)),
+        ("https://issuer.example/status/1#h7", 131_072, (HerdConcern.QUERY_IN_URI,)),
+        ("https://issuer.example/status/1?", 131_072, (HerdConcern.QUERY_IN_URI,)),
+        ("https://issuer.example/status/1", 1_023, (HerdConcern.SMALL_LIST,)),
+    ],
+)
+def test_T_11_per_holder_uris_and_small_lists_are_recognised(
+    uri: str, entries: int, expected: tuple[HerdConcern, ...]
+) -> None:
+    assert uri_concerns(uri) + size_concerns(entries) == expected
+
+
+async def test_T_11_a_small_list_is_flagged_once_and_still_decides(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A list of 16 entries: the desk decides as usual, and says once (not per
+    presentation) that the insurer's list is too small to hide in."""
+    caplog.set_level("WARNING", logger="aanspraak.verifier")
+    desk.agencies.add(INSURER).statuses = [int(StatusType.VALID)] * 16
+    for _ in range(2):
+        started = await ready(desk)
+        assert (await desk.wallet.answer(started["link"])).status_code == 200
+        assert (await desk.result(started["transaction_id"])).json()["status"] == EXPECTED
+    flags = [r.getMessage() for r in caplog.records if "herd privacy" in r.getMessage()]
+    assert flags == [f"status list of {INSURER} lacks herd privacy: small-list"]
+
+
+async def test_T_11_a_per_holder_uri_is_flagged_without_naming_it(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A status uri with a query naming the holder: flagged by issuer, the query kept out
+    of the log; the list served for the shared uri does not answer for it (T-05)."""
+    caplog.set_level("WARNING", logger="aanspraak.verifier")
+    marker = canary("holder")
+    first = eligible_case().credentials[0].issuer  # the credential that names the uri
+    issue_with_status_uri(desk, f"{first}/status/1?holder={marker}")
+    started = await desk.start("zorgtoeslag")
+    answer = await desk.wallet.answer(started["link"])
+    no_server_error(answer)
+    assert (await desk.result(started["transaction_id"])).json()["status"] != EXPECTED
+    messages = [r.getMessage() for r in caplog.records]
+    assert f"status list of {first} lacks herd privacy: query-in-uri" in messages
+    assert leaks([marker], *messages) == []
 
 
 # --- T-12: no status fetch for a credential that is already refused ----------------------
