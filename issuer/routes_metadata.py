@@ -19,8 +19,9 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -35,6 +36,10 @@ from specs.oid4vci import build_issuer_metadata
 
 router = APIRouter(tags=["Metadata"])
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
+
+ListId = Annotated[int, Path(ge=0, le=2**31 - 1)]
+"""The ``status_lists.id`` column is a 32-bit ``Integer``: a larger id would overflow the
+database driver (SQLite's and PostgreSQL's alike) instead of finding nothing."""
 
 
 @router.get("/.well-known/openid-credential-issuer", summary="Credential Issuer Metadata")
@@ -103,7 +108,7 @@ async def offer_by_reference(offer_id: str, context: Context) -> JSONResponse:
     summary="Token Status List (application/statuslist+jwt)",
     response_class=Response,
 )
-async def status_list(list_id: int, request: Request, context: Context) -> Response:
+async def status_list(list_id: ListId, request: Request, context: Context) -> Response:
     tokens: StatusListTokens = request.app.state.status_tokens
     token = await tokens.token(context, list_id)
     if token is None:

@@ -21,7 +21,7 @@ from fastapi.security import APIKeyHeader
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from specs.dpop import VerifiedDpopProof, verify_dpop_proof
+from specs.dpop import VerifiedDpopProof, normalize_htu, verify_dpop_proof
 from specs.errors import DpopReason, Rejected
 from wallet.context import WalletContext
 from wallet.session_tokens import MAX_SESSION_TOKEN_CHARS, SessionRefused
@@ -58,11 +58,16 @@ async def _verified_proof(
         raise InvalidDpopProof
     now = context.clock()
     max_age = context.settings.proof_max_age_seconds
+    url = context.url(request.url.path)
+    if normalize_htu(url) is None:
+        # The path is percent-decoded: an id with %00 or a space is no URI any more, so no
+        # proof can name it (RFC 9449 §4.3 point 9); refused, not a ValueError and a 500.
+        raise InvalidDpopProof(DpopReason.HTU_MISMATCH.value)
     try:
         proof = verify_dpop_proof(
             values[0],
             method=request.method,
-            url=context.url(request.url.path),
+            url=url,
             now=now,
             max_age=max_age,
             max_skew=CLOCK_SKEW_SECONDS,

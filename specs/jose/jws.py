@@ -100,7 +100,8 @@ def check_header(
 ) -> JwsAlg:
     """The header rules every JWT kind shares; returns the algorithm to verify with."""
     alg = header.get("alg")
-    if alg not in _KNOWN_ALGS or alg not in algorithms:
+    # A JSON array or object is unhashable: test the type before the set lookup.
+    if not isinstance(alg, str) or alg not in _KNOWN_ALGS or alg not in algorithms:
         raise Rejected(JoseReason.ALG_NOT_ALLOWED)
     checked_alg = JwsAlg(alg)
     if checked_alg is not key.alg or (

@@ -146,7 +146,8 @@ def _children(arg: Any, names: Names, path: str, arity: int | None) -> list[Comp
 def _reference(kind: str) -> Callable[[Any, Names, str], Compiled]:
     def build(name: Any, names: Names, path: str) -> Compiled:
         known = {"input": names.inputs, "param": names.params, "def": names.definitions}[kind]
-        if name not in known:
+        # A list or mapping is unhashable: check the type before the set lookup.
+        if not isinstance(name, str) or name not in known:
             raise _fail(path, f"unknown {kind} {name!r}")
         if kind == "input":
             return lambda env: env.input(name)
@@ -246,7 +247,10 @@ def _comparison(op: str) -> Callable[[Any, Names, str], Compiled]:
 
 
 def _is_ref(node: Any, kind: str, known: frozenset[str]) -> bool:
-    return isinstance(node, dict) and len(node) == 1 and node.get(kind) in known
+    if not isinstance(node, dict) or len(node) != 1:
+        return False
+    name = node.get(kind)
+    return isinstance(name, str) and name in known
 
 
 def _conjunction(is_and: bool) -> Callable[[Any, Names, str], Compiled]:

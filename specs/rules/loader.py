@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Hashable
 from typing import Any
 
 import yaml
@@ -34,6 +35,8 @@ def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     result: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):  # YAML allows "? [a]" complex keys; JSON has none
+            raise InvalidRegulation(f"line {key_node.start_mark.line + 1}: key is not a scalar")
         if key in result:
             raise InvalidRegulation(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
         result[key] = loader.construct_object(value_node, deep=True)
