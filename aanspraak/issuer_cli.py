@@ -32,6 +32,7 @@ from aanspraak.issuer_cli_io import (
 from issuer.context import IssuerContext, load_keys
 from issuer.offer_admin import CredentialStatus, approve_offer, change_status, describe_offer
 from issuer.offers import OfferGrant, OfferRequest, create_offer
+from issuer.reseal import BATCH, reseal
 
 app = typer.Typer(
     help="The agency issuer: run the service, make offers, revoke, manage API keys and keys.",
@@ -177,5 +178,24 @@ def keys() -> None:
             "issuer": settings.public_url,
             "active_kid": published.active.public.kid,
             "jwks": {"keys": [key.to_jwk() for key in published.published]},
+        }
+    )
+
+
+@app.command("reseal")
+def reseal_command(
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="values per transaction")] = BATCH,
+) -> None:
+    """Seal every stored value again under the active storage key (after a rotation).
+
+    Safe to stop and to run again; afterwards the keys in RETIRED_STORAGE_KEY_FILES open
+    nothing any more and can be removed (docs/issuer.md, "Rotating the storage key").
+    """
+    figures = run_on_database(lambda context: reseal(context, batch=batch))
+    print_json(
+        {
+            "resealed": figures.resealed,
+            "already_current": figures.current,
+            "changed_meanwhile": figures.changed_meanwhile,
         }
     )

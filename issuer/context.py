@@ -25,7 +25,7 @@ from issuer.subjects import SubjectSource, subject_source_for
 from issuer.wallet_providers import key_attestation_policy, load_wallet_provider_roots
 from runtime.database import Database, create_engine
 from runtime.regulations import catalogue
-from runtime.sealing import Sealer, load_or_create_key
+from runtime.sealing import Sealer, load_key, load_or_create_key
 from runtime.settings import Profile
 from specs.attestation import KeyAttestationPolicy, WalletProviderRoots
 
@@ -44,6 +44,7 @@ class IssuerContext:
     configurations: Configurations
     sealer: Sealer
     tx_code_key: bytes
+    """Makes the tx_code digests of new offers; checks them with ``retired_tx_code_keys``."""
     nonce_key: bytes
     subjects: SubjectSource | None
     dpop_nonce_key: bytes
@@ -56,6 +57,8 @@ class IssuerContext:
     ``None``: no attestation is accepted."""
     key_attestation: KeyAttestationPolicy | None = None
     """The credential endpoint's key attestation rules, from the same roots."""
+    retired_tx_code_keys: tuple[bytes, ...] = ()
+    """The tx_code keys of retired storage keys: offers made before a rotation still redeem."""
 
     @property
     def issuer_id(self) -> str:
@@ -114,6 +117,14 @@ def load_storage_key(settings: IssuerSettings) -> bytes:
         raise KeyFileError(f"{path}: not a usable storage key") from error
 
 
+def load_retired_storage_keys(settings: IssuerSettings) -> tuple[bytes, ...]:
+    """The storage keys a rotation moves away from (``retired_storage_key_files``)."""
+    try:
+        return tuple(load_key(path) for path in settings.retired_storage_key_files)
+    except (OSError, ValueError) as error:
+        raise KeyFileError(f"a retired storage key is not usable: {error}") from error
+
+
 def _derived_key(storage_key: bytes, purpose: bytes) -> bytes:
     """One key per purpose from the storage key, so no key serves two MACs."""
     return hashlib.sha256(b"aanspraak " + purpose + b"\x00" + storage_key).digest()
@@ -128,6 +139,7 @@ def build_context(
     """The context of one process; ``authenticator`` plugs in the operator's own login
     (an OpenID Connect provider), else the one ``settings.authenticator`` names."""
     storage_key = load_storage_key(settings)
+    retired = load_retired_storage_keys(settings)
     roots_file = settings.wallet_provider_roots_file
     roots = load_wallet_provider_roots(roots_file) if roots_file is not None else None
     return IssuerContext(
@@ -135,11 +147,12 @@ def build_context(
         engine=create_engine(settings.database_url),
         keys=load_keys(settings, clock=clock),
         configurations=Configurations.offered(settings.configurations, regulations=catalogue()),
-        sealer=Sealer(storage_key),
+        sealer=Sealer(storage_key, retired),
         tx_code_key=_derived_key(storage_key, b"tx_code"),
         nonce_key=_derived_key(storage_key, b"c_nonce"),
         subjects=subject_source_for(settings),
         dpop_nonce_key=_derived_key(storage_key, b"dpop_nonce"),
+        retired_tx_code_keys=tuple(_derived_key(key, b"tx_code") for key in retired),
         clock=clock,
         authenticator=authenticator or authenticator_for(settings),
         wallet_providers=roots,

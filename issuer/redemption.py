@@ -71,8 +71,14 @@ async def redeem(context: IssuerContext, request: TokenRequest, *, jkt: str | No
         elif request.tx_code is None:
             raise InvalidRequest("this offer requires a tx_code")
         else:
-            expected = tx_code_digest(request.tx_code, key=context.tx_code_key, offer_id=offer.id)
-            if not same_digest(expected, offer.tx_code_digest):
+            keys = (context.tx_code_key, *context.retired_tx_code_keys)
+            if not any(
+                same_digest(
+                    tx_code_digest(request.tx_code, key=key, offer_id=offer.id),
+                    offer.tx_code_digest,
+                )
+                for key in keys
+            ):
                 attempts = offer.tx_attempts + 1
                 locked = attempts >= settings.tx_code_max_attempts
                 await connection.execute(

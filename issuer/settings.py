@@ -51,6 +51,9 @@ class IssuerSettings(ServiceSettings):
     the signing key for ``public_url`` (``issuer.certificates``)."""
     storage_key_file: Path | None = None
     """32-byte key that seals offered claims at rest. Unset: ``<data_dir>/storage.key``."""
+    retired_storage_key_files: list[Path] = Field(default_factory=list)
+    """Storage keys being rotated away from: they still open what they sealed and check the
+    tx_codes of the offers made under them (``aanspraak issuer reseal``, docs/issuer.md)."""
     configurations: list[str] = Field(default_factory=list)
     """Credential configuration ids offered (names under specs/credential_types). Empty: all."""
     offer_ttl_seconds: int = Field(default=900, ge=60, le=30 * 86_400)

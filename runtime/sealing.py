@@ -44,12 +44,20 @@ class InsecureKeyFile(PermissionError):
 
 
 class Sealer:
-    """AES-256-GCM sealing under one key."""
+    """AES-256-GCM sealing under one key; opening also under the retired keys.
 
-    def __init__(self, key: bytes) -> None:
-        if len(key) != KEY_BYTES:
+    Rotation: the new key seals, the retired keys still open what they sealed, and a
+    re-seal pass (the issuer's ``aanspraak issuer reseal``) moves every value to the new key
+    row by row; then the retired key can go. The sealed format names no key: the GCM tag
+    tells which key opens a value, and a retired key is tried only when the active one
+    fails, so the cost is paid during a rotation only.
+    """
+
+    def __init__(self, key: bytes, retired: tuple[bytes, ...] = ()) -> None:
+        if any(len(k) != KEY_BYTES for k in (key, *retired)):
             raise ValueError("a sealing key is exactly 32 bytes")
         self._aead = AESGCM(key)
+        self._retired = tuple(AESGCM(k) for k in retired)
 
     def seal(self, plaintext: bytes, *, context: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -57,13 +65,17 @@ class Sealer:
 
     def open(self, sealed: bytes, *, context: bytes) -> bytes:
         """The plaintext, or :class:`SealBroken`; nothing about the failure is revealed."""
+        return self.open_and_tell(sealed, context=context)[0]
+
+    def open_and_tell(self, sealed: bytes, *, context: bytes) -> tuple[bytes, bool]:
+        """The plaintext, and whether the active key sealed it (False: a retired one did)."""
         if len(sealed) < _MIN_SEALED or sealed[:1] != VERSION:
             raise SealBroken
         nonce, ciphertext = sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :]
-        try:
-            return self._aead.decrypt(nonce, ciphertext, VERSION + context)
-        except InvalidTag:
-            raise SealBroken from None
+        for number, aead in enumerate((self._aead, *self._retired)):
+            with contextlib.suppress(InvalidTag):
+                return aead.decrypt(nonce, ciphertext, VERSION + context), number == 0
+        raise SealBroken
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -86,6 +98,11 @@ def load_or_create_key(path: Path) -> bytes:
             os.link(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+    return _read_key(path)
+
+
+def load_key(path: Path) -> bytes:
+    """The 32-byte key at ``path``, which must exist (a retired key is never created)."""
     return _read_key(path)
 
 

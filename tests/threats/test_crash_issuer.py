@@ -10,7 +10,12 @@ issuer's connections are terminated. A storage outage is the one designed 5xx (I
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,16 +23,25 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from issuer.context import build_context
+from issuer.reseal import SEALED_COLUMNS
+from issuer.tables import offers
+from runtime.sealing import load_or_create_key
 from scripts.issuer_crash import Figures, run_crashes
-from tests.issuer.conftest import INCOME_CLAIMS
+from tests.issuer.conftest import INCOME_CLAIMS, issuer_settings
 from tests.issuer.server import IssuerServer, running_issuer
+from tests.issuer.test_storage_key_rotation import (
+    make_offers,
+    rotated,
+    sealed_values,
+)
 from tests.issuer.wallet import PRE_AUTHORIZED
-from tests.threats.invariants import no_server_error, snapshot
+from tests.threats.invariants import canary, leaks, no_server_error, snapshot
 
 SEED = 20261129
 GUARD_SECONDS = 240  # a hung process fails the case instead of the run; nothing is timed
@@ -199,3 +213,86 @@ def test_the_server_is_a_process_the_harness_can_kill(tmp_path: Path) -> None:
     server = IssuerServer(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/issuer.db")
     assert not server.alive
     assert "PROFILE" in " ".join(server.environment())
+
+
+async def _changed(database_url: str, before: dict[str, bytes]) -> int:
+    """How many sealed claims differ from ``before`` (each reseal commit changes some)."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(select(offers.c.id, offers.c.sealed_claims))
+            return sum(before.get(offer_id) != value for offer_id, value in rows)
+    finally:
+        await engine.dispose()
+
+
+async def test_D_05_a_reseal_killed_mid_pass_loses_nothing_and_keeps_no_plaintext(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Storage key rotation (docs/issuer.md): ``aanspraak issuer reseal`` is SIGKILLed after
+    some of its batches committed, again and again; every value opens under the rotating
+    keys after each kill, a last run finishes, then the new key alone opens everything, and
+    no claim is in the database files (with WAL) in the clear."""
+    marker = canary("gemeente")
+    count = 150
+    before = build_context(issuer_settings(tmp_path, database_url))
+    await make_offers(before, count, marker)
+    await before.engine.dispose()
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AANSPRAAK_ISSUER_")},
+        "AANSPRAAK_ISSUER_PUBLIC_URL": "https://issuer.example",
+        "AANSPRAAK_ISSUER_DATABASE_URL": database_url,
+        "AANSPRAAK_ISSUER_DATA_DIR": str(tmp_path),
+        "AANSPRAAK_ISSUER_SIGNING_KEY_FILE": str(tmp_path / "signing-key.jwk"),
+        "AANSPRAAK_ISSUER_STORAGE_KEY_FILE": str(tmp_path / "storage-new.key"),
+        "AANSPRAAK_ISSUER_RETIRED_STORAGE_KEY_FILES": json.dumps([str(tmp_path / "storage.key")]),
+    }
+    load_or_create_key(tmp_path / "storage-new.key")
+    command = [sys.executable, "-m", "aanspraak", "issuer", "reseal", "--batch", "5"]
+    kills = 0
+    async with asyncio.timeout(GUARD_SECONDS):
+        for _ in range(3):
+            start = await _values(database_url)
+            process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
+            while process.poll() is None and await _changed(database_url, start) == 0:
+                await asyncio.sleep(0.005)
+            if process.poll() is None:  # some batches are in, others not: kill now
+                process.send_signal(signal.SIGKILL)
+                kills += 1
+            process.wait()
+            rotating = rotated(tmp_path, database_url)
+            try:
+                assert len(await sealed_values(rotating)) == 2 * count
+                for name, offer_id, value in await sealed_values(rotating):
+                    column = next(s for s in SEALED_COLUMNS if s.column.name == name)
+                    rotating.sealer.open(value, context=column.context_of(offer_id))
+            finally:
+                await rotating.engine.dispose()
+        finished = subprocess.run(command, env=environment, capture_output=True, check=True)
+    assert kills >= 1
+    assert json.loads(finished.stdout)["changed_meanwhile"] == dict.fromkeys(
+        [s.column.name for s in SEALED_COLUMNS], 0
+    )
+    done = rotated(tmp_path, database_url, retired=False)
+    try:
+        claims = []
+        for name, offer_id, value in await sealed_values(done):
+            column = next(s for s in SEALED_COLUMNS if s.column.name == name)
+            opened = done.sealer.open(value, context=column.context_of(offer_id))
+            if name == "sealed_claims":
+                claims.append(json.loads(opened)["municipality"])
+    finally:
+        await done.engine.dispose()
+    assert sorted(claims) == [f"{marker}-{number:04d}" for number in range(count)]
+    files = [p.read_bytes() for p in tmp_path.iterdir() if ".db" in p.name]
+    assert leaks([marker], *files) == []
+
+
+async def _values(database_url: str) -> dict[str, bytes]:
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(select(offers.c.id, offers.c.sealed_claims))
+            return {str(offer_id): bytes(value) for offer_id, value in rows}
+    finally:
+        await engine.dispose()
