@@ -106,6 +106,7 @@ class DemoReport:
     issuance: dict[str, Any] = field(default_factory=dict)
     presentation: dict[str, Any] = field(default_factory=dict)
     wallet_service: dict[str, Any] = field(default_factory=dict)
+    attacks: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -119,6 +120,7 @@ class DemoReport:
             "issuance": self.issuance,
             "presentation": self.presentation,
             "wallet_service": self.wallet_service,
+            "attacks": self.attacks,
         }
 
     def step(self, actor: str, action: str, **details: Any) -> None:
@@ -326,6 +328,7 @@ def _desk_decides_over_openid4vp(report: DemoReport, now: int) -> None:
         "disclosed": disclosed,
         "disclosures_withheld": len(summary["consent"]["withheld"]),
     }
+    report.attacks = summary["attacks"]
     report.step(
         "Desk",
         "asked over OpenID4VP, verified and decided with the regulation's trace",
@@ -490,6 +493,14 @@ def _render_presentation(report: DemoReport, console: Console) -> None:
         "stayed in the wallet; the desk kept the signed decision record, not the data."
     )
     console.print(f"[italic]{decision['objection']['text']['en']}[/italic]")
+    if report.attacks:
+        console.rule("Under attack: the same desk, hostile input (docs/hardening.md)")
+        for attempt in report.attacks:
+            reason = f" ({attempt['reason']})" if attempt.get("reason") else ""
+            console.print(
+                f"  {attempt['attack']:<48} -> {attempt['status']} "
+                f"{attempt['error'] or ''}{reason}  [dim]refused, nothing stored[/dim]"
+            )
 
 
 def run(

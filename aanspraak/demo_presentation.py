@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from aanspraak.demo_attacks import attack_desk
 from aanspraak.demo_regulations import (
     DECIDED_REGULATION,
     SCAN_DATE,
@@ -183,11 +184,16 @@ async def _transaction(  # noqa: PLR0917 - one private step of present_to_desk
         async with PresentationClient(policy=policy, trust=registry, clock=lambda: now) as client:
             opened = await client.open(started["link"], held)
             answer = await client.respond(opened, held, consent=True)
-        if answer["status_code"] != 200:
-            raise DemoFailed(f"the desk refused the answer ({answer.get('error')})")
-        result = (
-            await officer.get(f"/desk/transactions/{started['transaction_id']}", headers=headers)
-        ).json()
+            if answer["status_code"] != 200:
+                raise DemoFailed(f"the desk refused the answer ({answer.get('error')})")
+            result = (
+                await officer.get(
+                    f"/desk/transactions/{started['transaction_id']}", headers=headers
+                )
+            ).json()
+            attacks = await attack_desk(
+                desk, api_key, lambda: client.respond(opened, held, consent=True)
+            )
     preview = opened.preview
     return {
         "desk": desk,
@@ -204,6 +210,7 @@ async def _transaction(  # noqa: PLR0917 - one private step of present_to_desk
         },
         "status": result["status"],
         "decision": result.get("decision", {}),
+        "attacks": attacks,
     }
 
 

@@ -115,6 +115,18 @@ def test_the_desk_asks_over_openid4vp_and_keeps_a_signed_record(story: DemoRepor
     assert actors.index("Governance") < actors.index("Desk", actors.index("Governance"))
 
 
+def test_the_desk_that_decided_refuses_hostile_input(story: DemoReport) -> None:
+    """The demo's "Under attack" step: a replay, a body declared over the cap, an unknown
+    transaction and non-I-JSON each get their wire error from the running desk."""
+    answers = [(a["status"], a["error"], a["reason"]) for a in story.attacks]
+    assert answers == [
+        (400, "invalid_request", None),
+        (413, None, None),
+        (400, "invalid_request", "unknown-state"),
+        (400, "invalid_request", "the request does not match the expected format"),
+    ]
+
+
 def test_the_phone_goes_through_the_wallet_service(story: DemoReport) -> None:
     """Sanne (the default persona): three agencies issue, the wallet notices that her
     corrected income makes her entitled to zorgtoeslag, the desk agrees."""
