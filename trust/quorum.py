@@ -6,10 +6,13 @@ code hash checks of ``trust.chain`` cannot see it (the node lies about those too
 in ``eth_call``). With ``quorum_rpc_urls`` every read goes to every node and an answer is used
 only when all of them give it:
 
-* ``eth_blockNumber``: the lowest head, so every node can answer for the block the registry
-  then reads (a node one block behind is late, not lying);
-* ``eth_getBlockByNumber``: the same block hash; the hash commits to the whole header (number,
-  timestamp, state root), so equal hashes mean the same block on the same fork;
+* ``eth_blockNumber``: the HIGHEST head. A node that reports an old head cannot pull the read
+  back to a block before a removal: the registry reads near the highest head, and every node
+  must then answer for that block alike (a node that does not have it yet fails the read, and
+  the next poll tries again). Heads further apart than ``MAX_HEAD_SPREAD`` blocks fail at once;
+* ``eth_getBlockByNumber``: the same hash, number, parent and timestamp. The hash commits to
+  the header, but nothing here recomputes it, so the fields the registry uses (the timestamp
+  becomes the snapshot's ``as_of``) are compared themselves;
 * ``eth_getLogs``: the same logs (block hash, transaction hash, log index, topics, data);
 * anything else (``eth_chainId``, ``eth_getCode``, ``eth_call``): the same result.
 
@@ -34,6 +37,8 @@ from web3.types import RPCEndpoint, RPCResponse
 
 MAX_NODES = 8
 """More nodes only add latency: each read waits for all of them."""
+MAX_HEAD_SPREAD = 8
+"""Blocks the nodes' heads may differ by; more means one of them is stale or lying."""
 
 
 class QuorumDisagreement(Web3Exception):
@@ -63,7 +68,9 @@ def _block(result: object) -> object:
         return None
     if not isinstance(result, Mapping):
         raise QuorumDisagreement("a block that is not an object")
-    return _text(result.get("hash"))
+    return tuple(
+        _text(result.get(field)) for field in ("hash", "number", "parentHash", "timestamp")
+    )
 
 
 def _logs(result: object) -> object:
@@ -117,8 +124,10 @@ class QuorumProvider(JSONBaseProvider):
             raise QuorumDisagreement(f"{method}: a node failed while another answered")
         results = [answer["result"] for answer in answers]
         if method == "eth_blockNumber":
-            lowest = min(_quantity(result) for result in results)
-            return {**answers[0], "result": hex(lowest)}
+            heads = [_quantity(result) for result in results]
+            if max(heads) - min(heads) > MAX_HEAD_SPREAD:
+                raise QuorumDisagreement(f"{method}: heads more than {MAX_HEAD_SPREAD} apart")
+            return {**answers[0], "result": hex(max(heads))}
         compare = _COMPARED_AS.get(method, _exact)
         first = compare(results[0])
         for number, result in enumerate(results[1:], start=2):

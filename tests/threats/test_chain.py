@@ -248,19 +248,92 @@ def test_C_04_a_node_turning_liar_is_caught_at_the_next_refresh(
     assert rejected(lambda: registry.snapshot(now=now + 61)) == TrustReason.REGISTRY_STALE
 
 
-def test_C_04_a_node_one_block_behind_is_late_not_lying(
+def test_C_04_a_node_reporting_an_older_head_does_not_pull_the_read_back(
     honest: tuple[Web3, TrustRegistryContract], node: ChainNode
 ) -> None:
-    """Both are read at the lower head: they agree, and the newest block waits its turn."""
+    """The registry reads at the highest head; the node that claims an older one must answer
+    for that block like the others (here it has it: its head was a lie, not lateness)."""
     chain, writer = honest
     head = chain.eth.block_number
     writer.add_issuer(issuer_entry(ATTACKER, now=chain_now(chain)))  # in block head + 1
     with served(chain, lie=lambda m, _p: hex(head) if m == "eth_blockNumber" else None) as late:
         registry = read(node.url, writer, chain, quorum_rpc_urls=[late.url])
         snapshot = registry.snapshot(now=chain_now(chain))
-    assert ISSUER in snapshot.issuers
-    assert ATTACKER not in snapshot.issuers
-    assert snapshot.source.endswith(f"@{head}")
+    assert ATTACKER in snapshot.issuers
+    assert snapshot.source.endswith(f"@{head + 1}")
+
+
+def test_C_04_an_old_head_cannot_bring_back_a_removed_issuer(
+    honest: tuple[Web3, TrustRegistryContract], node: ChainNode
+) -> None:
+    """One node of the quorum reports the head from before a removal: the read stays at the
+    newest block, where the issuer is gone."""
+    chain, writer = honest
+    before_removal = chain.eth.block_number
+    writer.remove_issuer(ISSUER)
+    old_head = lambda m, _p: hex(before_removal) if m == "eth_blockNumber" else None  # noqa: E731
+    with served(chain, lie=old_head) as liar:
+        registry = read(node.url, writer, chain, quorum_rpc_urls=[liar.url])
+        snapshot = registry.snapshot(now=chain_now(chain))
+    assert ISSUER not in snapshot.issuers
+
+
+def test_C_04_heads_far_apart_are_unavailable(
+    honest: tuple[Web3, TrustRegistryContract], node: ChainNode
+) -> None:
+    chain, writer = honest
+    far = lambda m, _p: hex(chain.eth.block_number + 100) if m == "eth_blockNumber" else None  # noqa: E731
+    with served(chain, lie=far) as ahead:
+        registry = read(node.url, writer, chain, quorum_rpc_urls=[ahead.url])
+        _unavailable(rejected(lambda: registry.snapshot(now=chain_now(chain))))
+
+
+def test_C_03_the_registry_never_reads_a_block_before_the_one_it_read(
+    honest: tuple[Web3, TrustRegistryContract],
+) -> None:
+    """A single node that turns to report an old head after a removal: the refresh fails
+    (the last read serves within its staleness, marked cached), the issuer stays removed."""
+    chain, writer = honest
+    before_removal = chain.eth.block_number
+    writer.remove_issuer(ISSUER)
+    state = {"lie": False}
+
+    def lie(method: str, _params: Any) -> Any:
+        return hex(before_removal) if method == "eth_blockNumber" and state["lie"] else None
+
+    with served(chain, lie=lie) as single:
+        registry = read(single.url, writer, chain)
+        now = chain_now(chain)
+        assert ISSUER not in registry.snapshot(now=now).issuers
+        state["lie"] = True
+        snapshot = registry.snapshot(now=now + POLL)
+    assert ISSUER not in snapshot.issuers
+    assert snapshot.source.endswith("(cached)")
+
+
+def test_C_07_a_block_timestamp_from_the_future_is_refused(
+    honest: tuple[Web3, TrustRegistryContract], node: ChainNode
+) -> None:
+    """Trust is decided at max(now, as_of), and as_of is the block's time: a node that
+    moves it two hours ahead would put an entry behind its timelock in force. Alone it is
+    refused by the clock; in a quorum its block differs from the others'."""
+    chain, writer = honest
+    writer.set_addition_delay(3600)
+    writer.add_issuer(issuer_entry(ATTACKER, now=chain_now(chain)))
+    real = chain.provider.request_func(chain, chain.middleware_onion)
+
+    def ahead(method: str, params: Any) -> Any:
+        if method != "eth_getBlockByNumber":
+            return None
+        block = dict(real(method, params)["result"])
+        block["timestamp"] = int(block["timestamp"]) + 7200
+        return block
+
+    with served(chain, lie=ahead) as forger:
+        alone = read(forger.url, writer, chain)
+        _unavailable(rejected(lambda: alone.snapshot(now=chain_now(chain))))
+        quorum = read(forger.url, writer, chain, quorum_rpc_urls=[node.url])
+        _unavailable(rejected(lambda: quorum.snapshot(now=chain_now(chain))))
 
 
 def test_C_04_a_node_on_another_fork_is_unavailable(
