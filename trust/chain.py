@@ -60,8 +60,6 @@ logger = logging.getLogger(__name__)
 
 MAX_LOG_RANGE = 2_000
 """Blocks one ``eth_getLogs`` may span; nodes cap ranges, and past this a full read is cheaper."""
-MAX_BLOCK_AHEAD_SECONDS = 300
-"""A block may be this far ahead of our clock (clock skew), no further."""
 KINDS = ("issuer", "verifier", "anchor")
 _LOUD = frozenset({TrustReason.WRONG_CHAIN, TrustReason.WRONG_CODE})
 
@@ -219,10 +217,6 @@ class ChainTrustRegistry:
             raise Rejected(TrustReason.REGISTRY_UNAVAILABLE)
         block = eth.get_block(number)
         block_hash, timestamp = bytes(block["hash"]), int(block["timestamp"])
-        if timestamp > now + MAX_BLOCK_AHEAD_SECONDS:
-            # The snapshot's as_of is this time, and trust is decided at max(now, as_of): a
-            # block from the future would put delayed entries in force early (THREATS C-07).
-            raise Rejected(TrustReason.REGISTRY_UNAVAILABLE)
         if previous is not None and block_hash == previous.block_hash:
             return dataclasses.replace(previous, confirmed_at=now)
         if keccak(bytes(eth.get_code(self._address, block_identifier=number))) != self._code_hash:
