@@ -32,12 +32,10 @@ breaks nothing, the desk has the decision; a same-device wallet would not get it
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from contextlib import AsyncExitStack, ExitStack
@@ -49,6 +47,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aanspraak.loopback import bound_listener, serving, url_of
+from scripts.crash_command import crash_parser, run_command
 from scripts.desk_crash_invariants import (
     ALREADY_ANSWERED,
     FlowRecord,
@@ -360,31 +359,19 @@ async def run_crashes(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--kills", type=int, default=200, help="kill points to reach")
-    parser.add_argument("--database-url", help="default: a SQLite file in a temporary directory")
-    parser.add_argument("--seed", type=int, default=20261129)
-    parser.add_argument(
-        "--cut-share",
-        type=float,
-        default=0.0,
-        help="share of kill points that cut the database connections instead (PostgreSQL, 0-1)",
-    )
+    parser = crash_parser(__doc__.split("\n", 1)[0], seed=20261129)
     arguments = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="desk-crash-") as directory:
-        data_dir = Path(directory)
-        url = arguments.database_url or f"sqlite+aiosqlite:///{data_dir}/verifier.db"
-        figures = asyncio.run(
-            run_crashes(
-                data_dir,
-                url,
-                kills=arguments.kills,
-                seed=arguments.seed,
-                cut_share=arguments.cut_share,
-            )
-        )
-    print("\n".join(figures.lines()))
-    return 1 if figures.violations else 0
+    return run_command(
+        arguments,
+        name="verifier",
+        run=lambda data_dir, url: run_crashes(
+            data_dir,
+            url,
+            kills=arguments.kills,
+            seed=arguments.seed,
+            cut_share=arguments.cut_share,
+        ),
+    )
 
 
 if __name__ == "__main__":

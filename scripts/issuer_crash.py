@@ -56,13 +56,11 @@ invariant, but the citizen needs a new offer.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -78,6 +76,7 @@ from sqlalchemy.pool import NullPool
 
 from issuer.keys import create_signing_key
 from issuer.tables import deferred, issuances, offers
+from scripts.crash_command import crash_parser, run_command
 from scripts.issuer_crash_invariants import FlowRecord, check_invariants
 from specs.errors import Rejected
 from specs.jose import JwsAlg
@@ -564,10 +563,7 @@ async def run_crashes(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--kills", type=int, default=200, help="kill points to reach")
-    parser.add_argument("--database-url", help="default: a SQLite file in a temporary directory")
-    parser.add_argument("--seed", type=int, default=20261128)
+    parser = crash_parser(__doc__.split("\n", 1)[0], seed=20261128)
     parser.add_argument(
         "--drop-share",
         type=float,
@@ -584,31 +580,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rotate-every", type=int, default=10, help="rotate the signing key every N flows"
     )
-    parser.add_argument(
-        "--cut-share",
-        type=float,
-        default=0.0,
-        help="share of kill points that cut the database connections instead (PostgreSQL)",
-    )
     arguments = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="issuer-crash-") as directory:
-        data_dir = Path(directory)
-        url = arguments.database_url or f"sqlite+aiosqlite:///{data_dir}/issuer.db"
-        figures = asyncio.run(
-            run_crashes(
-                data_dir,
-                url,
-                kills=arguments.kills,
-                seed=arguments.seed,
-                drop_share=arguments.drop_share,
-                tls=arguments.tls,
-                status_share=arguments.status_share,
-                rotate_every=arguments.rotate_every,
-                cut_share=arguments.cut_share,
-            )
-        )
-    print("\n".join(figures.lines()))
-    return 1 if figures.violations else 0
+    return run_command(
+        arguments,
+        name="issuer",
+        run=lambda data_dir, url: run_crashes(
+            data_dir,
+            url,
+            kills=arguments.kills,
+            seed=arguments.seed,
+            drop_share=arguments.drop_share,
+            tls=arguments.tls,
+            status_share=arguments.status_share,
+            rotate_every=arguments.rotate_every,
+            cut_share=arguments.cut_share,
+        ),
+    )
 
 
 if __name__ == "__main__":

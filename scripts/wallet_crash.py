@@ -35,13 +35,11 @@ counted as *stranded* (by step and wire error); it breaks no invariant.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -58,6 +56,7 @@ from aanspraak.demo_settings import GivenOnly
 from aanspraak.town import FixedRegistry
 from issuer.tables import offers, status_entries
 from runtime.database import create_engine
+from scripts.crash_command import crash_parser, run_command
 from scripts.desk_crash import stored_bytes
 from scripts.desk_crash_invariants import answer_violations
 from scripts.desk_crash_invariants import read_tables as read_desk
@@ -524,31 +523,19 @@ async def run_crashes(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--kills", type=int, default=200, help="kill points to reach")
-    parser.add_argument("--database-url", help="default: a SQLite file in a temporary directory")
-    parser.add_argument("--seed", type=int, default=20261129)
-    parser.add_argument(
-        "--cut-share",
-        type=float,
-        default=0.0,
-        help="share of kill points that cut the database connections instead (PostgreSQL, 0-1)",
-    )
+    parser = crash_parser(__doc__.split("\n", 1)[0], seed=20261129)
     arguments = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="wallet-crash-") as directory:
-        data_dir = Path(directory)
-        url = arguments.database_url or f"sqlite+aiosqlite:///{data_dir}/wallet.db"
-        figures = asyncio.run(
-            run_crashes(
-                data_dir,
-                url,
-                kills=arguments.kills,
-                seed=arguments.seed,
-                cut_share=arguments.cut_share,
-            )
-        )
-    print("\n".join(figures.lines()))
-    return 1 if figures.violations else 0
+    return run_command(
+        arguments,
+        name="wallet",
+        run=lambda data_dir, url: run_crashes(
+            data_dir,
+            url,
+            kills=arguments.kills,
+            seed=arguments.seed,
+            cut_share=arguments.cut_share,
+        ),
+    )
 
 
 if __name__ == "__main__":

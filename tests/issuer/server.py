@@ -13,16 +13,13 @@ trust and nothing else (:meth:`IssuerServer.client_tls`).
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import ipaddress
 import os
-import signal
 import socket
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -41,15 +38,10 @@ from issuer.context import build_context
 from issuer.settings import IssuerSettings
 from specs.sd_jwt_vc import parse_jwt_vc_issuer_metadata
 from specs.sd_jwt_vc.issuer_metadata import JwtVcIssuerMetadataResolver
+from tests.child_service import ChildService
 from tests.issuer.conftest import INCOME_CLAIMS
 
-ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "AANSPRAAK_ISSUER_"
-START_TIMEOUT = 60.0
-
-
-class ServerFailed(RuntimeError):
-    """The issuer process exited or did not become ready; the message holds its log tail."""
 
 
 def free_port() -> int:
@@ -93,7 +85,7 @@ def write_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 @dataclass
-class IssuerServer:
+class IssuerServer(ChildService):
     """One issuer deployment: a port, a data directory and a database, and its process."""
 
     data_dir: Path
@@ -122,14 +114,6 @@ class IssuerServer:
             return write_certificate(self.data_dir)
         return certificate, key
 
-    @property
-    def log_path(self) -> Path:
-        return self.data_dir / "uvicorn.log"
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
     def environment(self) -> dict[str, str]:
         """The parent's environment without its own issuer settings, plus this deployment's."""
         env = {name: value for name, value in os.environ.items() if not name.startswith(PREFIX)}
@@ -154,10 +138,11 @@ class IssuerServer:
             **self.overrides,  # type: ignore[arg-type]  # strings, as from the environment
         )
 
-    async def start(self) -> None:
-        if self.alive:
-            raise RuntimeError("the issuer is already running")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+    @property
+    def label(self) -> str:
+        return "issuer"
+
+    def command(self) -> list[str]:
         command = [
             sys.executable, "-m", "uvicorn", "--factory", "issuer.serve:app_from_environment",
             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
@@ -165,51 +150,7 @@ class IssuerServer:
         if self.tls:
             certificate, key = self._tls_files()
             command += ["--ssl-certfile", str(certificate), "--ssl-keyfile", str(key)]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.environment(), stdout=log, stderr=log
-            )
-        await self._wait_ready()
-
-    async def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        async with httpx.AsyncClient(timeout=2.0, verify=self.client_tls()) as client:
-            while time.monotonic() < deadline:
-                if not self.alive:
-                    raise ServerFailed(f"the issuer exited at start:\n{self.log_tail()}")
-                try:
-                    if (await client.get(f"{self.url}/readyz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.02)
-        self.kill()
-        raise ServerFailed(f"the issuer was not ready in time:\n{self.log_tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hook, no flush, no rollback beyond what the database does."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-    async def restart(self) -> None:
-        self.kill()
-        await self.start()
-
-    def stop(self) -> None:
-        """A clean stop (SIGTERM), falling back to SIGKILL."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def log_tail(self, lines: int = 30) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return command
 
     async def create_offer(
         self, client: httpx.AsyncClient, key: str, **body: Any

@@ -31,10 +31,11 @@ from specs.sd_jwt_vc import AnchoredX5cResolver, verify_anchored_chain
 from specs.status_list import StatusReference, verify_status_list_token
 from specs.trust import certificate_key_ref
 from tests.ca import new_ca
+from tests.child_service import ServerFailed
 from tests.issuer.attester import WalletAttester
 from tests.issuer.code_flow import CodeClient, haip_issuer
 from tests.issuer.conftest import ISSUER, Issuer, issuer_settings
-from tests.issuer.server import IssuerServer, ServerFailed
+from tests.issuer.server import IssuerServer
 from tests.pki import certificate
 from tests.support import START, assert_rejected
 

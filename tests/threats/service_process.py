@@ -16,10 +16,8 @@ are spared.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
-import httpx
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -35,9 +32,9 @@ from runtime.database import create_engine
 from specs.jose import JwsAlg, PrivateJwk, generate_private_key
 from specs.trust import TrustSnapshot
 from specs.trust.trust_list import build_trust_list
-from tests.issuer.server import ROOT, ServerFailed, free_port
+from tests.child_service import ChildService
+from tests.issuer.server import free_port
 
-START_TIMEOUT = 60.0
 TRUST_PREFIX = "AANSPRAAK_TRUST_"
 HARNESS_APPLICATION = "crash-harness"
 TRUST_LIST_TTL = 86_400
@@ -79,7 +76,7 @@ class TrustFile:
 
 
 @dataclass
-class ServiceProcess:
+class ServiceProcess(ChildService):
     """One deployment of ``role`` (``verifier`` or ``wallet``): a port, a data directory, a
     database, its settings, and its process."""
 
@@ -101,12 +98,8 @@ class ServiceProcess:
         return f"AANSPRAAK_{self.role.upper()}_"
 
     @property
-    def log_path(self) -> Path:
-        return self.data_dir / "uvicorn.log"
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+    def label(self) -> str:
+        return self.role
 
     def values(self) -> dict[str, str]:
         """The settings by field name, as the process reads them."""
@@ -126,66 +119,11 @@ class ServiceProcess:
         env.update(self.trust.environment())
         return env
 
-    async def start(self) -> None:
-        if self.alive:
-            raise RuntimeError(f"the {self.role} is already running")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [
+    def command(self) -> list[str]:
+        return [
             sys.executable, "-m", "uvicorn", "--factory", f"{self.role}.serve:app_from_environment",
             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
         ]  # fmt: skip
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.environment(), stdout=log, stderr=log
-            )
-        await self._wait_ready()
-
-    async def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
-            while time.monotonic() < deadline:
-                if not self.alive:
-                    raise ServerFailed(f"the {self.role} exited at start:\n{self.log_tail()}")
-                try:
-                    if (await client.get(f"{self.url}/readyz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.02)
-        self.kill()
-        raise ServerFailed(f"the {self.role} was not ready in time:\n{self.log_tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hook, no flush, no rollback beyond what the database does."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-    async def restart(self) -> None:
-        self.kill()
-        await self.start()
-
-    def stop(self) -> None:
-        """A clean stop (SIGTERM), falling back to SIGKILL."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def log_tail(self, lines: int = 30) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def unhandled(self) -> list[str]:
-        """The service's own "unhandled ..." lines (INV-2: a 500 it did not plan)."""
-        if not self.log_path.exists():
-            return []
-        text = self.log_path.read_text(errors="replace")
-        return [line for line in text.splitlines() if "unhandled " in line or "Traceback" in line]
 
 
 def is_postgresql(database_url: str) -> bool:
