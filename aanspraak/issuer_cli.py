@@ -188,8 +188,10 @@ def reseal_command(
 ) -> None:
     """Seal every stored value again under the active storage key (after a rotation).
 
-    Safe to stop and to run again; afterwards the keys in RETIRED_STORAGE_KEY_FILES open
-    nothing any more and can be removed (docs/issuer.md, "Rotating the storage key").
+    Safe to stop and to run again. Afterwards the keys in RETIRED_STORAGE_KEY_FILES open
+    nothing any more, but they still check the tx_codes of offers made before the switch:
+    remove them once OFFER_TTL_SECONDS has passed (docs/issuer.md, "Rotating the storage
+    key").
     """
     figures = run_on_database(lambda context: reseal(context, batch=batch))
     print_json(
@@ -197,5 +199,6 @@ def reseal_command(
             "resealed": figures.resealed,
             "already_current": figures.current,
             "changed_meanwhile": figures.changed_meanwhile,
+            "unopenable": figures.unopenable,
         }
     )

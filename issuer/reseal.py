@@ -2,8 +2,9 @@
 
 Rotating the storage key (docs/issuer.md) is three steps: start every replica with the new
 key in ``STORAGE_KEY_FILE`` and the old one in ``RETIRED_STORAGE_KEY_FILES`` (both open what
-they sealed; only the new one seals); run ``aanspraak issuer reseal``; then drop the old
-key from the settings and destroy it.
+they sealed; only the new one seals); run ``aanspraak issuer reseal``; then, once
+``OFFER_TTL_SECONDS`` has passed (the tx_code digests of older offers are keyed from the old
+key, and no pass can rewrite a digest), drop the old key from the settings and destroy it.
 
 The pass is safe to kill at any moment and to run again (THREATS D-05). It reads a batch of
 offers, opens each sealed value (its claims, its offer for ``credential_offer_uri``, its
@@ -11,7 +12,8 @@ expected subject), seals it again under the active key with the same context, an
 back only if the row still holds the value it read (a compare-and-swap: a value the service
 replaced or erased meanwhile is left alone). Each batch is one transaction: after a crash
 every value is sealed under either key, whole, and both keys open it. Values the active key
-sealed already are skipped, so a second run finds nothing to do.
+sealed already are skipped, so a second run finds nothing to do. A value no configured key
+opens (a retired key left out of the settings) is counted as ``unopenable`` and left as it is.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import Column, select, update
 
 from issuer.context import IssuerContext
 from issuer.tables import offers
+from runtime.sealing import SealBroken
 
 BATCH = 200
 
@@ -50,12 +53,13 @@ class Resealed:
     resealed: dict[str, int]
     current: dict[str, int]  # already under the active key
     changed_meanwhile: dict[str, int]  # replaced or erased by the service during the pass
+    unopenable: dict[str, int]  # no configured key opens it (a key missing from the settings)
 
 
 async def reseal(context: IssuerContext, *, batch: int = BATCH) -> Resealed:
     """Seal every value again under the active key (module docstring)."""
     names = [sealed.column.name for sealed in SEALED_COLUMNS]
-    figures = Resealed(dict.fromkeys(names, 0), dict.fromkeys(names, 0), dict.fromkeys(names, 0))
+    figures = Resealed(*(dict.fromkeys(names, 0) for _ in range(4)))
     for sealed in SEALED_COLUMNS:
         after = ""
         while True:
@@ -69,9 +73,13 @@ async def reseal(context: IssuerContext, *, batch: int = BATCH) -> Resealed:
                     )
                 ).all()
                 for offer_id, value in rows:
-                    plaintext, current = context.sealer.open_and_tell(
-                        value, context=sealed.context_of(offer_id)
-                    )
+                    try:
+                        plaintext, current = context.sealer.open_and_tell(
+                            value, context=sealed.context_of(offer_id)
+                        )
+                    except SealBroken:  # no configured key opens it: count, never stop
+                        figures.unopenable[sealed.column.name] += 1
+                        continue
                     if current:
                         figures.current[sealed.column.name] += 1
                         continue

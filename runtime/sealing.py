@@ -48,7 +48,8 @@ class Sealer:
 
     Rotation: the new key seals, the retired keys still open what they sealed, and a
     re-seal pass (the issuer's ``aanspraak issuer reseal``) moves every value to the new key
-    row by row; then the retired key can go. The sealed format names no key: the GCM tag
+    row by row; then the retired key can go, once nothing else keyed from it is still in
+    use (docs/issuer.md). The sealed format names no key: the GCM tag
     tells which key opens a value, and a retired key is tried only when the active one
     fails, so the cost is paid during a rotation only.
     """

@@ -23,8 +23,26 @@ RETRY_AFTER_SECONDS = 1
 _OUTAGE_SQLSTATE_PREFIXES = ("08", "53", "57P", "25006")
 
 
+#: SQLite's result codes for a database that cannot be used right now (extended codes such as
+#: ``SQLITE_IOERR_WRITE`` start with these). Its driver raises ``OperationalError`` for "no
+#: such table" and syntax errors too: those are bugs, not outages.
+_SQLITE_OUTAGES = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_FULL",
+    "SQLITE_READONLY",
+    "SQLITE_IOERR",
+    "SQLITE_CANTOPEN",
+    "SQLITE_NOMEM",
+    "SQLITE_PROTOCOL",
+)
+
+
 def is_storage_outage(error: BaseException) -> bool:
     """True when ``error`` says the database is unavailable, not that the statement is wrong."""
+    name = getattr(getattr(error, "orig", None), "sqlite_errorname", None)
+    if isinstance(name, str):  # SQLite (Python 3.11+ names the result code)
+        return name.startswith(_SQLITE_OUTAGES)
     if isinstance(error, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
         return True
     if isinstance(error, sqlalchemy.exc.DBAPIError):

@@ -63,7 +63,7 @@ class StrictJsonBodyMiddleware:
         while more:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
-                await self.app(scope, _replay([message]), send)
+                await self.app(scope, _replay([message], receive), send)
                 return
             chunks.append(message.get("body", b""))
             more = bool(message.get("more_body", False))
@@ -75,17 +75,17 @@ class StrictJsonBodyMiddleware:
                 refusal = InvalidRequest("the request does not match the expected format")
                 await render(refusal)(scope, receive, send)
                 return
-        await self.app(scope, _replay([{"type": "http.request", "body": body}]), send)
+        await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
 
 
-def _replay(messages: list[Message]) -> Receive:
-    """A ``receive`` that hands out ``messages``, then waits for the disconnect as a server
-    would (Starlette listens for it while streaming a response)."""
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that hands out ``messages``, then the server's own ``receive``: a later
+    call waits for the real disconnect (Starlette listens for it while streaming)."""
     pending = list(messages)
 
-    async def receive() -> Message:
+    async def replayed() -> Message:
         if pending:
             return pending.pop(0)
-        return {"type": "http.disconnect"}
+        return await receive()
 
-    return receive
+    return replayed

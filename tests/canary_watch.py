@@ -49,8 +49,10 @@ class CanaryWatch(logging.Handler):
         self.error_bodies: list[bytes] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        """The record as a handler would write it: message, traceback and stack included
+        (an exception's text is the likeliest place for a value to leak)."""
         try:
-            self.log_text.append(f"{record.name} {record.getMessage()}")
+            self.log_text.append(f"{record.name} {self.format(record)}")
         except Exception:  # a record that cannot format carries nothing to scan
             return
 
@@ -160,6 +162,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     hits, figures = _watch.scan(root)
     line = "canary scan: " + ", ".join(f"{name} {count}" for name, count in figures.items())
     line += f", hits {len(hits)}"
+    if not figures["canaries"]:
+        line += " (no credential was issued in this process: nothing to look for)"
     report = os.environ.get("AANSPRAAK_CANARY_REPORT")
     if report:
         with open(report, "a", encoding="utf-8") as handle:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from tests.canary_watch import CanaryWatch
@@ -40,3 +41,16 @@ def test_a_clean_session_has_no_hits(tmp_path: Path) -> None:
     watch.emit(_record("answered 400 invalid_request"))
     (tmp_path / "issuer.db").write_bytes(b"sealed \x93\x11 bytes")
     assert watch.scan(tmp_path)[0] == []
+
+
+def test_a_canary_in_a_traceback_is_found() -> None:
+    watch = CanaryWatch()
+    watch.note_value("Zwolle-Noord")
+    try:
+        raise ValueError("bad claim Zwolle-Noord")
+    except ValueError:
+        record = logging.LogRecord(
+            "aanspraak.test", logging.ERROR, __file__, 1, "failed", None, sys.exc_info()
+        )
+    watch.emit(record)
+    assert watch.scan(None)[0] == ["log records: a canary of 12 characters"]

@@ -136,3 +136,22 @@ async def test_a_tx_code_made_before_the_rotation_still_redeems(
         assert granted.access_token
     finally:
         await context.engine.dispose()
+
+
+async def test_a_value_no_configured_key_opens_is_counted_and_left_alone(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The operator left the old key out of RETIRED_STORAGE_KEY_FILES: the pass goes on,
+    counts what it cannot open, and changes nothing (the old key can still be added)."""
+    before = build_context(issuer_settings(tmp_path, database_url))
+    await make_offers(before, 3, "Zwolle")
+    await before.engine.dispose()
+    context = rotated(tmp_path, database_url, retired=False)
+    try:
+        values = await sealed_values(context)
+        figures = await reseal(context)
+        assert figures.unopenable == {"sealed_claims": 3, "sealed_offer": 3, "sealed_subject": 0}
+        assert sum(figures.resealed.values()) == 0
+        assert await sealed_values(context) == values
+    finally:
+        await context.engine.dispose()

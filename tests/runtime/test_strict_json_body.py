@@ -83,3 +83,12 @@ async def test_other_media_types_pass_untouched() -> None:
         )
     assert answer.status_code == 400  # the route's own validation, not this layer's
     assert answer.json()["error_description"] == "the request does not match the expected format"
+
+
+async def test_a_body_without_a_content_type_is_never_read_as_json() -> None:
+    """The strict parser sees only JSON media types; a body without one must not reach a
+    JSON route through the framework's lax parser (FastAPI 0.132 and later refuse it)."""
+    async with _client() as client:
+        answer = await client.post("/echo", content=b'{"a": NaN, "a": 1e400}')
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_request"
