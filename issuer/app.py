@@ -24,6 +24,9 @@ from runtime.lifespan import service_lifespan
 from runtime.migrations import upgrade_to_head
 from runtime.rate_limit import limiter_from
 
+#: Endpoints that parse their JSON body strictly themselves and answer in OpenID4VCI's own
+#: error codes (``routes_protocol._json_body``).
+OWN_JSON_PARSERS = frozenset({"/credential", "/deferred_credential", "/notification"})
 VERSION = "0.1.0"
 SCRIPT_LOCATION = "issuer:migrations"
 VERSION_TABLE = "issuer_alembic_version"
@@ -87,6 +90,7 @@ def build_app(settings: IssuerSettings, *, context: IssuerContext | None = None)
         description=DESCRIPTION,
         rate_limiter=limiter_from(settings, context.clock),
         rate_limited_paths=RATE_LIMITED_PATHS,
+        own_json_parsers=OWN_JSON_PARSERS,
     )
     app.state.context = context
     app.state.status_tokens = StatusListTokens()

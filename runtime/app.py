@@ -80,12 +80,15 @@ def create_app(
     readiness_timeout: float = READINESS_TIMEOUT,
     rate_limiter: RateLimiter | None = None,
     rate_limited_paths: Collection[str] = (),
+    own_json_parsers: Collection[str] = (),
 ) -> FastAPI:
     """Build a role's app. ``app.state.settings`` and ``app.state.metrics_registry`` are set.
 
     Trailing-slash redirects are off: an API client gets a 404 for a wrong path instead of a
     redirect whose target is built from the request's Host header. With ``rate_limiter``,
     requests to ``rate_limited_paths`` are limited per client address (``runtime.rate_limit``).
+    ``own_json_parsers``: paths whose routes parse their JSON body strictly themselves, with
+    their protocol's error codes (``runtime.strict_json_body``).
     """
     app = FastAPI(
         title=title,
@@ -107,7 +110,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_exception)
     # add_middleware puts each new layer outside the previous one.
-    app.add_middleware(StrictJsonBodyMiddleware)
+    app.add_middleware(StrictJsonBodyMiddleware, own_parsers=own_json_parsers)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(ServerErrorGuard)
     if rate_limiter is not None:

@@ -20,6 +20,8 @@ types (forms, JWTs) pass untouched: their own parsers are strict already.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,13 +41,19 @@ def _is_json(media_type: str) -> bool:
 
 
 class StrictJsonBodyMiddleware:
-    """Pure ASGI middleware: refuses JSON bodies the strict parser refuses (module docstring)."""
+    """Pure ASGI middleware: refuses JSON bodies the strict parser refuses (module docstring).
 
-    def __init__(self, app: ASGIApp) -> None:
+    ``own_parsers``: paths whose routes read their body with the same strict parser and
+    answer with their protocol's own error code (OpenID4VCI's ``invalid_credential_request``
+    at the credential endpoint, not a generic ``invalid_request``); they pass untouched.
+    """
+
+    def __init__(self, app: ASGIApp, *, own_parsers: Collection[str] = ()) -> None:
         self.app = app
+        self.own_parsers = frozenset(own_parsers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.own_parsers:
             await self.app(scope, receive, send)
             return
         content_type = Headers(scope=scope).get("content-type", "")

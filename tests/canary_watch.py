@@ -16,12 +16,16 @@ value. Places that hold claims by design are not searched: the wallet's sealed s
 ciphertext, and files a test writes on purpose (a decoded credential the CLI was asked
 for) are neither databases nor logs.
 
-``AANSPRAAK_CANARY_REPORT=<file>`` appends the scan's figures to that file.
+Under pytest-xdist each worker sends the controller its canaries and the hits in its own
+records; the controller searches the files of every worker with all canaries and fails the
+run on any hit. ``AANSPRAAK_CANARY_REPORT=<file>`` appends the scan's figures (and the places
+of any hits) to that file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -45,14 +49,14 @@ class CanaryWatch(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.canaries: set[str] = set()
-        self.log_text: list[str] = []
-        self.error_bodies: list[bytes] = []
+        self.log_text: list[tuple[str, str]] = []  # (logger, formatted record)
+        self.error_bodies: list[tuple[str, bytes]] = []  # (request path, body)
 
     def emit(self, record: logging.LogRecord) -> None:
         """The record as a handler would write it: message, traceback and stack included
         (an exception's text is the likeliest place for a value to leak)."""
         try:
-            self.log_text.append(f"{record.name} {self.format(record)}")
+            self.log_text.append((record.name, self.format(record)))
         except Exception:  # a record that cannot format carries nothing to scan
             return
 
@@ -76,7 +80,8 @@ class CanaryWatch(logging.Handler):
                 yield path
 
     def scan(self, root: Path | None) -> tuple[list[str], dict[str, int]]:
-        """(places with a hit, figures)."""
+        """(places with a hit, figures): this process's records and bodies, and the files
+        under ``root``. A hit names its place (logger, request path, file), never the value."""
         needles = [(c, c.encode()) for c in sorted(self.canaries)]
         hits: list[str] = []
         figures = {
@@ -86,10 +91,15 @@ class CanaryWatch(logging.Handler):
             "files": 0,
             "bytes": 0,
         }
-        logs = "\n".join(self.log_text).encode()
-        bodies = b"\n".join(self.error_bodies)
-        for place, blob in (("log records", logs), ("HTTP error bodies", bodies)):
-            hits += [f"{place}: a canary of {len(c)} characters" for c, n in needles if n in blob]
+        logs = "\n".join(text for _, text in self.log_text)
+        bodies = b"\n".join(body for _, body in self.error_bodies)
+        for value, needle in needles:
+            if value in logs:  # then say where: which loggers wrote it
+                names = sorted({name for name, text in self.log_text if value in text})
+                hits.append(f"log records of {', '.join(names)}: {_size(value)}")
+            if needle in bodies:
+                paths = sorted({path for path, body in self.error_bodies if needle in body})
+                hits.append(f"HTTP error bodies of {', '.join(paths)}: {_size(value)}")
         for path in self.files(root) if root is not None else ():
             try:
                 data = path.read_bytes()[:MAX_FILE_BYTES]
@@ -97,10 +107,13 @@ class CanaryWatch(logging.Handler):
                 continue
             figures["files"] += 1
             figures["bytes"] += len(data)
-            hits += [
-                f"{path.name}: a canary of {len(c)} characters" for c, n in needles if n in data
-            ]
+            place = path.relative_to(root) if root is not None else path
+            hits += [f"{place}: {_size(c)}" for c, n in needles if n in data]
         return hits, figures
+
+
+def _size(canary: str) -> str:
+    return f"a canary of {len(canary)} characters"
 
 
 _watch = CanaryWatch()
@@ -118,7 +131,8 @@ def _recording_errors(original: Callable[..., Any], asynchronous: bool) -> Calla
     def keep(response: httpx.Response) -> httpx.Response:
         if response.status_code >= 400:
             with contextlib.suppress(httpx.HTTPError):  # a body nobody read: nothing to keep
-                _watch.error_bodies.append(response.read()[:65536])
+                path = response.request.url.path
+                _watch.error_bodies.append((path, response.read()[:65536]))
         return response
 
     if asynchronous:
@@ -154,25 +168,49 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     logging.getLogger("aanspraak").setLevel(logging.DEBUG)
 
 
+_from_workers: list[dict[str, Any]] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist, on the controller: a worker's canaries and the hits in its records."""
+    del error
+    sent = getattr(node, "workeroutput", {}).get("canary_watch")
+    if sent:
+        _from_workers.append(json.loads(sent))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     del exitstatus
     logging.getLogger().removeHandler(_watch)
-    factory = getattr(session.config, "_tmp_path_factory", None)
+    config = session.config
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller scans the files
+        hits, figures = _watch.scan(None)
+        config.workeroutput["canary_watch"] = json.dumps(  # type: ignore[attr-defined]
+            {"canaries": sorted(_watch.canaries), "hits": hits, "figures": figures}
+        )
+        return
+    for sent in _from_workers:
+        _watch.canaries.update(sent["canaries"])
+    factory = getattr(config, "_tmp_path_factory", None)
     root = factory.getbasetemp() if factory is not None else None
     hits, figures = _watch.scan(root)
+    for sent in _from_workers:
+        hits += sent["hits"]
+        for name in ("log records", "error bodies"):
+            figures[name] += sent["figures"][name]
     line = "canary scan: " + ", ".join(f"{name} {count}" for name, count in figures.items())
     line += f", hits {len(hits)}"
     if not figures["canaries"]:
-        line += " (no credential was issued in this process: nothing to look for)"
+        line += " (no credential was issued: nothing to look for)"
     report = os.environ.get("AANSPRAAK_CANARY_REPORT")
     if report:
         with open(report, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            handle.write(line + "\n" + "".join(f"  canary leak: {hit}\n" for hit in hits))
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(line)
+        for hit in hits[:50]:
+            reporter.write_line(f"  canary leak: {hit}")
     if hits:
-        if reporter is not None:
-            for hit in hits[:50]:
-                reporter.write_line(f"  canary leak: {hit}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -23,13 +23,13 @@ def test_a_canary_in_a_log_record_a_body_or_a_database_file_is_found(tmp_path: P
     watch = CanaryWatch()
     watch.note_value("Zwolle-Noord")
     watch.emit(_record("kept value Zwolle-Noord"))
-    watch.error_bodies.append(b'{"error":"x","value":"Zwolle-Noord"}')
+    watch.error_bodies.append(("/credential", b'{"error":"x","value":"Zwolle-Noord"}'))
     (tmp_path / "service.db-wal").write_bytes(b"\x00\x01Zwolle-Noord\x00")
     (tmp_path / "decoded.json").write_text("Zwolle-Noord")  # written on purpose: not searched
     hits, figures = watch.scan(tmp_path)
     assert hits == [
-        "log records: a canary of 12 characters",
-        "HTTP error bodies: a canary of 12 characters",
+        "log records of aanspraak.test: a canary of 12 characters",
+        "HTTP error bodies of /credential: a canary of 12 characters",
         "service.db-wal: a canary of 12 characters",
     ]
     assert figures["files"] == 1
@@ -53,4 +53,4 @@ def test_a_canary_in_a_traceback_is_found() -> None:
             "aanspraak.test", logging.ERROR, __file__, 1, "failed", None, sys.exc_info()
         )
     watch.emit(record)
-    assert watch.scan(None)[0] == ["log records: a canary of 12 characters"]
+    assert watch.scan(None)[0] == ["log records of aanspraak.test: a canary of 12 characters"]

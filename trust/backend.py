@@ -8,7 +8,6 @@ in-process chain exists only inside ``aanspraak demo``, which deploys and seeds 
 from __future__ import annotations
 
 from runtime.key_files import load_public_key
-from trust.chain import ChainTrustRegistry
 from trust.file_backend import FileTrustRegistry
 from trust.registry import TrustRegistry
 from trust.settings import TrustSettings
@@ -30,4 +29,8 @@ def registry_from_settings(settings: TrustSettings) -> TrustRegistry:
             "the trust registry is read from a node: set AANSPRAAK_TRUST_RPC_URL, "
             "AANSPRAAK_TRUST_CHAIN_ID and AANSPRAAK_TRUST_CONTRACT_ADDRESS (or use backend=file)"
         )
+    # Imported here: web3 takes most of a second to import, and a service on a trust list
+    # (or one restarting after a crash) should not wait for it.
+    from trust.chain import ChainTrustRegistry  # noqa: PLC0415
+
     return ChainTrustRegistry.from_settings(settings)

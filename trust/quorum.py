@@ -35,8 +35,8 @@ from web3.exceptions import Web3Exception
 from web3.providers import JSONBaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
-MAX_NODES = 8
-"""More nodes only add latency: each read waits for all of them."""
+from trust.settings import MAX_NODES
+
 MAX_HEAD_SPREAD = 8
 """Blocks the nodes' heads may differ by; more means one of them is stale or lying."""
 

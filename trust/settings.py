@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from trust.quorum import MAX_NODES
+MAX_NODES = 8
+"""Nodes a quorum may read (``trust.quorum``): more only add latency, each read waits for all."""
 
 
 class TrustSettings(BaseSettings):

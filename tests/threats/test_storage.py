@@ -330,8 +330,11 @@ async def test_D_11_no_private_key_is_stored_and_signing_needs_the_unlocked_devi
         keys = [device.device_key, *device._holder_keys.values(), *device._instance_keys.values()]
         private = [key.to_jwk()["d"] for key in keys]
         dump = await town.runs["wallet"].call(_dump(town))
-        database = Path(town.wallet.settings.database_url.split("///", 1)[1])
-        files = b"".join(p.read_bytes() for p in database.parent.glob("wallet.db*"))
+        url = town.wallet.settings.database_url
+        files = b""  # on PostgreSQL the dump is what there is to read
+        if url.startswith("sqlite"):
+            database = Path(url.split("///", 1)[1])
+            files = b"".join(p.read_bytes() for p in database.parent.glob("wallet.db*"))
         assert private
         for d in private:
             assert d not in dump
