@@ -28,6 +28,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,15 +49,18 @@ class CanaryWatch(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
-        self.canaries: set[str] = set()
-        self.log_text: list[tuple[str, str]] = []  # (logger, formatted record)
-        self.error_bodies: list[tuple[str, bytes]] = []  # (request path, body)
+        self.test = ""  # the running test, as its temporary folder is named
+        self.canaries: dict[str, set[str]] = {}  # per test
+        self.log_text: list[tuple[str, str, str]] = []  # (test, logger, formatted record)
+        self.error_bodies: list[tuple[str, str, bytes]] = []  # (test, request path, body)
 
     def emit(self, record: logging.LogRecord) -> None:
         """The record as a handler would write it: message, traceback and stack included
         (an exception's text is the likeliest place for a value to leak)."""
+        if record.levelno < logging.INFO and not record.name.startswith("aanspraak"):
+            return  # other libraries' debug output is not something a deployment runs with
         try:
-            self.log_text.append((record.name, self.format(record)))
+            self.log_text.append((self.test, record.name, self.format(record)))
         except Exception:  # a record that cannot format carries nothing to scan
             return
 
@@ -64,9 +68,9 @@ class CanaryWatch(logging.Handler):
         if isinstance(value, bool):
             return
         if isinstance(value, str) and len(value) >= MIN_TEXT:
-            self.canaries.add(value)
+            self.canaries.setdefault(self.test, set()).add(value)
         elif isinstance(value, int) and len(str(abs(value))) >= MIN_DIGITS:
-            self.canaries.add(str(value))
+            self.canaries.setdefault(self.test, set()).add(str(value))
         elif isinstance(value, dict):
             for item in value.values():
                 self.note_value(item)
@@ -81,25 +85,27 @@ class CanaryWatch(logging.Handler):
 
     def scan(self, root: Path | None) -> tuple[list[str], dict[str, int]]:
         """(places with a hit, figures): this process's records and bodies, and the files
-        under ``root``. A hit names its place (logger, request path, file), never the value."""
-        needles = [(c, c.encode()) for c in sorted(self.canaries)]
-        hits: list[str] = []
+        under ``root``. Each place is searched for the canaries of the test that wrote it (a
+        short value of one test may be a legitimate word in another's database). A hit
+        names its place (logger, request path, file), never the value."""
         figures = {
-            "canaries": len(needles),
+            "canaries": len(set().union(*self.canaries.values())),
             "log records": len(self.log_text),
             "error bodies": len(self.error_bodies),
             "files": 0,
             "bytes": 0,
         }
-        logs = "\n".join(text for _, text in self.log_text)
-        bodies = b"\n".join(body for _, body in self.error_bodies)
-        for value, needle in needles:
-            if value in logs:  # then say where: which loggers wrote it
-                names = sorted({name for name, text in self.log_text if value in text})
-                hits.append(f"log records of {', '.join(names)}: {_size(value)}")
-            if needle in bodies:
-                paths = sorted({path for path, body in self.error_bodies if needle in body})
-                hits.append(f"HTTP error bodies of {', '.join(paths)}: {_size(value)}")
+        hits: list[str] = []
+        for test, canaries in sorted(self.canaries.items()):
+            logs = [(name, text) for t, name, text in self.log_text if t == test]
+            bodies = [(path, body) for t, path, body in self.error_bodies if t == test]
+            for value in sorted(canaries):
+                names = sorted({name for name, text in logs if value in text})
+                if names:
+                    hits.append(f"log records of {', '.join(names)}: {_size(value)}")
+                paths = sorted({path for path, body in bodies if value.encode() in body})
+                if paths:
+                    hits.append(f"HTTP error bodies of {', '.join(paths)}: {_size(value)}")
         for path in self.files(root) if root is not None else ():
             try:
                 data = path.read_bytes()[:MAX_FILE_BYTES]
@@ -108,8 +114,21 @@ class CanaryWatch(logging.Handler):
             figures["files"] += 1
             figures["bytes"] += len(data)
             place = path.relative_to(root) if root is not None else path
-            hits += [f"{place}: {_size(c)}" for c, n in needles if n in data]
+            canaries = self.canaries.get(_test_of(place), set())
+            hits += [f"{place}: {_size(c)}" for c in sorted(canaries) if c.encode() in data]
         return hits, figures
+
+
+def _test_of(place: Path) -> str:
+    """The test whose temporary folder holds ``place`` (``popen-gw0/test_x_0/…`` or
+    ``test_x_0/…``): the folder's name without pytest's number."""
+    parts = [p for p in place.parts if not p.startswith("popen-gw")]
+    return re.sub(r"\d+$", "", parts[0]) if len(parts) > 1 else ""
+
+
+def _test_key(name: str) -> str:
+    """How pytest names a test's temporary folder (``tmp_path``), without the number."""
+    return re.sub(r"[\W]", "_", name)[:30]
 
 
 def _size(canary: str) -> str:
@@ -129,10 +148,10 @@ def _recording_disclosures(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _recording_errors(original: Callable[..., Any], asynchronous: bool) -> Callable[..., Any]:
     def keep(response: httpx.Response) -> httpx.Response:
-        if response.status_code >= 400:
+        if response.status_code >= 400 and _watch.test:
             with contextlib.suppress(httpx.HTTPError):  # a body nobody read: nothing to keep
                 path = response.request.url.path
-                _watch.error_bodies.append((path, response.read()[:65536]))
+                _watch.error_bodies.append((_watch.test, path, response.read()[:65536]))
         return response
 
     if asynchronous:
@@ -171,6 +190,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 _from_workers: list[dict[str, Any]] = []
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _watch.test = _test_key(item.name)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """pytest-xdist, on the controller: a worker's canaries and the hits in its records."""
@@ -186,12 +210,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if hasattr(config, "workerinput"):  # an xdist worker: the controller scans the files
         hits, figures = _watch.scan(None)
+        canaries = {test: sorted(values) for test, values in _watch.canaries.items()}
         config.workeroutput["canary_watch"] = json.dumps(  # type: ignore[attr-defined]
-            {"canaries": sorted(_watch.canaries), "hits": hits, "figures": figures}
+            {"canaries": canaries, "hits": hits, "figures": figures}
         )
         return
     for sent in _from_workers:
-        _watch.canaries.update(sent["canaries"])
+        for test, values in sent["canaries"].items():
+            _watch.canaries.setdefault(test, set()).update(values)
     factory = getattr(config, "_tmp_path_factory", None)
     root = factory.getbasetemp() if factory is not None else None
     hits, figures = _watch.scan(root)

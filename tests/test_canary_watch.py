@@ -8,43 +8,67 @@ from pathlib import Path
 
 from tests.canary_watch import CanaryWatch
 
+TEST = "test_x_"
 
-def _record(message: str) -> logging.LogRecord:
-    return logging.LogRecord("aanspraak.test", logging.INFO, __file__, 1, message, None, None)
+
+def _record(
+    message: str, level: int = logging.INFO, name: str = "aanspraak.test"
+) -> logging.LogRecord:
+    return logging.LogRecord(name, level, __file__, 1, message, None, None)
+
+
+def _watch() -> CanaryWatch:
+    watch = CanaryWatch()
+    watch.test = TEST
+    return watch
 
 
 def test_values_long_enough_to_be_unique_become_canaries() -> None:
-    watch = CanaryWatch()
+    watch = _watch()
     watch.note_value({"town": "Zwolle-Noord", "nested": [2_850_317, "ab", 12, True]})
-    assert watch.canaries == {"Zwolle-Noord", "2850317"}
+    assert watch.canaries == {TEST: {"Zwolle-Noord", "2850317"}}
 
 
 def test_a_canary_in_a_log_record_a_body_or_a_database_file_is_found(tmp_path: Path) -> None:
-    watch = CanaryWatch()
+    watch = _watch()
     watch.note_value("Zwolle-Noord")
     watch.emit(_record("kept value Zwolle-Noord"))
-    watch.error_bodies.append(("/credential", b'{"error":"x","value":"Zwolle-Noord"}'))
-    (tmp_path / "service.db-wal").write_bytes(b"\x00\x01Zwolle-Noord\x00")
-    (tmp_path / "decoded.json").write_text("Zwolle-Noord")  # written on purpose: not searched
+    watch.error_bodies.append((TEST, "/credential", b'{"error":"x","value":"Zwolle-Noord"}'))
+    folder = tmp_path / "popen-gw0" / f"{TEST}0"
+    folder.mkdir(parents=True)
+    (folder / "service.db-wal").write_bytes(b"\x00\x01Zwolle-Noord\x00")
+    (folder / "decoded.json").write_text("Zwolle-Noord")  # written on purpose: not searched
     hits, figures = watch.scan(tmp_path)
     assert hits == [
         "log records of aanspraak.test: a canary of 12 characters",
         "HTTP error bodies of /credential: a canary of 12 characters",
-        "service.db-wal: a canary of 12 characters",
+        f"{Path('popen-gw0', f'{TEST}0', 'service.db-wal')}: a canary of 12 characters",
     ]
     assert figures["files"] == 1
 
 
+def test_another_tests_files_are_searched_for_its_own_canaries_only(tmp_path: Path) -> None:
+    """A short value of one test may be a plain word in another test's database."""
+    watch = _watch()
+    watch.note_value("Zwolle-Noord")
+    other = tmp_path / "test_other_0"
+    other.mkdir()
+    (other / "verifier.db").write_bytes(b"Zwolle-Noord")
+    assert watch.scan(tmp_path)[0] == []
+
+
 def test_a_clean_session_has_no_hits(tmp_path: Path) -> None:
-    watch = CanaryWatch()
+    watch = _watch()
     watch.note_value("Zwolle-Noord")
     watch.emit(_record("answered 400 invalid_request"))
-    (tmp_path / "issuer.db").write_bytes(b"sealed \x93\x11 bytes")
+    watch.emit(_record("executing Zwolle-Noord", logging.DEBUG, "aiosqlite"))  # not ours, debug
+    (tmp_path / f"{TEST}0").mkdir()
+    (tmp_path / f"{TEST}0" / "issuer.db").write_bytes(b"sealed \x93\x11 bytes")
     assert watch.scan(tmp_path)[0] == []
 
 
 def test_a_canary_in_a_traceback_is_found() -> None:
-    watch = CanaryWatch()
+    watch = _watch()
     watch.note_value("Zwolle-Noord")
     try:
         raise ValueError("bad claim Zwolle-Noord")

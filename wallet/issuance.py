@@ -42,6 +42,7 @@ from typing import Any, Self
 import httpx
 
 from runtime.fetcher import FetchPolicy, SafeFetcher
+from runtime.storage_outage import is_storage_outage
 from specs.jose import JwsSigner, PublicJwk
 from specs.oid4vci import (
     PRE_AUTHORIZED_GRANT,
@@ -320,8 +321,12 @@ class IssuanceClient(AuthorizationCodeFlow):
         )
         try:
             await store(result)
-        except Exception:
-            await notify("credential_failure")
+        except Exception as error:
+            # Any notification ends the issuer's redelivery (§11): a storage outage here is
+            # ours and passing, the phone repeats the step and the issuer still holds the
+            # batch for it; only a batch we cannot keep is a credential_failure.
+            if not is_storage_outage(error):
+                await notify("credential_failure")
             raise
         return replace(result, notified=await notify("credential_accepted"))
 

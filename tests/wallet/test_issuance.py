@@ -9,6 +9,7 @@ checked against real protocol traffic: what the wallet refused, and what it did 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+import sqlalchemy
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from issuer.app import build_app
 from issuer.context import IssuerContext, build_context
@@ -658,6 +661,32 @@ async def test_a_store_that_fails_reports_credential_failure(agency: Agency) -> 
     with pytest.raises(OSError, match="no space left"):
         await receive(wallet(agency), offer, store=full_disk)
     assert await agency.notifications(offer) == ["credential_failure"]
+
+
+async def test_a_store_that_meets_a_storage_outage_tells_the_issuer_nothing(
+    agency: Agency, tmp_path: Path
+) -> None:
+    """A locked database is ours and passing: a credential_failure would end the issuer's
+    redelivery (§11) and strand the citizen, so the wallet says nothing; the phone repeats
+    the step, and the issuer still holds the batch for it (THREATS D-01)."""
+    database = tmp_path / "wallet.db"
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("CREATE TABLE batches (id TEXT)")
+    holder.execute("BEGIN EXCLUSIVE")
+    engine = create_async_engine(f"sqlite+aiosqlite:///{database}", connect_args={"timeout": 0.1})
+
+    async def locked(result: IssuanceResult) -> None:
+        async with engine.begin() as connection:
+            await connection.execute(sqlalchemy.text("INSERT INTO batches VALUES ('b')"))
+
+    offer = await agency.offer(batch_size=1)
+    try:
+        with pytest.raises(sqlalchemy.exc.OperationalError):
+            await receive(wallet(agency), offer, store=locked)
+    finally:
+        holder.close()
+        await engine.dispose()
+    assert await agency.notifications(offer) == []
 
 
 async def test_issuer_keys_behind_a_jwks_uri_are_fetched_too(agency: Agency) -> None:
