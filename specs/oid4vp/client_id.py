@@ -186,7 +186,7 @@ def _decode_chain(x5c: object) -> list[x509.Certificate]:
             if base64.b64encode(der).decode("ascii") != entry:  # one spelling per certificate
                 raise ValueError
             chain.append(x509.load_der_x509_certificate(der))
-        except (binascii.Error, ValueError):
+        except (binascii.Error, ValueError, x509.InvalidVersion):
             raise Rejected(Oid4vpReason.CERTIFICATE_INVALID) from None
     return chain
 

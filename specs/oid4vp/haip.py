@@ -67,7 +67,7 @@ def check_haip_signer(x5c: object) -> None:
     for entry in x5c:
         try:
             certificate = x509.load_der_x509_certificate(base64.b64decode(entry, validate=True))
-        except (TypeError, ValueError, binascii.Error):
+        except (TypeError, ValueError, binascii.Error, x509.InvalidVersion):
             raise Rejected(Oid4vpReason.NOT_HAIP) from None
         if is_self_signed(certificate):
             raise Rejected(Oid4vpReason.NOT_HAIP)

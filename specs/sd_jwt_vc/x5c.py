@@ -195,7 +195,7 @@ def _decode_certificate(entry: object, max_bytes: int) -> x509.Certificate:
         raise Rejected(SdJwtVcReason.X5C_CHAIN_INVALID)
     try:
         return x509.load_der_x509_certificate(der)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):  # InvalidVersion is no ValueError
         raise Rejected(SdJwtVcReason.X5C_CHAIN_INVALID) from None
 
 

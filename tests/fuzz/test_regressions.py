@@ -13,17 +13,23 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
 
-from specs.errors import InvalidRegulation, JoseReason
+from specs.errors import InvalidRegulation, JoseReason, Oid4vpReason, SdJwtVcReason
 from specs.jose import JwsAlg, b64url_decode, b64url_encode
+from specs.oid4vp.client_id import client_signing_key, parse_client_id
+from specs.oid4vp.haip import check_haip_signer
 from specs.sd_jwt import DEFAULT_ALGORITHMS, NoKeyBinding, verify_kb_jwt, verify_sd_jwt
+from specs.sd_jwt_vc.x5c import decode_x5c
 from specs.status_list import verify_status_list_token
 from specs.trust.trust_list import TRUST_LIST_TYP, verify_trust_list
+from tests.ca import new_ca
 from tests.fuzz import (
     targets_oauth,
     targets_oid4vp,
@@ -198,3 +204,36 @@ def test_the_fuzz_samples_are_valid() -> None:
     targets_oauth._verify_dpop(targets_oauth.DPOP)
     targets_oauth._verify_client((targets_oauth.ATTESTATION, targets_oauth.POP))
     targets_oauth._verify_key_attestation(targets_oauth.KEY_ATTESTATION)
+
+
+def _version_26_certificate() -> str:
+    """A certificate whose version field says 26: ``cryptography`` raises ``InvalidVersion``
+    for it, which is no ``ValueError`` (found by the long fuzz run on a key attestation)."""
+    ca = new_ca(NOW)
+    der = bytearray(ca.root.public_bytes(serialization.Encoding.DER))
+    at = der.index(bytes.fromhex("a003020102"))  # [0] EXPLICIT INTEGER 2 (v3)
+    der[at + 4] = 26
+    return base64.b64encode(bytes(der)).decode("ascii")
+
+
+def test_an_x5c_certificate_of_an_unknown_version_is_an_invalid_chain() -> None:
+    assert_rejected(
+        SdJwtVcReason.X5C_CHAIN_INVALID,
+        decode_x5c,
+        [_version_26_certificate()],
+        max_chain_length=5,
+        max_cert_bytes=16_384,
+    )
+
+
+def test_a_request_objects_certificate_of_an_unknown_version_is_refused() -> None:
+    assert_rejected(Oid4vpReason.NOT_HAIP, check_haip_signer, [_version_26_certificate()])
+    assert_rejected(
+        Oid4vpReason.CERTIFICATE_INVALID,
+        client_signing_key,
+        parse_client_id("x509_san_dns:desk.example"),
+        {"x5c": [_version_26_certificate()]},
+        now=NOW,
+        trust_roots=[],
+        did_resolver=None,
+    )
