@@ -49,3 +49,27 @@ def run_command(
         report = asyncio.run(run(data_dir, url))
     print("\n".join(report.lines()))
     return 1 if report.violations else 0
+
+
+class CoreHarness(Protocol):
+    """A harness that takes only the core options (``scripts.desk_crash``, ``wallet_crash``)."""
+
+    def __call__(
+        self, data_dir: Path, database_url: str, *, kills: int, seed: int, cut_share: float
+    ) -> Coroutine[Any, Any, Report]: ...
+
+
+def core_main(argv: list[str] | None, *, doc: str, name: str, harness: CoreHarness) -> int:
+    """The whole command of a harness with the core options only."""
+    arguments = crash_parser(doc.split("\n", 1)[0], seed=20261129).parse_args(argv)
+    return run_command(
+        arguments,
+        name=name,
+        run=lambda data_dir, url: harness(
+            data_dir,
+            url,
+            kills=arguments.kills,
+            seed=arguments.seed,
+            cut_share=arguments.cut_share,
+        ),
+    )

@@ -47,7 +47,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aanspraak.loopback import bound_listener, serving, url_of
-from scripts.crash_command import crash_parser, run_command
+from scripts.crash_command import core_main
 from scripts.desk_crash_invariants import (
     ALREADY_ANSWERED,
     FlowRecord,
@@ -359,19 +359,7 @@ async def run_crashes(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = crash_parser(__doc__.split("\n", 1)[0], seed=20261129)
-    arguments = parser.parse_args(argv)
-    return run_command(
-        arguments,
-        name="verifier",
-        run=lambda data_dir, url: run_crashes(
-            data_dir,
-            url,
-            kills=arguments.kills,
-            seed=arguments.seed,
-            cut_share=arguments.cut_share,
-        ),
-    )
+    return core_main(argv, doc=__doc__, name="verifier", harness=run_crashes)
 
 
 if __name__ == "__main__":

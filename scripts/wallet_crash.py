@@ -56,7 +56,7 @@ from aanspraak.demo_settings import GivenOnly
 from aanspraak.town import FixedRegistry
 from issuer.tables import offers, status_entries
 from runtime.database import create_engine
-from scripts.crash_command import crash_parser, run_command
+from scripts.crash_command import core_main
 from scripts.desk_crash import stored_bytes
 from scripts.desk_crash_invariants import answer_violations
 from scripts.desk_crash_invariants import read_tables as read_desk
@@ -523,19 +523,7 @@ async def run_crashes(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = crash_parser(__doc__.split("\n", 1)[0], seed=20261129)
-    arguments = parser.parse_args(argv)
-    return run_command(
-        arguments,
-        name="wallet",
-        run=lambda data_dir, url: run_crashes(
-            data_dir,
-            url,
-            kills=arguments.kills,
-            seed=arguments.seed,
-            cut_share=arguments.cut_share,
-        ),
-    )
+    return core_main(argv, doc=__doc__, name="wallet", harness=run_crashes)
 
 
 if __name__ == "__main__":
