@@ -14,6 +14,14 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Protocol
 
+WINDOW = 0.030
+"""A kill lands 0 to this many seconds after the request was sent ..."""
+AIMED = 0.5
+"""... or, for this share of kills, in the last stretch before the answer usually comes, where
+the service commits."""
+REPEAT_KILL = 0.25
+"""The chance that the repeat of a killed request is killed as well."""
+
 
 class Report(Protocol):
     violations: list[str]

@@ -47,7 +47,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aanspraak.loopback import bound_listener, serving, url_of
-from scripts.crash_command import core_main
+from scripts.crash_command import AIMED, REPEAT_KILL, WINDOW, core_main
 from scripts.desk_crash_invariants import (
     ALREADY_ANSWERED,
     FlowRecord,
@@ -74,9 +74,6 @@ from tests.verifier.desk_process import (
 from tests.verifier.wallet import Tamper, TestWallet, new_holder_key
 from verifier.tables import transactions
 
-WINDOW = 0.030
-REPEAT_KILL = 0.25  # chance that the repeat of a killed post is killed as well
-AIMED = 0.5  # share of kills aimed at the moment the answer is due, around the commit
 TAMPERED = 0.2  # share of wallets whose presentation is refused (a wrong nonce)
 SETTLE = 0.2  # after a 503 or a dropped answer, the wallet waits this long
 MAX_ATTEMPTS = 6

@@ -76,7 +76,7 @@ from sqlalchemy.pool import NullPool
 
 from issuer.keys import create_signing_key
 from issuer.tables import deferred, issuances, offers
-from scripts.crash_command import crash_parser, run_command
+from scripts.crash_command import AIMED, REPEAT_KILL, WINDOW, crash_parser, run_command
 from scripts.issuer_crash_invariants import FlowRecord, check_invariants
 from specs.errors import Rejected
 from specs.jose import JwsAlg
@@ -84,9 +84,6 @@ from specs.status_list import StatusType, verify_status_list_token
 from tests.issuer.server import IssuerServer, issuer_keys, running_issuer
 from tests.issuer.wallet import PRE_AUTHORIZED, Wallet, holder_key, proof_jwt, public_jwk
 
-WINDOW = 0.030
-REPEAT_KILL = 0.25  # chance that the repeat of a killed step is killed as well
-AIMED = 0.5  # share of kills aimed at the moment the answer is due, right after the commit
 SETTLE = 0.2  # after its connection dropped, the wallet waits this long before trying again
 MAX_ATTEMPTS = 5
 CONFIGURATION = "household_income"

@@ -56,7 +56,7 @@ from aanspraak.demo_settings import GivenOnly
 from aanspraak.town import FixedRegistry
 from issuer.tables import offers, status_entries
 from runtime.database import create_engine
-from scripts.crash_command import core_main
+from scripts.crash_command import AIMED, REPEAT_KILL, WINDOW, core_main
 from scripts.desk_crash import stored_bytes
 from scripts.desk_crash_invariants import answer_violations
 from scripts.desk_crash_invariants import read_tables as read_desk
@@ -91,9 +91,6 @@ from wallet.settings import WalletSettings
 from wallet.tables import batches, instances, records
 from wallet.vault import Vault
 
-WINDOW = 0.030
-REPEAT_KILL = 0.25
-AIMED = 0.5
 SETTLE = 0.2
 MAX_ATTEMPTS = 6
 PIN = "482916"
