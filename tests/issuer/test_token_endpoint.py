@@ -11,7 +11,7 @@ from tests.issuer.conftest import Issuer
 from tests.issuer.wallet import PRE_AUTHORIZED
 
 
-def _form(created: dict[str, Any], tx_code: str | None) -> dict[str, str]:
+def token_form(created: dict[str, Any], tx_code: str | None) -> dict[str, str]:
     code = created["credential_offer"]["grants"][PRE_AUTHORIZED]["pre-authorized_code"]
     form = {"grant_type": PRE_AUTHORIZED, "pre-authorized_code": code}
     if tx_code is not None:
@@ -19,11 +19,11 @@ def _form(created: dict[str, Any], tx_code: str | None) -> dict[str, str]:
     return form
 
 
-def _wrong(tx_code: str) -> str:
+def wrong_tx_code(tx_code: str) -> str:
     return str((int(tx_code) + 1) % 10 ** len(tx_code)).zfill(len(tx_code))
 
 
-async def _token(issuer: Issuer, form: dict[str, str]) -> httpx.Response:
+async def post_token(issuer: Issuer, form: dict[str, str]) -> httpx.Response:
     return await issuer.client.post("/token", data=form)
 
 
@@ -38,7 +38,7 @@ def assert_error(response: httpx.Response, status: int, code: str, *secrets: str
 
 async def test_a_code_and_tx_code_give_a_bearer_token_not_to_be_cached(issuer: Issuer) -> None:
     created = await issuer.offer()
-    response = await _token(issuer, _form(created, created["tx_code"]))
+    response = await post_token(issuer, token_form(created, created["tx_code"]))
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
@@ -49,15 +49,15 @@ async def test_a_code_and_tx_code_give_a_bearer_token_not_to_be_cached(issuer: I
 
 async def test_a_replayed_code_is_invalid_grant(issuer: Issuer) -> None:
     created = await issuer.offer()
-    form = _form(created, created["tx_code"])
-    assert (await _token(issuer, form)).status_code == 200
-    assert_error(await _token(issuer, form), 400, "invalid_grant", form["pre-authorized_code"])
+    form = token_form(created, created["tx_code"])
+    assert (await post_token(issuer, form)).status_code == 200
+    assert_error(await post_token(issuer, form), 400, "invalid_grant", form["pre-authorized_code"])
 
 
 async def test_concurrent_redemptions_exactly_one_wins(issuer: Issuer) -> None:
     created = await issuer.offer()
-    form = _form(created, created["tx_code"])
-    responses = await asyncio.gather(*(_token(issuer, form) for _ in range(8)))
+    form = token_form(created, created["tx_code"])
+    responses = await asyncio.gather(*(post_token(issuer, form) for _ in range(8)))
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [200] + [400] * 7
     assert {r.json()["error"] for r in responses if r.status_code == 400} == {"invalid_grant"}
@@ -66,29 +66,33 @@ async def test_concurrent_redemptions_exactly_one_wins(issuer: Issuer) -> None:
 async def test_an_expired_code_is_invalid_grant(issuer: Issuer) -> None:
     created = await issuer.offer()
     issuer.clock.advance(issuer.context.settings.offer_ttl_seconds)
-    assert_error(await _token(issuer, _form(created, created["tx_code"])), 400, "invalid_grant")
+    assert_error(
+        await post_token(issuer, token_form(created, created["tx_code"])), 400, "invalid_grant"
+    )
 
 
 async def test_an_unknown_code_is_invalid_grant(issuer: Issuer) -> None:
     form = {"grant_type": PRE_AUTHORIZED, "pre-authorized_code": "not-a-code", "tx_code": "1"}
-    assert_error(await _token(issuer, form), 400, "invalid_grant", "not-a-code")
+    assert_error(await post_token(issuer, form), 400, "invalid_grant", "not-a-code")
 
 
 async def test_a_wrong_tx_code_is_invalid_grant_and_the_right_one_still_works(
     issuer: Issuer,
 ) -> None:
     created = await issuer.offer()
-    wrong = _wrong(created["tx_code"])
-    assert_error(await _token(issuer, _form(created, wrong)), 400, "invalid_grant", wrong)
-    assert (await _token(issuer, _form(created, created["tx_code"]))).status_code == 200
+    wrong = wrong_tx_code(created["tx_code"])
+    assert_error(await post_token(issuer, token_form(created, wrong)), 400, "invalid_grant", wrong)
+    assert (await post_token(issuer, token_form(created, created["tx_code"]))).status_code == 200
 
 
 async def test_brute_forcing_the_tx_code_locks_the_offer_for_good(issuer: Issuer) -> None:
     created = await issuer.offer()
-    wrong = _wrong(created["tx_code"])
+    wrong = wrong_tx_code(created["tx_code"])
     for _ in range(issuer.context.settings.tx_code_max_attempts):
-        assert_error(await _token(issuer, _form(created, wrong)), 400, "invalid_grant")
-    assert_error(await _token(issuer, _form(created, created["tx_code"])), 400, "invalid_grant")
+        assert_error(await post_token(issuer, token_form(created, wrong)), 400, "invalid_grant")
+    assert_error(
+        await post_token(issuer, token_form(created, created["tx_code"])), 400, "invalid_grant"
+    )
     state = await issuer.client.get(
         f"/backoffice/offers/{created['offer_id']}", headers=issuer.backoffice()
     )
@@ -98,27 +102,27 @@ async def test_brute_forcing_the_tx_code_locks_the_offer_for_good(issuer: Issuer
 
 async def test_a_missing_tx_code_is_invalid_request(issuer: Issuer) -> None:
     created = await issuer.offer()
-    assert_error(await _token(issuer, _form(created, None)), 400, "invalid_request")
+    assert_error(await post_token(issuer, token_form(created, None)), 400, "invalid_request")
     # ... and is not counted as a guess: the right code still works afterwards.
-    assert (await _token(issuer, _form(created, created["tx_code"]))).status_code == 200
+    assert (await post_token(issuer, token_form(created, created["tx_code"]))).status_code == 200
 
 
 async def test_a_tx_code_for_an_offer_without_one_is_invalid_request(issuer: Issuer) -> None:
     created = await issuer.offer(tx_code=False)
     assert created["tx_code"] is None
     assert "tx_code" not in created["credential_offer"]["grants"][PRE_AUTHORIZED]
-    assert_error(await _token(issuer, _form(created, "123456")), 400, "invalid_request")
-    assert (await _token(issuer, _form(created, None))).status_code == 200
+    assert_error(await post_token(issuer, token_form(created, "123456")), 400, "invalid_request")
+    assert (await post_token(issuer, token_form(created, None))).status_code == 200
 
 
 async def test_other_grant_types_are_unsupported(issuer: Issuer) -> None:
     form = {"grant_type": "authorization_code", "code": "x"}
-    assert_error(await _token(issuer, form), 400, "unsupported_grant_type")
+    assert_error(await post_token(issuer, form), 400, "unsupported_grant_type")
 
 
 async def test_a_repeated_parameter_is_invalid_request(issuer: Issuer) -> None:
     created = await issuer.offer()
-    form = _form(created, created["tx_code"])
+    form = token_form(created, created["tx_code"])
     body = "&".join(f"{k}={v}" for k, v in form.items()) + f"&tx_code={form['tx_code']}"
     response = await issuer.client.post(
         "/token", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
@@ -128,7 +132,7 @@ async def test_a_repeated_parameter_is_invalid_request(issuer: Issuer) -> None:
 
 async def test_a_json_body_is_invalid_request(issuer: Issuer) -> None:
     created = await issuer.offer()
-    response = await issuer.client.post("/token", json=_form(created, created["tx_code"]))
+    response = await issuer.client.post("/token", json=token_form(created, created["tx_code"]))
     assert_error(response, 400, "invalid_request")
 
 

@@ -19,7 +19,6 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -40,7 +39,7 @@ from tests.issuer.test_storage_key_rotation import (
     rotated,
     sealed_values,
 )
-from tests.issuer.wallet import PRE_AUTHORIZED
+from tests.issuer.test_token_endpoint import token_form
 from tests.threats.invariants import canary, leaks, no_server_error, snapshot
 
 SEED = 20261129
@@ -123,15 +122,6 @@ async def storage_outage(database_url: str) -> AsyncIterator[None]:
         await admin.dispose()
 
 
-def _token_form(created: dict[str, Any]) -> dict[str, str]:
-    grant = created["credential_offer"]["grants"][PRE_AUTHORIZED]
-    return {
-        "grant_type": PRE_AUTHORIZED,
-        "pre-authorized_code": grant["pre-authorized_code"],
-        "tx_code": created["tx_code"],
-    }
-
-
 def _unavailable(response: httpx.Response) -> None:
     no_server_error(response, planned_503=True)
     assert response.status_code == 503
@@ -152,11 +142,19 @@ async def test_F_04_database_down_during_the_token_request_leaves_the_code_redee
         created = await server.create_offer(client, key)
         before = await snapshot(database_url)
         async with storage_outage(database_url):
-            _unavailable(await client.post(f"{server.url}/token", data=_token_form(created)))
+            _unavailable(
+                await client.post(
+                    f"{server.url}/token", data=token_form(created, created["tx_code"])
+                )
+            )
         assert await snapshot(database_url) == before
-        answer = await client.post(f"{server.url}/token", data=_token_form(created))
+        answer = await client.post(
+            f"{server.url}/token", data=token_form(created, created["tx_code"])
+        )
         assert answer.status_code == 200, answer.text
-        again = await client.post(f"{server.url}/token", data=_token_form(created))
+        again = await client.post(
+            f"{server.url}/token", data=token_form(created, created["tx_code"])
+        )
         assert again.json()["error"] == "invalid_grant"
 
 
@@ -171,7 +169,9 @@ async def test_D_06_a_read_only_database_answers_503_and_writes_nothing(
         httpx.AsyncClient(timeout=30) as client,
     ):
         created = await server.create_offer(client, key)
-        token = await client.post(f"{server.url}/token", data=_token_form(created))
+        token = await client.post(
+            f"{server.url}/token", data=token_form(created, created["tx_code"])
+        )
         assert token.status_code == 200
         bearer = {"Authorization": f"Bearer {key}"}
         before = await snapshot(database_url)

@@ -37,30 +37,14 @@ from tests.issuer.test_credential_endpoint import (
     _typ,
     body_with,
 )
-from tests.issuer.test_token_endpoint import assert_error
-from tests.issuer.wallet import PRE_AUTHORIZED, holder_key, proof_jwt, public_jwk
+from tests.issuer.test_token_endpoint import assert_error, post_token, token_form, wrong_tx_code
+from tests.issuer.wallet import holder_key, proof_jwt, public_jwk
 from tests.threats.invariants import bounded_memory, no_server_error, snapshot
 
 __all__ = ["issuer"]
 
 DAY = 86_400
 MIB = 1024 * 1024
-
-
-def _form(created: dict[str, Any], tx_code: str | None) -> dict[str, str]:
-    code = created["credential_offer"]["grants"][PRE_AUTHORIZED]["pre-authorized_code"]
-    form = {"grant_type": PRE_AUTHORIZED, "pre-authorized_code": code}
-    if tx_code is not None:
-        form["tx_code"] = tx_code
-    return form
-
-
-def _wrong(tx_code: str) -> str:
-    return str((int(tx_code) + 1) % 10 ** len(tx_code)).zfill(len(tx_code))
-
-
-async def _token(issuer: Issuer, form: dict[str, str]) -> httpx.Response:
-    return await issuer.client.post("/token", data=form)
 
 
 def refused(response: httpx.Response, status: int, code: str, *secrets: str) -> None:
@@ -85,23 +69,23 @@ async def unchanged(
 
 async def test_I_01_fifty_concurrent_redemptions_give_exactly_one_token(issuer: Issuer) -> None:
     created = await issuer.offer()
-    form = _form(created, created["tx_code"])
-    responses = await asyncio.gather(*(_token(issuer, form) for _ in range(50)))
+    form = token_form(created, created["tx_code"])
+    responses = await asyncio.gather(*(post_token(issuer, form) for _ in range(50)))
     winners = [r for r in responses if r.status_code == 200]
     assert len(winners) == 1
     for response in responses:
         if response.status_code != 200:
             refused(response, 400, "invalid_grant", form["pre-authorized_code"], form["tx_code"])
     # A late replay of the spent code changes nothing (the one redemption is the only change).
-    late = await unchanged(issuer, lambda: _token(issuer, form))
+    late = await unchanged(issuer, lambda: post_token(issuer, form))
     refused(late, 400, "invalid_grant", form["pre-authorized_code"])
 
 
 async def test_I_01_a_code_redeemed_twice_in_a_row_is_invalid_grant(issuer: Issuer) -> None:
     created = await issuer.offer()
-    form = _form(created, created["tx_code"])
-    assert (await _token(issuer, form)).status_code == 200
-    again = await unchanged(issuer, lambda: _token(issuer, form))
+    form = token_form(created, created["tx_code"])
+    assert (await post_token(issuer, form)).status_code == 200
+    again = await unchanged(issuer, lambda: post_token(issuer, form))
     refused(again, 400, "invalid_grant", form["pre-authorized_code"])
 
 
@@ -111,8 +95,8 @@ async def test_I_01_a_code_redeemed_twice_in_a_row_is_invalid_grant(issuer: Issu
 async def test_I_02_an_expired_code_is_invalid_grant_and_changes_nothing(issuer: Issuer) -> None:
     created = await issuer.offer()
     issuer.clock.advance(issuer.context.settings.offer_ttl_seconds)
-    form = _form(created, created["tx_code"])
-    response = await unchanged(issuer, lambda: _token(issuer, form))
+    form = token_form(created, created["tx_code"])
+    response = await unchanged(issuer, lambda: post_token(issuer, form))
     refused(response, 400, "invalid_grant", form["pre-authorized_code"], form["tx_code"])
 
 
@@ -123,13 +107,13 @@ async def test_I_03_after_n_wrong_tx_codes_the_right_one_is_invalid_grant(issuer
     """Each wrong guess is counted (a documented state change); after the limit the offer is
     locked for good and its claims are dropped, so the right code no longer works."""
     created = await issuer.offer()
-    wrong = _wrong(created["tx_code"])
+    wrong = wrong_tx_code(created["tx_code"])
     limit = issuer.context.settings.tx_code_max_attempts
     assert limit == 5
     for _ in range(limit):
-        refused(await _token(issuer, _form(created, wrong)), 400, "invalid_grant", wrong)
-    right = _form(created, created["tx_code"])
-    response = await unchanged(issuer, lambda: _token(issuer, right))
+        refused(await post_token(issuer, token_form(created, wrong)), 400, "invalid_grant", wrong)
+    right = token_form(created, created["tx_code"])
+    response = await unchanged(issuer, lambda: post_token(issuer, right))
     refused(response, 400, "invalid_grant", right["tx_code"], right["pre-authorized_code"])
     state = await issuer.client.get(
         f"/backoffice/offers/{created['offer_id']}", headers=issuer.backoffice()
@@ -150,19 +134,19 @@ def test_I_03_the_tx_code_is_compared_in_constant_time() -> None:
 
 async def test_I_04_a_missing_tx_code_is_invalid_request_and_not_a_guess(issuer: Issuer) -> None:
     created = await issuer.offer()
-    response = await unchanged(issuer, lambda: _token(issuer, _form(created, None)))
+    response = await unchanged(issuer, lambda: post_token(issuer, token_form(created, None)))
     refused(response, 400, "invalid_request")
-    assert (await _token(issuer, _form(created, created["tx_code"]))).status_code == 200
+    assert (await post_token(issuer, token_form(created, created["tx_code"]))).status_code == 200
 
 
 async def test_I_04_a_tx_code_for_an_offer_without_one_is_invalid_request(issuer: Issuer) -> None:
     """OpenID4VCI 1.0 §6.3 names ``invalid_request`` for a Transaction Code the server does
     not expect (``invalid_grant`` is for a wrong one), so that is the code here."""
     created = await issuer.offer(tx_code=False)
-    form = _form(created, "123456")
-    response = await unchanged(issuer, lambda: _token(issuer, form))
+    form = token_form(created, "123456")
+    response = await unchanged(issuer, lambda: post_token(issuer, form))
     refused(response, 400, "invalid_request", form["pre-authorized_code"])
-    assert (await _token(issuer, _form(created, None))).status_code == 200
+    assert (await post_token(issuer, token_form(created, None))).status_code == 200
 
 
 # -- I-05 proof JWT defects --------------------------------------------------------------------
