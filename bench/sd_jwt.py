@@ -40,6 +40,13 @@ jwcrypto keys made from the same key pairs). Closest equivalents: ``typ`` comes 
 verifier checks less (no ``typ``, no ``exp``/``iat``, no KB-JWT freshness, no unreferenced
 Disclosures, lenient base64 and JSON), so it does less work than ours.
 
+JavaScript reference: ``@sd-jwt/sd-jwt-vc`` 0.19.0 in node (``bench.sd_jwt_js``), the same
+workload, its own calibrated rounds in one node process after the Python rounds; ``n/a``
+without node or ``interop/js/node_modules``.
+
+Targets: ours / ceiling per operation (``TARGETS``), and verify at >= 2x the Python
+reference's op/s (``REFERENCE_SPEEDUP_TARGET``).
+
 Inputs are shared: all three present the same token (ours) and verify the same presentation
 (ours); each issues its own. Method: one process, one thread. Each implementation is
 calibrated to ``--seconds`` of CPU per round; rounds are interleaved (ours, ceiling, reference,
@@ -69,6 +76,7 @@ import cryptography
 from cryptography.hazmat.backends.openssl import backend as openssl_backend
 
 from bench.sd_jwt_ceiling import Ceiling
+from bench.sd_jwt_js import JsRates, measure_js, unavailable_reason
 from bench.sd_jwt_reference import Reference
 from bench.sd_jwt_validation import validate
 from bench.sd_jwt_workload import (
@@ -81,6 +89,9 @@ from bench.sd_jwt_workload import (
 )
 from specs.jose import generate_private_key
 from specs.sd_jwt_vc import VC_TYP
+
+REFERENCE_SPEEDUP_TARGET = 2.0
+"""Verify: our op/s over the Python reference's, at least this."""
 
 
 @dataclass
@@ -154,7 +165,7 @@ def measure(subjects: list[Subject], *, rounds: int, seconds: float) -> None:
                 subject.wall_rates.append(subject.iterations / wall)
 
 
-def summarize(subjects: list[Subject]) -> dict[str, dict[str, Any]]:
+def summarize(subjects: list[Subject], js: JsRates | None = None) -> dict[str, dict[str, Any]]:
     by_key = {(s.operation, s.implementation): s for s in subjects}
     rows: dict[str, dict[str, Any]] = {}
     for operation, target in TARGETS.items():
@@ -171,6 +182,10 @@ def summarize(subjects: list[Subject]) -> dict[str, dict[str, Any]]:
             "passed": ratio >= target,
             "reference_ops": reference.median if reference else None,
             "reference_ratio": reference.median / ceiling.median if reference else None,
+            "speedup_over_reference": ours.median / reference.median if reference else None,
+            "js_ops": js.median(operation) if js else None,
+            "js_ratio": js.median(operation) / ceiling.median if js else None,
+            "speedup_over_js": ours.median / js.median(operation) if js else None,
             "rates": {s.implementation: s.rates for s in (ours, ceiling, reference) if s},
             "wall_rates": {s.implementation: s.wall_rates for s in (ours, ceiling, reference) if s},
             "iterations_per_round": {
@@ -204,27 +219,58 @@ def print_table(rows: dict[str, dict[str, Any]], meta: dict[str, Any]) -> None:
     print()
     print(
         f"{'operation':<10}{'ours op/s':>11}{'ceiling op/s':>14}{'ratio':>7}"
-        f"{'(rounds)':>13}{'target':>8}{'sd-jwt op/s':>13}{'sd-jwt ratio':>14}"
+        f"{'(rounds)':>13}{'target':>8}{'sd-jwt op/s':>13}{'ratio':>7}{'ours/it':>9}"
+        f"{'@sd-jwt op/s':>14}{'ratio':>7}{'ours/it':>9}"
     )
     for operation, row in rows.items():
         low, high = row["round_ratio_range"]
-        reference = "n/a" if row["reference_ops"] is None else f"{row['reference_ops']:,.0f}"
-        reference_ratio = (
-            "n/a" if row["reference_ratio"] is None else f"{row['reference_ratio']:.2f}"
-        )
+        reference = _figure(row["reference_ops"], ",.0f")
+        reference_ratio = _figure(row["reference_ratio"], ".2f")
+        speedup = _figure(row["speedup_over_reference"], ".2f", "x")
+        js, js_ratio = _figure(row["js_ops"], ",.0f"), _figure(row["js_ratio"], ".2f")
+        js_speedup = _figure(row["speedup_over_js"], ".2f", "x")
         print(
             f"{operation:<10}{row['ours_ops']:>11,.0f}{row['ceiling_ops']:>14,.0f}"
             f"{row['ratio']:>7.2f}{f'{low:.2f}-{high:.2f}':>13}{'>= ' + str(row['target']):>8}"
-            f"{reference:>13}{reference_ratio:>14}"
+            f"{reference:>13}{reference_ratio:>7}{speedup:>9}{js:>14}{js_ratio:>7}{js_speedup:>9}"
         )
     print()
+    if meta.get("js_unavailable"):
+        print(f"@sd-jwt/sd-jwt-vc: n/a ({meta['js_unavailable']})")
+    elif meta.get("js_version"):
+        print(
+            f"@sd-jwt/sd-jwt-vc {meta['js_version']}: node {meta['node']}, its own "
+            f"{meta['rounds']} rounds after the Python ones, CPU time of the node process"
+        )
     verdicts = [
         f"{operation} {'PASS' if row['passed'] else 'MISS'} "
         f"({row['ratio']:.3f} {'>=' if row['passed'] else '<'} {row['target']})"
         for operation, row in rows.items()
     ]
+    speedup = rows["verify"]["speedup_over_reference"]
+    if speedup is not None:
+        met = speedup >= REFERENCE_SPEEDUP_TARGET
+        verdicts.append(
+            f"verify vs sd-jwt {'PASS' if met else 'MISS'} "
+            f"({speedup:.2f}x {'>=' if met else '<'} {REFERENCE_SPEEDUP_TARGET}x)"
+        )
     print(f"(ran {meta['elapsed_seconds']} s)")
     print(f"{'PASS' if meta['passed'] else 'MISS'}: " + ", ".join(verdicts))
+
+
+def _figure(value: float | None, spec: str, suffix: str = "") -> str:
+    return "n/a" if value is None else f"{value:{spec}}{suffix}"
+
+
+def _node_version() -> str:
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        return "n/a"
+    completed = subprocess.run([node, "--version"], capture_output=True, text=True, check=False)
+    return completed.stdout.strip()
 
 
 def profile(run: Callable[[], object], *, seconds: float) -> None:
@@ -247,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print a JSON report instead")
     parser.add_argument("--rounds", type=int, help="timing rounds (default 11, quick 3)")
     parser.add_argument("--seconds", type=float, help="CPU seconds per round (default 0.25)")
+    parser.add_argument(
+        "--no-js", action="store_true", help="skip the @sd-jwt/sd-jwt-vc (node) reference"
+    )
     parser.add_argument(
         "--profile", choices=OPERATIONS, help="print a cProfile of our side of one operation"
     )
@@ -275,7 +324,22 @@ def main(argv: list[str] | None = None) -> int:
 
     subjects = subjects_for(ours, ceiling, reference, token, presentation)
     measure(subjects, rounds=rounds, seconds=seconds)
-    rows = summarize(subjects)
+    js_unavailable = "--no-js" if args.no_js else unavailable_reason()
+    js = None
+    if js_unavailable is None:
+        js = measure_js(
+            ours,
+            issuer,
+            holder,
+            now=now,
+            token=token,
+            presentation=presentation,
+            disclosed=ours.verify(presentation),
+            seconds=seconds,
+            rounds=rounds,
+        )
+    rows = summarize(subjects, js)
+    speedup = rows["verify"]["speedup_over_reference"]
     meta = {
         "workload": {
             "typ": VC_TYP,
@@ -288,7 +352,11 @@ def main(argv: list[str] | None = None) -> int:
         "rounds": rounds,
         "seconds": seconds,
         "environment": environment(),
-        "passed": all(row["passed"] for row in rows.values()),
+        "passed": all(row["passed"] for row in rows.values())
+        and (speedup is None or speedup >= REFERENCE_SPEEDUP_TARGET),
+        "js_version": js.version if js else None,
+        "js_unavailable": js_unavailable,
+        "node": _node_version() if js else None,
         "elapsed_seconds": round(time.perf_counter() - started, 1),
     }
     if args.json:
