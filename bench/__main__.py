@@ -30,6 +30,7 @@ BENCHMARKS: tuple[str, ...] = (
     "wallet",
     "wallet_service",
     "haip",
+    "footprint",
     "growth",
     "services",
     "hostile",

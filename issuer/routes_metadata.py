@@ -50,7 +50,9 @@ async def issuer_metadata(context: Context) -> JSONResponse:
         nonce_endpoint=context.url("/nonce"),
         deferred_credential_endpoint=context.url("/deferred_credential"),
         notification_endpoint=context.url("/notification"),
-        batch_size=context.settings.max_batch_size,
+        # §12.2.4: a batch_size is 2 or more; an issuer of one instance per offer has no
+        # batch issuance to advertise.
+        batch_size=max_batch if (max_batch := context.settings.max_batch_size) >= 2 else None,
         configurations=[c.as_metadata() for c in context.configurations.by_id.values()],
         display=[{"name": context.settings.display_name}],
     )

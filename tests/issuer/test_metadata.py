@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from specs.oid4vci import issuer_metadata_url, parse_issuer_metadata
 from specs.sd_jwt_vc import parse_jwt_vc_issuer_metadata
-from tests.issuer.conftest import ISSUER, Issuer
+from tests.issuer.conftest import ISSUER, Issuer, issuer_settings, running_issuer
 from tests.issuer.test_token_endpoint import assert_error
 
 
@@ -24,6 +26,19 @@ async def test_issuer_metadata_names_every_endpoint_and_configuration(issuer: Is
     assert set(document["credential_configurations_supported"]) == set(
         issuer.context.configurations.by_id
     )
+
+
+async def test_an_issuer_of_one_instance_per_offer_advertises_no_batch_issuance(
+    tmp_path: Path, database_url: str
+) -> None:
+    """§12.2.4: ``batch_size`` MUST be 2 or greater, so with ``MAX_BATCH_SIZE=1`` the member
+    is left out (it was a 500 on the metadata endpoint)."""
+    settings = issuer_settings(tmp_path, database_url, max_batch_size=1)
+    async with running_issuer(settings) as single:
+        response = await single.client.get(issuer_metadata_url(ISSUER))
+    assert response.status_code == 200
+    assert "batch_credential_issuance" not in response.json()
+    assert parse_issuer_metadata(response.json(), expected_issuer=ISSUER).batch_size is None
 
 
 async def test_the_issuer_is_its_own_authorization_server(issuer: Issuer) -> None:
