@@ -23,7 +23,7 @@ from issuer.randomness import BufferedUrandom
 from issuer.settings import IssuerSettings
 from issuer.subjects import SubjectSource, subject_source_for
 from issuer.wallet_providers import key_attestation_policy, load_wallet_provider_roots
-from runtime.database import Database, create_engine
+from runtime.database import Database, engine_for
 from runtime.regulations import catalogue
 from runtime.sealing import Sealer, load_key, load_or_create_key
 from runtime.settings import Profile
@@ -144,7 +144,7 @@ def build_context(
     roots = load_wallet_provider_roots(roots_file) if roots_file is not None else None
     return IssuerContext(
         settings=settings,
-        engine=create_engine(settings.database_url),
+        engine=engine_for(settings),
         keys=load_keys(settings, clock=clock),
         configurations=Configurations.offered(settings.configurations, regulations=catalogue()),
         sealer=Sealer(storage_key, retired),

@@ -11,7 +11,12 @@ SQLite gets the settings a service needs on every connection, set when the conne
   consumption and let a code be used twice.
 
 PostgreSQL connections are checked before use (``pool_pre_ping``), so a restarted database
-costs one reconnect, not one failed request.
+costs one reconnect, not one failed request. Each worker process keeps its own pool of
+``DATABASE_POOL_SIZE`` connections, and opens up to ``DATABASE_MAX_OVERFLOW`` more under a
+burst, so a deployment needs ``processes x workers x (pool size + overflow)`` connections
+below the server's ``max_connections`` (docs/deployment.md). A request that finds the pool
+exhausted waits ``DATABASE_POOL_TIMEOUT_SECONDS``, then is answered 503 with ``Retry-After``
+(``runtime.storage_outage``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
@@ -32,6 +37,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+if TYPE_CHECKING:
+    from runtime.settings import ServiceSettings
+
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
@@ -40,15 +48,37 @@ SQLITE_PRAGMAS = (
 )
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for ``url`` with the per-backend settings above."""
+def create_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30.0
+) -> AsyncEngine:
+    """An async engine for ``url`` with the per-backend settings above.
+
+    The pool arguments apply to server databases; a SQLite file has one writer at a time and
+    keeps SQLAlchemy's own pool for its file.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(parsed, pool_pre_ping=True)
+        return create_async_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+        )
     _create_parent_directory(parsed)
     engine = create_async_engine(parsed)
     event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+def engine_for(settings: ServiceSettings) -> AsyncEngine:
+    """The engine a role's settings describe: its URL and its pool."""
+    return create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout_seconds,
+    )
 
 
 class Database:

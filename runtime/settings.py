@@ -49,6 +49,12 @@ class ServiceSettings(BaseSettings):
     profile: Profile = Profile.PRODUCTION
     public_url: str
     database_url: str
+    database_pool_size: int = Field(default=5, ge=1, le=200)
+    """PostgreSQL connections each worker process keeps open (``runtime.database``)."""
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
+    """More connections a worker may open under a burst, closed again when returned."""
+    database_pool_timeout_seconds: int = Field(default=30, ge=1, le=300)
+    """How long a request waits for a free connection before it is answered 503."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     max_request_bytes: int = Field(default=64 * 1024, ge=MIN_REQUEST_BYTES, le=MAX_REQUEST_BYTES)

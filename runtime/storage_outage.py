@@ -45,6 +45,8 @@ def is_storage_outage(error: BaseException) -> bool:
         return name.startswith(_SQLITE_OUTAGES)
     if isinstance(error, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
         return True
+    if isinstance(error, sqlalchemy.exc.TimeoutError):  # every pooled connection busy
+        return True
     if isinstance(error, sqlalchemy.exc.DBAPIError):
         if error.connection_invalidated:
             return True

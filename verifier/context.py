@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from cryptography import x509
 
 from runtime.api_keys import ApiKeyStore
-from runtime.database import Database, create_engine
+from runtime.database import Database, engine_for
 from runtime.dev_ca import load_certificate_chain
 from runtime.fetch_guard import Origin, parse_origin
 from runtime.fetcher import SafeFetcher
@@ -135,7 +135,7 @@ def build_context(
     storage_key = load_storage_key(settings)
     return VerifierContext(
         settings=settings,
-        database=Database(create_engine(settings.database_url)),
+        database=Database(engine_for(settings)),
         identity=identity,
         sealer=Sealer(derived_key(storage_key, b"sealing")),
         token_key=derived_key(storage_key, b"tokens"),

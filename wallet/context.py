@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from cryptography import x509
 
-from runtime.database import Database, create_engine
+from runtime.database import Database, engine_for
 from runtime.dev_ca import load_certificate_chain
 from runtime.fetcher import FetchPolicy
 from runtime.key_files import KeyFileError
@@ -115,7 +115,7 @@ def build_context(
         raise ValueError("local origins are allowed only in the development profile")
     return WalletContext(
         settings=settings,
-        database=Database(create_engine(settings.database_url)),
+        database=Database(engine_for(settings)),
         trust=trust,
         pin_secret=load_secret(settings, settings.pin_secret_path, "PIN secret"),
         sessions=SessionTokens(load_secret(settings, settings.session_key_path, "session key")),

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
-from runtime.database import create_engine, is_sqlite, ping, session_factory
+from runtime.database import create_engine, engine_for, is_sqlite, ping, session_factory
+from verifier.settings import VerifierSettings
 
 METADATA = sa.MetaData()
 PARENTS = sa.Table("parents", METADATA, sa.Column("id", sa.Integer, primary_key=True))
@@ -110,3 +111,30 @@ async def test_is_sqlite(database_url: str) -> None:
         assert is_sqlite(sa.make_url(database_url)) is expected
     finally:
         await engine.dispose()
+
+
+async def test_the_pool_settings_reach_a_server_databases_engine(tmp_path: Path) -> None:
+    settings = VerifierSettings(
+        public_url="https://desk.example",
+        database_url="postgresql+asyncpg://desk@127.0.0.1:1/desk",
+        data_dir=tmp_path,
+        database_pool_size=3,
+        database_max_overflow=2,
+        database_pool_timeout_seconds=7,
+    )
+    engine = engine_for(settings)
+    try:
+        pool = engine.pool
+        assert isinstance(pool, sa.pool.QueuePool)
+        assert pool.size() == 3
+        assert pool._max_overflow == 2  # no public reader in SQLAlchemy 2
+        assert pool.timeout() == 7
+    finally:
+        await engine.dispose()
+
+
+def test_the_pool_defaults_are_sqlalchemys() -> None:
+    fields = VerifierSettings.model_fields
+    assert fields["database_pool_size"].default == 5
+    assert fields["database_max_overflow"].default == 10
+    assert fields["database_pool_timeout_seconds"].default == 30

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from runtime.database import create_engine
 from runtime.storage_outage import is_storage_outage
 
 
@@ -48,3 +50,19 @@ async def test_a_wrong_statement_is_a_bug_not_an_outage(tmp_path: Path, statemen
 def test_a_refused_connection_is_an_outage() -> None:
     assert is_storage_outage(ConnectionRefusedError())
     assert not is_storage_outage(ValueError("a bug"))
+
+
+async def test_an_exhausted_connection_pool_is_an_outage() -> None:
+    """Every pooled connection busy past ``DATABASE_POOL_TIMEOUT_SECONDS``: 503, not 500."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("needs TEST_DATABASE_URL (a PostgreSQL server): SQLite keeps no such pool")
+    engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    try:
+        async with engine.connect():
+            with pytest.raises(sqlalchemy.exc.TimeoutError) as raised:
+                async with engine.connect():
+                    pass
+    finally:
+        await engine.dispose()
+    assert is_storage_outage(raised.value)
