@@ -15,7 +15,7 @@ import typer
 import uvicorn
 
 from runtime.settings import ServiceSettings
-from runtime.slow_clients import ReadDeadlineH11Protocol
+from runtime.slow_clients import SERVICE_HTTP_PROTOCOL
 
 
 def serve_role(
@@ -44,7 +44,7 @@ def serve_role(
         port=loaded.port,
         workers=workers,
         access_log=False,  # request paths hold ids that lead to codes, nonces and offers
-        http=ReadDeadlineH11Protocol,  # slow clients are cut off (runtime.slow_clients)
+        http=SERVICE_HTTP_PROTOCOL,  # slow clients are cut off (runtime.slow_clients)
     )
 
 

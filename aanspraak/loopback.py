@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import uvicorn
 from starlette.types import ASGIApp
 
-from runtime.slow_clients import ReadDeadlineH11Protocol
+from runtime.slow_clients import SERVICE_HTTP_PROTOCOL
 
 STARTUP_SECONDS = 20.0
 T = TypeVar("T")
@@ -68,7 +68,7 @@ def serving(app: ASGIApp, listener: socket.socket, *, name: str) -> Iterator[Run
         app,
         lifespan="on",
         ws="none",
-        http=ReadDeadlineH11Protocol,  # as the services serve (runtime.slow_clients)
+        http=SERVICE_HTTP_PROTOCOL,  # as the services serve (runtime.slow_clients)
         log_config=None,
         log_level="warning",
         access_log=False,

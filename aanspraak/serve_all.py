@@ -46,7 +46,7 @@ from aanspraak.config_check import Role, problems_of
 from aanspraak.serve_all_loop import Listening, bind, serve_together
 from issuer.serve import app_from_environment as issuer_app
 from runtime.settings import ServiceSettings
-from runtime.slow_clients import ReadDeadlineH11Protocol
+from runtime.slow_clients import SERVICE_HTTP_PROTOCOL
 from verifier.serve import app_from_environment as verifier_app
 from wallet.serve import app_from_environment as wallet_app
 
@@ -153,7 +153,7 @@ def _listening(
         config = uvicorn.Config(
             role.factory(),
             access_log=False,  # request paths hold ids that lead to codes, nonces and offers
-            http=ReadDeadlineH11Protocol,  # slow clients are cut off (runtime.slow_clients)
+            http=SERVICE_HTTP_PROTOCOL,  # slow clients are cut off (runtime.slow_clients)
             ssl_certfile=tls_cert,
             ssl_keyfile=tls_key,
         )

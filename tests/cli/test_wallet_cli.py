@@ -34,7 +34,7 @@ from typer.testing import CliRunner
 import wallet.routes_account
 import wallet.routes_holdings
 from aanspraak.cli import app as aanspraak
-from runtime.slow_clients import ReadDeadlineH11Protocol
+from runtime.slow_clients import SERVICE_HTTP_PROTOCOL
 from specs.dpop import build_dpop_proof, new_jti
 from specs.jose import JwsAlg, PrivateJwk, generate_private_key
 from specs.trust import TrustSnapshot
@@ -132,7 +132,7 @@ def test_serve_prepares_once_and_hands_uvicorn_the_factory(
             "port": 8123,
             "workers": 3,
             "access_log": False,
-            "http": ReadDeadlineH11Protocol,  # slow clients are cut off
+            "http": SERVICE_HTTP_PROTOCOL,  # slow clients are cut off
         }
     ]
     assert os.environ["AANSPRAAK_WALLET_PORT"] == "8123"  # what every worker reads

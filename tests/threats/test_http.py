@@ -24,7 +24,7 @@ import pytest
 from aanspraak.town import Town, running_town
 from runtime.fetch_guard import FetchReason
 from runtime.fetcher import FetchPolicy, SafeFetcher
-from runtime.slow_clients import ReadDeadlineH11Protocol
+from runtime.slow_clients import ReadDeadline
 from specs.errors import Oid4vpReason
 from tests.runtime.test_fetcher import (
     JSON,
@@ -297,7 +297,7 @@ async def test_H_04_a_slow_request_head_or_body_is_timed_out(
     """Every service closes a connection whose request head, or body, trickles in past the
     read deadline (``runtime.slow_clients``; 30 s in service, 1 s here), and answers a
     prompt client meanwhile."""
-    monkeypatch.setattr(ReadDeadlineH11Protocol, "read_deadline_seconds", 1.0)
+    monkeypatch.setattr(ReadDeadline, "read_deadline_seconds", 1.0)
     with running_town(tmp_path, wallet_overrides=FAST_KDF) as town:
         for url, path, _cap in _roles(town).values():
             slow_head = await _closed_by_server(
