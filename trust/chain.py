@@ -10,10 +10,17 @@ A refresh reads only state the operator has pinned and that cannot be undone:
    hash; no code or other code is ``registry-wrong-code`` (THREATS R-04, C-06). So is a
    registry deployed fewer than ``confirmations`` blocks ago: it has no code at that block yet.
 4. The same block hash as last time: nothing can have changed. Otherwise, when the block last
-   read is still canonical and the contract emitted no event since (one ``eth_getLogs``),
-   the content is kept and only the block moves on. Any event, a reorganisation, or a gap
-   of more than ``MAX_LOG_RANGE`` blocks: the whole registry is read again at that block
-   (every change emits an event, so this is exact, and simpler than replaying events).
+   read is still canonical, one ``eth_getLogs`` lists the contract's events since. None: the
+   content is kept and only the block moves on. Only known events of the registry: the
+   contract's counts and the slots the events name are read at the new block and applied to
+   the cached records (``trust.events``: every slot write emits an event naming the slot's
+   identifier, and the counts must agree with the events, so the result is exactly what a
+   full read gives; a full read serves as the reference in the tests). A reorganisation, a
+   gap of more than ``MAX_LOG_RANGE`` blocks, a log that is not a known event in the ABI's
+   shape, more than ``trust.events.MAX_EVENTS`` logs, counts that disagree with the events,
+   or as many slots to read as a full read: the whole registry is read again at that block.
+   Slots read again pass the same decoding and ``assemble`` as a full read, so a malformed
+   entry is dropped alike.
 5. After reading, the block's hash is checked again: a read that straddled a reorganisation
    is discarded, never mixed.
 
@@ -28,7 +35,10 @@ refresh is retried after ``poll_interval``, not on every call, and while one thr
 the others are served from the cache instead of queueing behind a slow node.
 
 With ``quorum_rpc_urls`` every read above is asked of every node and used only when all
-agree (``trust.quorum``, THREATS C-04); a disagreement is a failed refresh.
+agree (``trust.quorum``, THREATS C-04); a disagreement is a failed refresh. Reading only the
+slots that changed never serves a value the nodes did not agree on: every record in the cache
+was agreed at the read that put it there, and a node that lies later about a slot nobody
+changed has its lie ignored, not used.
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ from web3.providers import JSONBaseProvider
 from specs.errors import Rejected, TrustReason
 from specs.trust import TrustSnapshot
 from trust.contract import MAX_ENTRIES, TrustRegistryContract, load_artifact
+from trust.events import KINDS, Changes, Counts, SlotRecords, read_changes
 from trust.quorum import QuorumProvider
 from trust.records import assemble
 from trust.rpc import BoundedHTTPProvider
@@ -60,7 +71,6 @@ logger = logging.getLogger(__name__)
 
 MAX_LOG_RANGE = 2_000
 """Blocks one ``eth_getLogs`` may span; nodes cap ranges, and past this a full read is cheaper."""
-KINDS = ("issuer", "verifier", "anchor")
 _LOUD = frozenset({TrustReason.WRONG_CHAIN, TrustReason.WRONG_CODE})
 
 
@@ -74,6 +84,17 @@ class _Read:
     block_hash: bytes
     confirmed_at: int
     malformed: tuple[str, ...]
+    records: SlotRecords
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """The block a refresh reads (``latest - confirmations``), and when (``now``)."""
+
+    number: int
+    hash: bytes
+    timestamp: int
+    read_at: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,47 +236,94 @@ class ChainTrustRegistry:
             # Never back to a block before the one already read: a node (or one of a quorum)
             # reporting an old head would bring back an issuer removed since (THREATS C-03).
             raise Rejected(TrustReason.REGISTRY_UNAVAILABLE)
-        block = eth.get_block(number)
-        block_hash, timestamp = bytes(block["hash"]), int(block["timestamp"])
-        if previous is not None and block_hash == previous.block_hash:
+        header = eth.get_block(number)
+        block = _Block(number, bytes(header["hash"]), int(header["timestamp"]), now)
+        if previous is not None and block.hash == previous.block_hash:
             return dataclasses.replace(previous, confirmed_at=now)
         if keccak(bytes(eth.get_code(self._address, block_identifier=number))) != self._code_hash:
             raise Rejected(TrustReason.WRONG_CODE)
-        if previous is not None and not self._changed_since(previous, number):
-            snapshot = dataclasses.replace(
-                previous.snapshot, as_of=timestamp, source=self._source(number)
-            )
-            read = _Read(snapshot, number, block_hash, now, previous.malformed)
-        else:
-            read = self._read_all(number, block_hash, timestamp, now)
-        if bytes(eth.get_block(number)["hash"]) != block_hash:
+        read = self._read(previous, block)
+        if bytes(eth.get_block(number)["hash"]) != block.hash:
             raise Rejected(TrustReason.REGISTRY_UNAVAILABLE)  # reorganised while reading
         return read
 
-    def _changed_since(self, previous: _Read, number: int) -> bool:
-        """Did anything happen between the block last read and ``number`` (a later block)?"""
+    def _changes_since(self, previous: _Read, number: int) -> Changes | None:
+        """What the events between the block last read and ``number`` (a later block) say
+        changed, or ``None`` when only a full read can tell."""
+        first = previous.block_number + 1
         if not 0 < number - previous.block_number <= MAX_LOG_RANGE:
-            return True  # the chain went back (reorganisation) or too far to scan
+            return None  # the chain went back (reorganisation) or too far to scan
         eth = self._w3.eth
         if bytes(eth.get_block(previous.block_number)["hash"]) != previous.block_hash:
-            return True  # the block we read is no longer canonical
-        logs = eth.get_logs(
-            {"address": self._address, "fromBlock": previous.block_number + 1, "toBlock": number}
-        )
-        return len(logs) > 0
+            return None  # the block we read is no longer canonical
+        logs = eth.get_logs({"address": self._address, "fromBlock": first, "toBlock": number})
+        return read_changes(logs, address=self._address, first=first, last=number)
 
-    def _read_all(self, number: int, block_hash: bytes, timestamp: int, now: int) -> _Read:
+    def _read(self, previous: _Read | None, block: _Block) -> _Read:
+        """The registry at ``block``: ``previous`` moved on, or with its events applied, or
+        everything read again (module docstring, step 4)."""
+        changes = self._changes_since(previous, block.number) if previous is not None else None
+        if previous is not None and changes is not None and changes.events == 0:
+            return self._moved(previous, block)
+        counts = self._counts(block.number)
+        if previous is not None and changes is not None:
+            applied = self._apply(previous, changes, counts, block)
+            if applied is not None:
+                return applied
+        return self._read_all(counts, block)
+
+    def _moved(self, previous: _Read, block: _Block) -> _Read:
+        """``previous`` confirmed at ``block``: no event since, so nothing changed."""
+        snapshot = dataclasses.replace(
+            previous.snapshot, as_of=block.timestamp, source=self._source(block.number)
+        )
+        return dataclasses.replace(
+            previous,
+            snapshot=snapshot,
+            block_number=block.number,
+            block_hash=block.hash,
+            confirmed_at=block.read_at,
+        )
+
+    def _apply(
+        self, previous: _Read, changes: Changes, counts: Counts, block: _Block
+    ) -> _Read | None:
+        """``previous`` with ``changes`` applied at ``block``, or ``None`` when a full read is
+        needed (the events and counts disagree) or no dearer."""
+        needed = previous.records.reads_needed(changes, counts)
+        if needed is None or needed >= sum(counts):
+            return None
+        records = previous.records.apply(
+            changes,
+            counts,
+            lambda kind, index: self._contract.record(kind, index, block=block.number),
+        )
+        return None if records is None else self._assemble(records, block)
+
+    def _counts(self, number: int) -> Counts:
         counts = self._contract.counts(block=number)
         if any(count > MAX_ENTRIES for count in counts):
             raise Rejected(TrustReason.REGISTRY_UNAVAILABLE)  # not what the pinned code returns
-        issuers, verifiers, anchors = (
-            [self._contract.record(kind, index, block=number) for index in range(count)]
-            for kind, count in zip(KINDS, counts, strict=True)
+        return counts
+
+    def _read_all(self, counts: Counts, block: _Block) -> _Read:
+        records = SlotRecords.of(
+            {
+                kind: [
+                    self._contract.record(kind, index, block=block.number) for index in range(count)
+                ]
+                for kind, count in zip(KINDS, counts, strict=True)
+            }
         )
+        return self._assemble(records, block)
+
+    def _assemble(self, records: SlotRecords, block: _Block) -> _Read:
         snapshot, malformed = assemble(
-            issuers, verifiers, anchors, as_of=timestamp, source=self._source(number)
+            *(records.records[kind] for kind in KINDS),
+            as_of=block.timestamp,
+            source=self._source(block.number),
         )
-        return _Read(snapshot, number, block_hash, now, malformed)
+        return _Read(snapshot, block.number, block.hash, block.read_at, malformed, records)
 
     def _source(self, number: int) -> str:
         return f"chain:{self._chain_id}:{self._address}@{number}"

@@ -44,6 +44,8 @@ MAX_BATCH = 16
 MAX_ENTRIES = 4096
 """Entries of each kind the contract holds (its MAX_ENTRIES); a larger count is a lie."""
 RECEIPT_TIMEOUT_SECONDS = 120
+GAS_MARGIN_PERCENT = 125
+"""Gas limit of a governance write, as a share of the node's estimate (see ``transact``)."""
 
 
 class RegistryWriteFailed(AanspraakError):
@@ -190,6 +192,11 @@ class TrustRegistryContract:
         except (ContractLogicError, TransactionFailed) as exc:
             message = str(exc.args[0] if exc.args else exc)
             raise RegistryWriteFailed(message.removeprefix("execution reverted: ")) from exc
+        # The node's estimate is exact for the block it estimated in; a write of
+        # ``block.timestamp + additionDelay`` over the value already stored costs less in a
+        # block of that same second than in the next one, where the estimate ran out of gas.
+        # Unused gas is not charged.
+        tx["gas"] = tx["gas"] * GAS_MARGIN_PERCENT // 100
         signed = self.signer.sign_transaction(tx)
         tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_SECONDS)
