@@ -48,15 +48,8 @@ check: lint typecheck imports test  ## every gate: ruff, mypy --strict, import-l
 audit: $(STAMP_DEV)  ## known vulnerabilities in the installed dependencies
 	$(PY) -m scripts.dependency_audit
 
-bench: $(STAMP_DEV)  ## printed figures, ratios against same-run baselines
-	$(PY) -m bench.sd_jwt
-	$(PY) -m bench.rules
-	$(PY) -m bench.trust
-	$(PY) -m bench.issuer
-	$(PY) -m bench.verifier
-	$(PY) -m bench.wallet
-	$(PY) -m bench.wallet_service
-	$(PY) -m bench.haip
+bench: $(STAMP_DEV)  ## every benchmark (python -m bench): printed figures, ratios against same-run baselines
+	$(PY) -m bench --out bench/out
 
 interop-js:  ## the pinned @sd-jwt/* packages for the interop tests (needs node + npm)
 	cd interop/js && npm ci --no-audit --no-fund

@@ -1,10 +1,12 @@
-"""Load through HTTP on one uvicorn worker: what ``bench.issuer_http`` and
-``bench.verifier_http`` share.
+"""Load through HTTP on uvicorn: what ``bench.issuer_http``, ``bench.verifier_http`` and
+``bench.services`` share.
 
-The server runs as a child process (``uvicorn --factory``, one worker, no access log) on a
-free loopback port; a bounded client keeps ``concurrency`` requests in flight; per round the
-wall time and the server's CPU seconds (``/proc/<pid>/stat``, Linux) are taken around the
-whole round, so the server's work per unit is known apart from the client's.
+The server runs as a child process (``uvicorn --factory``, one worker by default or
+``workers`` of them, no access log) on a free loopback port; a bounded client keeps
+``concurrency`` requests in flight; per round the wall time and the server's CPU seconds
+(``/proc/<pid>/stat``, Linux) are taken around the whole round, so the server's work per unit
+is known apart from the client's. With several workers uvicorn's supervisor forks them as
+its children, so CPU and peak memory are summed over the server's process tree.
 """
 
 from __future__ import annotations
@@ -45,6 +47,53 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (parents from ``/proc/<n>/stat``); ``[pid]`` alone
+    where there is no ``/proc``."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = [entry.name for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    except OSError:
+        return [pid]
+    for name in entries:
+        try:
+            parent = int(Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        children.setdefault(parent, []).append(int(name))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending += children.get(current, [])
+    return tree
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """``cpu_seconds`` summed over ``process_tree(pid)``: a multi-worker server's CPU. A
+    process that ended is no longer counted, so rounds are taken while the workers live."""
+    own = cpu_seconds(pid)
+    if own is None:
+        return None
+    return own + sum(cpu_seconds(child) or 0.0 for child in process_tree(pid)[1:])
+
+
+def peak_rss_bytes(pid: int) -> int | None:
+    """The high-water mark of resident memory (``VmHWM``, proc(5)) summed over the server's
+    process tree: what its processes held at their peaks; None where there is no ``/proc``."""
+    total, seen = 0, False
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) * 1024
+                seen = True
+    return total if seen else None
+
+
 def fsync_seconds(directory: Path, *, samples: int = 21) -> list[float]:
     """Seconds of one fsync after a 4 KiB append in ``directory``, ``samples`` times.
 
@@ -64,14 +113,20 @@ def fsync_seconds(directory: Path, *, samples: int = 21) -> list[float]:
 
 
 def start_server(
-    factory: str, *, port: int, settings: Mapping[str, str], data_dir: Path
+    factory: str,
+    *,
+    port: int,
+    settings: Mapping[str, str],
+    data_dir: Path,
+    workers: int = 1,
+    log_name: str = "server.log",
 ) -> subprocess.Popen[bytes]:
-    """``<factory>`` served as the services serve it (``bench.serve_factory``: uvicorn, one
-    worker, no access log); its output in ``data_dir/server.log``; ``settings`` added to this
-    process's environment."""
-    command = [sys.executable, "-m", "bench.serve_factory", factory, str(port)]
+    """``<factory>`` served as the services serve it (``bench.serve_factory``: uvicorn,
+    ``workers`` worker processes, no access log); its output in ``data_dir/<log_name>``;
+    ``settings`` added to this process's environment."""
+    command = [sys.executable, "-m", "bench.serve_factory", factory, str(port), str(workers)]
     environment = {**os.environ, **settings}
-    with (data_dir / "server.log").open("wb") as log:  # the child keeps its own descriptor
+    with (data_dir / log_name).open("wb") as log:  # the child keeps its own descriptor
         return subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -140,11 +195,11 @@ class Load:
         self, pid: int, work: Awaitable[T], tally: Callable[[T], tuple[int, list[float]]]
     ) -> None:
         """Await one round's ``work`` between the clocks; ``tally`` then tells the units it
-        made and its latencies."""
-        cpu_before, started = cpu_seconds(pid), time.perf_counter()
+        made and its latencies. The CPU is the server's whole process tree (its workers)."""
+        cpu_before, started = tree_cpu_seconds(pid), time.perf_counter()
         done = await work
         elapsed = time.perf_counter() - started
-        cpu_after = cpu_seconds(pid)
+        cpu_after = tree_cpu_seconds(pid)
         units, latencies = tally(done)
         self.rates.append(units / elapsed)
         self.wall_seconds += elapsed

@@ -1,5 +1,7 @@
-"""``python -m bench.serve_factory <module:factory> <port>``: one app, served as the services
-serve it (uvicorn, one worker, no access log, ``runtime.slow_clients``'s read deadline).
+"""``python -m bench.serve_factory <module:factory> <port> [<workers>]``: one app, served as
+the services serve it (uvicorn, one worker unless told, no access log,
+``runtime.slow_clients``'s read deadline). With several workers each builds its app from the
+environment, as under ``aanspraak <role> serve --workers N``.
 
 uvicorn's own command line cannot name a protocol class, so the benches start their servers
 through this instead, and measure what ``aanspraak <role> serve`` runs.
@@ -11,20 +13,20 @@ import sys
 
 import uvicorn
 
-from runtime.slow_clients import ReadDeadlineH11Protocol
+from runtime.slow_clients import SERVICE_HTTP_PROTOCOL
 
 
 def main(argv: list[str]) -> None:
-    factory, port = argv
+    factory, port, *workers = argv
     uvicorn.run(
         factory,
         factory=True,
         host="127.0.0.1",
         port=int(port),
-        workers=1,
+        workers=int(workers[0]) if workers else 1,
         access_log=False,
         log_level="warning",
-        http=ReadDeadlineH11Protocol,
+        http=SERVICE_HTTP_PROTOCOL,
     )
 
 
