@@ -127,6 +127,18 @@ def test_the_desk_that_decided_refuses_hostile_input(story: DemoReport) -> None:
     ]
 
 
+def test_the_desk_checks_the_presentation_again_on_one_core(story: DemoReport) -> None:
+    """The demo's "At speed" step: the same checks repeated, next to the signatures alone."""
+    speed = story.speed
+    assert speed["presentations_per_second"] > 0
+    assert speed["signature_pairs_per_second"] > 0
+    assert speed["ratio"] == round(
+        speed["presentations_per_second"] / speed["signature_pairs_per_second"], 2
+    )
+    step = next(s for s in story.steps if s["action"].startswith("checked the same"))
+    assert step["per_second"] == speed["presentations_per_second"]
+
+
 def test_the_phone_goes_through_the_wallet_service(story: DemoReport) -> None:
     """Sanne (the default persona): three agencies issue, the wallet notices that her
     corrected income makes her entitled to zorgtoeslag, the desk agrees."""
