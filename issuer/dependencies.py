@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 from issuer.context import IssuerContext
 
 
-def issuer_context(request: Request) -> IssuerContext:
+async def issuer_context(request: Request) -> IssuerContext:
+    """``async`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a
+    thread hop on every request for one attribute read."""
     context: IssuerContext = request.app.state.context
     return context
 

@@ -115,42 +115,40 @@ def verify_proofs(
     return proofs
 
 
-async def _live_offer(connection: AsyncConnection, offer_id: str, now: int) -> OfferRow:
-    """The offer, or the authorization code grant, still able to issue.
+async def _locked_offer(connection: AsyncConnection, offer_id: str) -> OfferRow | None:
+    """The offer's row, locked for the rest of the transaction on PostgreSQL."""
+    query = select(offers).where(offers.c.id == offer_id)
+    if for_update(connection):
+        query = query.with_for_update()
+    return (await connection.execute(query)).first()
+
+
+def _still_live(offer: OfferRow | None, now: int) -> OfferRow:
+    """The offer, or the authorization code grant, if it can still issue.
 
     A grant may issue again after delivery (a refresh fetches a fresh batch), so for a grant
     ``delivered`` is live too, until the grant expires.
     """
-    query = select(offers).where(offers.c.id == offer_id)
-    if for_update(connection):
-        query = query.with_for_update()
-    offer = (await connection.execute(query)).first()
     live = _GRANT_LIVE if offer is not None and offer.sealed_subject is not None else _LIVE
     if offer is None or offer.state not in live or offer.expires_at <= now:
         raise CredentialRequestDenied("this offer has been issued, expired or withdrawn")
     return offer
 
 
-async def _grant_claims(context: IssuerContext, offer_id: str) -> dict[str, Any] | None:
-    """For an authorization code grant, the subject's claims as the source has them now
-    (so a refreshed batch reflects changed data); ``None`` for an offer, which holds its own.
-    Read before the issuing transaction, so no lock waits on the agency's register."""
-    async with context.read() as connection:
-        row = (
-            await connection.execute(
-                select(offers.c.sealed_subject, offers.c.configuration_id).where(
-                    offers.c.id == offer_id
-                )
-            )
-        ).first()
-    if row is None or row.sealed_subject is None:
-        return None
+async def _live_offer(connection: AsyncConnection, offer_id: str, now: int) -> OfferRow:
+    return _still_live(await _locked_offer(connection, offer_id), now)
+
+
+async def _grant_claims(context: IssuerContext, offer_id: str, grant: OfferRow) -> dict[str, Any]:
+    """For an authorization code grant, the subject's claims as the source has them now (so a
+    refreshed batch reflects changed data). Asked outside any transaction, so no lock waits
+    on the agency's register."""
     if context.subjects is None:
         raise CredentialRequestDenied("the subject source is not available")
     try:
-        subject = open_subject(context, offer_id, row.sealed_subject)
-        found = await context.subjects.claims_for(subject, configuration_id=row.configuration_id)
-        return checked_claims(context, row.configuration_id, found)
+        subject = open_subject(context, offer_id, grant.sealed_subject)
+        found = await context.subjects.claims_for(subject, configuration_id=grant.configuration_id)
+        return checked_claims(context, grant.configuration_id, found)
     except (SubjectNotFound, WireError):
         raise CredentialRequestDenied("the subject source has no claims for this grant") from None
 
@@ -158,6 +156,10 @@ async def _grant_claims(context: IssuerContext, offer_id: str) -> dict[str, Any]
 async def request_credentials(
     context: IssuerContext, offer_id: str, request: CredentialRequest
 ) -> Issued | Deferred:
+    """One transaction for an offer, which holds its own claims: lock the offer, spend the
+    c_nonce, issue. An authorization code grant takes two: the first only finds that the
+    claims must come from the subject source (asked between the two, outside any
+    transaction), the second is the step itself; nothing is written until then."""
     if request.credential_identifier is not None:
         raise UnknownCredentialIdentifier("credential identifiers are not issued by this issuer")
     assert request.configuration_id is not None  # parse_credential_request: exactly one of both
@@ -166,21 +168,38 @@ async def request_credentials(
     except UnknownConfiguration:
         raise UnknownCredentialConfiguration("unknown credential configuration") from None
     proofs = verify_proofs(context, request.jwt_proofs, attestation_proof=request.attestation_proof)
-    fresh_claims = await _grant_claims(context, offer_id)
-    now = context.clock()
     async with context.write() as connection:
-        nonce = proofs[0].nonce
-        if nonce is None or not await spend_nonce(
-            connection, nonce, key=context.nonce_key, now=now
-        ):
-            raise InvalidNonce("the c_nonce is unknown, expired or already used")
-        offer = await _live_offer(connection, offer_id, now)
-        if offer.configuration_id != request.configuration_id:
-            raise CredentialRequestDenied("the access token does not cover this configuration")
-        keys = [proof.holder_key for proof in proofs][: offer.batch_size]
-        if offer.deferred and not offer.approved:
-            return await _defer(connection, context, offer_id, keys)
-        return await _issue(connection, context, offer, keys, claims=fresh_claims)
+        offer = await _locked_offer(connection, offer_id)
+        if offer is None or offer.sealed_subject is None:
+            return await _spend_and_issue(connection, context, offer, request, proofs, claims=None)
+    claims = await _grant_claims(context, offer_id, offer)
+    async with context.write() as connection:
+        offer = await _locked_offer(connection, offer_id)
+        return await _spend_and_issue(connection, context, offer, request, proofs, claims=claims)
+
+
+async def _spend_and_issue(
+    connection: AsyncConnection,
+    context: IssuerContext,
+    offer: OfferRow | None,
+    request: CredentialRequest,
+    proofs: list[VerifiedProof],
+    *,
+    claims: dict[str, Any] | None,
+) -> Issued | Deferred:
+    """The c_nonce first (§7.2: an unknown or spent nonce is ``invalid_nonce`` whatever the
+    offer's state), then the locked offer's state, then the batch."""
+    now = context.clock()
+    nonce = proofs[0].nonce
+    if nonce is None or not await spend_nonce(connection, nonce, key=context.nonce_key, now=now):
+        raise InvalidNonce("the c_nonce is unknown, expired or already used")
+    offer = _still_live(offer, now)
+    if offer.configuration_id != request.configuration_id:
+        raise CredentialRequestDenied("the access token does not cover this configuration")
+    keys = [proof.holder_key for proof in proofs][: offer.batch_size]
+    if offer.deferred and not offer.approved:
+        return await _defer(connection, context, offer.id, keys)
+    return await _issue(connection, context, offer, keys, claims=claims)
 
 
 async def _defer(

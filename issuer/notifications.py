@@ -2,7 +2,9 @@
 
 The wallet tells the issuer what became of a batch: ``credential_accepted``,
 ``credential_failure`` or ``credential_deleted``. The call is idempotent (§11.1 allows the
-wallet to repeat it): the latest event is kept; a repeated one changes nothing. Any event
+wallet to repeat it): the latest event is kept; a repeated one changes nothing, also when
+the repeats arrive at once at several workers (the UPDATE is conditional on the event
+differing, so only one of them records it and tells the webhook). Any event
 proves the wallet has the response, so it ends the time the claims are held for a retry.
 The notification id must belong to the access token's offer (§11.3 ``invalid_notification_id``).
 """
@@ -35,9 +37,13 @@ async def record_notification(
             raise InvalidNotificationId("unknown notification_id")
         if row.event == request.event:
             return
-        await connection.execute(
-            update(issuances).where(issuances.c.id == row.id).values(event=request.event)
+        changed = await connection.execute(
+            update(issuances)
+            .where(issuances.c.id == row.id, issuances.c.event.is_distinct_from(request.event))
+            .values(event=request.event)
         )
+        if changed.rowcount != 1:  # the same event, repeated at the same time, came first
+            return
         await mark_delivered(connection, context, offer_id)
         await enqueue(
             connection,

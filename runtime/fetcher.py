@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 import ssl
@@ -198,6 +199,18 @@ class _GuardedTransport(httpx.AsyncBaseTransport):
         await self._pool.aclose()
 
 
+@functools.cache
+def default_tls_context() -> ssl.SSLContext:
+    """The system's CA bundle, certificates and host names verified; made once per process.
+
+    Making one reads and parses the whole CA bundle, tens of milliseconds of CPU: the wallet
+    service makes a fetcher (and an HTTP client) for each request it forwards, so a context
+    per fetcher cost more than the request's own work. An ``SSLContext`` is meant to be
+    shared by many connections, and nothing changes this one after it is made.
+    """
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class SafeFetcher:
     """Fetches untrusted URLs under a :class:`FetchPolicy`; owns and closes its transport.
 
@@ -222,7 +235,7 @@ class SafeFetcher:
                 raise ValueError("ssl_context and resolver apply to the built-in transport only")
             self._transport = transport
             return
-        context = ssl_context or httpx.create_ssl_context(trust_env=False)
+        context = ssl_context or default_tls_context()
         if context.verify_mode != ssl.CERT_REQUIRED or not context.check_hostname:
             raise ValueError("the TLS context must verify certificates and host names")
         backend = GuardedNetworkBackend(

@@ -18,9 +18,12 @@ import sqlalchemy.exc
 RETRY_AFTER_SECONDS = 1
 
 #: SQLSTATE class 08 (connection exception), 53 (insufficient resources), 57P (operator
-#: intervention: admin shutdown, crash shutdown, cannot connect now) and 25006 (read-only
-#: transaction): PostgreSQL's codes for an outage rather than a wrong statement.
-_OUTAGE_SQLSTATE_PREFIXES = ("08", "53", "57P", "25006")
+#: intervention: admin shutdown, crash shutdown, cannot connect now), 25006 (read-only
+#: transaction), and 40001 (serialization failure) and 40P01 (deadlock detected): the server
+#: aborted a transaction that contended with another (several workers on one database); it
+#: wrote nothing, and repeating it is the remedy the PostgreSQL manual gives ("Serialization
+#: Failure Handling"). PostgreSQL's codes for "not now" rather than a wrong statement.
+_OUTAGE_SQLSTATE_PREFIXES = ("08", "53", "57P", "25006", "40001", "40P01")
 
 
 #: SQLite's result codes for a database that cannot be used right now (extended codes such as

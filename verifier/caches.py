@@ -43,15 +43,16 @@ class ExpiringCache(Generic[_T]):
         if entry is not None and self.clock() < entry.until:
             return entry.value
         lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            entry = self._entries.get(key)
-            if entry is not None and self.clock() < entry.until:
-                return entry.value
-            value, until = await load()
-            if len(self._entries) >= self.max_entries:
-                self._evict()
-            self._entries[key] = _Entry(value, until, self.clock())
-        self._locks.pop(key, None)
+        try:
+            async with lock:
+                entry = self._entries.get(key)
+                if entry is not None and self.clock() < entry.until:
+                    return entry.value
+                value, until = await load()
+                self.put(key, value, until)
+        finally:  # also when ``load`` failed: no lock outlives its key's last load
+            if self._locks.get(key) is lock:
+                del self._locks[key]
         return value
 
     def peek(self, key: str) -> _T | None:
@@ -60,7 +61,10 @@ class ExpiringCache(Generic[_T]):
         return entry.value if entry is not None and self.clock() < entry.until else None
 
     def put(self, key: str, value: _T, until: int) -> None:
-        """Fill the cache directly (tests and benchmarks: trust and status from cache)."""
+        """Keep ``value`` until ``until``, within ``max_entries`` (what ``get`` loads; tests
+        and benchmarks fill the cache directly)."""
+        if key not in self._entries and len(self._entries) >= self.max_entries:
+            self._evict()
         self._entries[key] = _Entry(value, until, self.clock())
 
     def forget_if_older(self, key: str, age: int) -> bool:

@@ -11,7 +11,9 @@ from runtime.api_keys import ApiKey
 from verifier.context import VerifierContext
 
 
-def verifier_context(request: Request) -> VerifierContext:
+async def verifier_context(request: Request) -> VerifierContext:
+    """``async`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a
+    thread hop on every request for one attribute read."""
     context: VerifierContext = request.app.state.context
     return context
 

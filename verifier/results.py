@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.api_keys import ApiKey
 from runtime.bearer import digest, same_digest
@@ -24,6 +25,9 @@ from verifier.tables import decisions, follow_ups, transactions
 from verifier.transaction_secrets import is_id, is_token
 from verifier.transactions import PENDING
 
+_Found = tuple[Row[Any], list[Row[Any]]]
+"""A decision's row and its follow-ups' rows."""
+
 
 async def load_decision(
     context: VerifierContext, decision_id: str, *, api_key: ApiKey | None
@@ -33,22 +37,31 @@ async def load_decision(
     A key sees only the decisions of transactions a key of its name started (a rotated key
     keeps its name); the command line (``api_key=None``) sees all.
     """
-    refused = NotFound("no such decision (it may have passed its retention period)")
-    if not is_id(decision_id):
-        raise refused
-    async with context.database.read() as connection:
-        row = (
-            await connection.execute(select(decisions).where(decisions.c.id == decision_id))
-        ).first()
-        if row is None or (api_key is not None and row.desk != api_key.name):
-            raise refused
-        later = (
-            await connection.execute(
-                select(follow_ups)
-                .where(follow_ups.c.decision_id == decision_id)
-                .order_by(follow_ups.c.created_at)
-            )
-        ).all()
+    found = None
+    if is_id(decision_id):
+        async with context.database.read() as connection:
+            found = await _decision_rows(connection, decision_id)
+    return _released(found, api_key=api_key)
+
+
+async def _decision_rows(connection: AsyncConnection, decision_id: str) -> _Found | None:
+    row = (await connection.execute(select(decisions).where(decisions.c.id == decision_id))).first()
+    if row is None:
+        return None
+    later = (
+        await connection.execute(
+            select(follow_ups)
+            .where(follow_ups.c.decision_id == decision_id)
+            .order_by(follow_ups.c.created_at)
+        )
+    ).all()
+    return row, list(later)
+
+
+def _released(found: _Found | None, *, api_key: ApiKey | None) -> dict[str, Any]:
+    if found is None or (api_key is not None and found[0].desk != api_key.name):
+        raise NotFound("no such decision (it may have passed its retention period)")
+    row, later = found
     record = parse_compact_jws(row.record).payload
     return {
         "decision_id": row.id,
@@ -68,12 +81,16 @@ async def transaction_result(
     api_key: ApiKey | None,
     response_code: str | None = None,
 ) -> dict[str, Any]:
+    """The transaction, and its decision once decided, read in one transaction (one
+    snapshot, one round trip to the pool); what is released is decided after the read."""
     now = context.clock()
-    row = None
+    row, decided = None, None
     if is_id(transaction_id):
         async with context.database.read() as connection:
             query = select(transactions).where(transactions.c.id == transaction_id)
             row = (await connection.execute(query)).first()
+            if row is not None and row.decision_id is not None and row.status != PENDING:
+                decided = await _decision_rows(connection, row.decision_id)
     if row is None or (api_key is not None and row.desk != api_key.name):
         raise NotFound("no such transaction")
     if row.result_expires_at <= now:
@@ -90,5 +107,5 @@ async def transaction_result(
         raise Forbidden("this result is released only with the response_code of its redirect")
     if row.status in {"rejected", "declined"}:
         return {**base, "status": row.status, "reason": row.failure_reason}
-    decision = await load_decision(context, row.decision_id, api_key=api_key)
+    decision = _released(decided, api_key=api_key)
     return {**base, "status": decision["record"]["outcome"], "decision": decision}

@@ -24,6 +24,8 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from runtime.fetch_guard import FetchRefused
 from runtime.wire import Conflict, NotFound, ServiceUnavailable
 from specs.errors import DcqlReason, Rejected
@@ -165,27 +167,53 @@ async def _keep(
 async def _pending(
     context: WalletContext, session: Session, presentation_id: str
 ) -> dict[str, Any]:
+    return (await _pending_sealed(context, session, presentation_id))[0]
+
+
+async def _pending_sealed(
+    context: WalletContext, session: Session, presentation_id: str
+) -> tuple[dict[str, Any], bytes]:
+    """The pending step, and its sealed bytes as read (``records.replace_payload``)."""
     async with context.database.read() as connection:
-        pending = await records.load_one(
-            connection, session, records.PRESENTATION, presentation_id, now=context.clock()
-        )
-    if pending is None:
+        return await _pending_in(connection, context, session, presentation_id)
+
+
+async def _pending_in(
+    connection: AsyncConnection, context: WalletContext, session: Session, presentation_id: str
+) -> tuple[dict[str, Any], bytes]:
+    found = await records.load_one_sealed(
+        connection, session, records.PRESENTATION, presentation_id, now=context.clock()
+    )
+    if found is None:
         raise NotFound
-    return pending
+    return found
 
 
 async def _save(
     context: WalletContext, session: Session, presentation_id: str, pending: dict[str, Any]
 ) -> None:
     async with context.database.write() as connection:
-        await records.replace_payload(
-            connection,
-            session,
-            records.PRESENTATION,
-            presentation_id,
-            pending,
-            expires_at=context.clock() + context.settings.pending_ttl_seconds,
-        )
+        await _save_in(connection, context, session, presentation_id, pending)
+
+
+async def _save_in(
+    connection: AsyncConnection,
+    context: WalletContext,
+    session: Session,
+    presentation_id: str,
+    pending: dict[str, Any],
+    *,
+    if_sealed: bytes | None = None,
+) -> bool:
+    return await records.replace_payload(
+        connection,
+        session,
+        records.PRESENTATION,
+        presentation_id,
+        pending,
+        expires_at=context.clock() + context.settings.pending_ttl_seconds,
+        if_sealed=if_sealed,
+    )
 
 
 def _spread(found: list[Slot]) -> list[Slot]:
@@ -197,42 +225,59 @@ def _spread(found: list[Slot]) -> list[Slot]:
 
 
 async def approve(context: WalletContext, session: Session, presentation_id: str) -> dict[str, Any]:
-    """Reserve unused instances for the query and hand the device the KB-JWT inputs."""
-    pending = await _pending(context, session, presentation_id)
-    if pending["instances"]:
-        raise Conflict("already approved")
+    """Reserve unused instances for the query and hand the device the KB-JWT inputs.
+
+    Approvals of one presentation arriving at once (a double tap, a repeat that reached
+    another worker) all pass the first check; the step is saved only over the record as it
+    was read, so one wins and the others roll back their reservation and are refused like a
+    late repeat: one slot is burned, and the device signs the requests that were kept."""
+    async with context.database.read() as connection:  # the step and the slots: one read
+        pending, sealed = await _pending_in(connection, context, session, presentation_id)
+        if pending["instances"]:
+            raise Conflict("already approved")
+        candidates = _spread(await slots(context, session, within=connection))
     fetched = FetchedRequest(
         pending["client_id"], pending["request_object"], pending.get("wallet_nonce")
     )
     async with client(context) as wallet:
-        candidates = _spread(await slots(context, session))
         while True:  # each lost race drops a slot; none left is NoMatchingCredential
             slot, opened = _match(wallet, fetched, candidates)
             chosen = _chosen(opened, slot.instances)
             reserved = [i.id for i in slot.instances]
-            try:  # the whole slot: its key is never shown again
-                now = await reserve(context, session, reserved)
+            now = context.clock()
+            requests = _signing_requests(wallet, _examine(wallet, fetched, chosen), chosen, now)
+            pending.update(
+                reserved=reserved,
+                instances=[i.id for i in chosen],
+                kb_time=now,
+                requests=[r.as_dict() for r in requests],
+            )
+            try:  # the whole slot (its key is never shown again), and the step, in one write
+                async with context.database.write() as connection:
+                    await reserve(connection, session, reserved, now=now)
+                    if not await _save_in(
+                        connection, context, session, presentation_id, pending, if_sealed=sealed
+                    ):  # approved meanwhile: leaving the block rolls the reservation back
+                        raise Conflict("already approved")
             except InstancesTaken:  # another answer took it first: try the others
                 candidates = [c for c in candidates if c is not slot]
                 continue
             break
-        opened = _examine(wallet, fetched, chosen)
-        keys = [i.holder_key for i in chosen]
-        requests = collect_signing_requests(
-            lambda signers: wallet.vp_token(opened, _with_keys(chosen, signers), now=now), keys
-        )
-    pending.update(
-        reserved=reserved,
-        instances=[i.id for i in chosen],
-        kb_time=now,
-        requests=[r.as_dict() for r in requests],
-    )
-    await _save(context, session, presentation_id, pending)
     return {
         "id": presentation_id,
         "status": "signatures_needed",
         "signing_requests": [r.as_dict() for r in requests],
     }
+
+
+def _signing_requests(
+    wallet: PresentationClient, opened: OpenedRequest, chosen: Sequence[Instance], now: int
+) -> list[SigningRequest]:
+    """The KB-JWT inputs the device signs for ``chosen`` (pass 1 of ``device_signing``)."""
+    return collect_signing_requests(
+        lambda signers: wallet.vp_token(opened, _with_keys(chosen, signers), now=now),
+        [i.holder_key for i in chosen],
+    )
 
 
 def _with_keys(chosen: Sequence[Instance], signers: Sequence[Any]) -> list[HeldCredential]:
@@ -248,13 +293,16 @@ async def finish(
     answers: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     """Build the vp_token with the device's signatures, post it, and log the disclosure."""
-    pending = await _pending(context, session, presentation_id)
-    if not pending["instances"]:
-        raise Conflict("approve first")
-    try:
-        chosen = await instances_by_id(context, session, pending["instances"])
-    except InstancesTaken:  # the credential was deleted meanwhile
-        raise Conflict("the credential is gone") from None
+    async with context.database.read() as connection:  # the step and its instances: one read
+        pending, _sealed = await _pending_in(connection, context, session, presentation_id)
+        if not pending["instances"]:
+            raise Conflict("approve first")
+        try:
+            chosen = await instances_by_id(
+                context, session, pending["instances"], within=connection
+            )
+        except InstancesTaken:  # the credential was deleted meanwhile
+            raise Conflict("the credential is gone") from None
     fetched = FetchedRequest(
         pending["client_id"], pending["request_object"], pending.get("wallet_nonce")
     )

@@ -20,11 +20,13 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from specs.dpop import VerifiedDpopProof, normalize_htu, verify_dpop_proof
 from specs.errors import DpopReason, Rejected
 from wallet.context import WalletContext
 from wallet.session_tokens import MAX_SESSION_TOKEN_CHARS, SessionRefused
+from wallet.session_tokens import Session as OpenedSession
 from wallet.tables import accounts, proof_jtis
 from wallet.vault import Vault
 from wallet.wire_errors import InvalidDpopProof, InvalidSession
@@ -33,7 +35,9 @@ SESSION_SCHEME = "dpop "
 CLOCK_SKEW_SECONDS = 5
 
 
-def wallet_context(request: Request) -> WalletContext:
+async def wallet_context(request: Request) -> WalletContext:
+    """``async`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a
+    thread hop on every request for one attribute read."""
     context: WalletContext = request.app.state.context
     return context
 
@@ -50,39 +54,50 @@ class Session:
     device_thumbprint: str
 
 
-async def _verified_proof(
-    request: Request, context: WalletContext, *, access_token: str | None
+def _checked_proof(
+    request: Request, context: WalletContext, *, access_token: str | None, now: int
 ) -> VerifiedDpopProof:
+    """The proof's signature and claims (RFC 9449 §4.3); its ``jti`` is not yet spent."""
     values = request.headers.getlist("dpop")
     if len(values) != 1:  # RFC 9449 §4.3 check 1: exactly one DPoP header
         raise InvalidDpopProof
-    now = context.clock()
-    max_age = context.settings.proof_max_age_seconds
     url = context.url(request.url.path)
     if normalize_htu(url) is None:
         # The path is percent-decoded: an id with %00 or a space is no URI any more, so no
         # proof can name it (RFC 9449 §4.3 point 9); refused, not a ValueError and a 500.
         raise InvalidDpopProof(DpopReason.HTU_MISMATCH.value)
     try:
-        proof = verify_dpop_proof(
+        return verify_dpop_proof(
             values[0],
             method=request.method,
             url=url,
             now=now,
-            max_age=max_age,
+            max_age=context.settings.proof_max_age_seconds,
             max_skew=CLOCK_SKEW_SECONDS,
             access_token=access_token,
         )
     except Rejected as refused:
         raise InvalidDpopProof(refused.reason.value) from None
+
+
+async def _remember(
+    connection: AsyncConnection, context: WalletContext, proof: VerifiedDpopProof, now: int
+) -> None:
+    """Spend the proof's ``jti`` (§11.1); a second spend fails on the primary key, across
+    workers too. The caller maps ``IntegrityError`` to a replayed proof."""
     seen = hashlib.sha256(f"{proof.thumbprint}\x00{proof.jti}".encode()).hexdigest()
+    expires_at = now + context.settings.proof_max_age_seconds + CLOCK_SKEW_SECONDS
+    await connection.execute(insert(proof_jtis).values(digest=seen, expires_at=expires_at))
+
+
+async def _verified_proof(
+    request: Request, context: WalletContext, *, access_token: str | None
+) -> VerifiedDpopProof:
+    now = context.clock()
+    proof = _checked_proof(request, context, access_token=access_token, now=now)
     try:
         async with context.database.write() as connection:
-            await connection.execute(
-                insert(proof_jtis).values(
-                    digest=seen, expires_at=now + max_age + CLOCK_SKEW_SECONDS
-                )
-            )
+            await _remember(connection, context, proof, now)
     except IntegrityError:
         raise InvalidDpopProof(DpopReason.PROOF_REPLAYED.value) from None
     return proof
@@ -126,24 +141,31 @@ async def session(
     token = authorization[len(SESSION_SCHEME) :].strip()
     if not token or len(token) > MAX_SESSION_TOKEN_CHARS or not token.isascii():
         raise InvalidSession
-    proof = await _verified_proof(request, context, access_token=token)
+    now = context.clock()
+    proof = _checked_proof(request, context, access_token=token, now=now)
     try:
-        opened = context.sessions.open(token, now=context.clock())
+        opened: OpenedSession | None = context.sessions.open(token, now=now)
     except SessionRefused:
-        raise InvalidSession from None
-    if opened.device_thumbprint != proof.thumbprint:
-        raise InvalidSession
-    async with context.database.read() as connection:
-        row = (
-            await connection.execute(
-                select(accounts.c.id).where(
-                    accounts.c.id == opened.account_id,
-                    accounts.c.device_thumbprint == proof.thumbprint,
-                    accounts.c.locked_at.is_(None),
-                )
-            )
-        ).one_or_none()
-    if row is None:  # deleted or locked since the session was opened
+        opened = None
+    if opened is not None and opened.device_thumbprint != proof.thumbprint:
+        opened = None
+    row = None
+    try:  # the jti and the account in one transaction: one round trip per request, not two
+        async with context.database.write() as connection:
+            await _remember(connection, context, proof, now)
+            if opened is not None:
+                row = (
+                    await connection.execute(
+                        select(accounts.c.id).where(
+                            accounts.c.id == opened.account_id,
+                            accounts.c.device_thumbprint == proof.thumbprint,
+                            accounts.c.locked_at.is_(None),
+                        )
+                    )
+                ).one_or_none()
+    except IntegrityError:  # a replay is refused as one, whatever the session
+        raise InvalidDpopProof(DpopReason.PROOF_REPLAYED.value) from None
+    if opened is None or row is None:  # refused, deleted or locked since it was opened
         raise InvalidSession
     return Session(opened.account_id, Vault(opened.vault_key, opened.account_id), proof.thumbprint)
 

@@ -91,18 +91,21 @@ async def store_batch(
             expires_at=expires_at,
         )
     )
+    rows = []
     for item in received:
         instance_id = new_id()
         payload = {"token": item.token, "holder_key": item.holder_key.to_jwk()}
-        await connection.execute(
-            insert(instances).values(
-                id=instance_id,
-                batch_id=batch_id,
-                account_id=session.account_id,
-                sealed=session.vault.seal(INSTANCE, instance_id, payload),
-                used_at=None,
-            )
+        rows.append(
+            {
+                "id": instance_id,
+                "batch_id": batch_id,
+                "account_id": session.account_id,
+                "sealed": session.vault.seal(INSTANCE, instance_id, payload),
+                "used_at": None,
+            }
         )
+    if rows:  # one statement for the whole batch (executemany), not one per instance
+        await connection.execute(insert(instances), rows)
     return batch_id
 
 
@@ -144,22 +147,45 @@ async def list_batches(context: WalletContext, session: Session) -> list[Batch]:
 
 
 async def unused_instances(
-    context: WalletContext, session: Session, *, withdrawn: bool = False
+    context: WalletContext,
+    session: Session,
+    *,
+    withdrawn: bool = False,
+    within: AsyncConnection | None = None,
 ) -> list[Instance]:
     """Every unused, unexpired instance of the account, opened (for matching a query);
-    revoked and suspended ones only with ``withdrawn`` (to check their status again)."""
+    revoked and suspended ones only with ``withdrawn`` (to check their status again).
+    ``within``: read in the caller's transaction instead of one of its own."""
     return [
         i
-        for i, used in await all_instances(context, session)
+        for i, used in await all_instances(context, session, within=within)
         if not used and (withdrawn or not i.withdrawn)
     ]
 
 
-async def all_instances(context: WalletContext, session: Session) -> list[tuple[Instance, bool]]:
+async def all_instances(
+    context: WalletContext, session: Session, *, within: AsyncConnection | None = None
+) -> list[tuple[Instance, bool]]:
     """Every unexpired instance of the account, opened, with whether it was used."""
     now = context.clock()
-    async with context.database.read() as connection:
-        rows = (
+    if within is None:
+        async with context.database.read() as connection:
+            rows = await _instance_rows(connection, session, now)
+    else:
+        rows = await _instance_rows(within, session, now)
+    batch_details: dict[str, dict[str, Any]] = {}
+    found = []
+    for row in rows:
+        if row.batch_id not in batch_details:
+            batch_details[row.batch_id] = session.vault.open(BATCH, row.batch_id, row.batch_sealed)
+        found.append((_opened(session, row, batch_details[row.batch_id]), row.used_at is not None))
+    # Newest first: a new statement of the same kind supersedes the older one.
+    return sorted(found, key=lambda pair: -pair[0].order)
+
+
+async def _instance_rows(connection: AsyncConnection, session: Session, now: int) -> list[Any]:
+    return list(
+        (
             await connection.execute(
                 select(
                     instances.c.id,
@@ -176,36 +202,36 @@ async def all_instances(context: WalletContext, session: Session) -> list[tuple[
                 .order_by(instances.c.id)
             )
         ).all()
-    batch_details: dict[str, dict[str, Any]] = {}
-    found = []
-    for row in rows:
-        if row.batch_id not in batch_details:
-            batch_details[row.batch_id] = session.vault.open(BATCH, row.batch_id, row.batch_sealed)
-        found.append((_opened(session, row, batch_details[row.batch_id]), row.used_at is not None))
-    # Newest first: a new statement of the same kind supersedes the older one.
-    return sorted(found, key=lambda pair: -pair[0].order)
+    )
 
 
 async def instances_by_id(
-    context: WalletContext, session: Session, instance_ids: Sequence[str]
+    context: WalletContext,
+    session: Session,
+    instance_ids: Sequence[str],
+    *,
+    within: AsyncConnection | None = None,
 ) -> list[Instance]:
-    """The account's instances ``instance_ids`` (used or not), opened, in that order."""
-    async with context.database.read() as connection:
-        rows = (
-            await connection.execute(
-                select(
-                    instances.c.id,
-                    instances.c.batch_id,
-                    instances.c.sealed,
-                    batches.c.sealed.label("batch_sealed"),
-                )
-                .join(batches, batches.c.id == instances.c.batch_id)
-                .where(
-                    instances.c.account_id == session.account_id,
-                    instances.c.id.in_(list(instance_ids)),
-                )
-            )
-        ).all()
+    """The account's instances ``instance_ids`` (used or not), opened, in that order.
+    ``within``: read in the caller's transaction instead of one of its own."""
+    query = (
+        select(
+            instances.c.id,
+            instances.c.batch_id,
+            instances.c.sealed,
+            batches.c.sealed.label("batch_sealed"),
+        )
+        .join(batches, batches.c.id == instances.c.batch_id)
+        .where(
+            instances.c.account_id == session.account_id,
+            instances.c.id.in_(list(instance_ids)),
+        )
+    )
+    if within is None:
+        async with context.database.read() as connection:
+            rows = (await connection.execute(query)).all()
+    else:
+        rows = (await within.execute(query)).all()
     opened = {
         row.id: _opened(session, row, session.vault.open(BATCH, row.batch_id, row.batch_sealed))
         for row in rows

@@ -41,7 +41,7 @@ from typing import Any, Self
 
 import httpx
 
-from runtime.fetcher import FetchPolicy, SafeFetcher
+from runtime.fetcher import FetchPolicy, SafeFetcher, default_tls_context
 from runtime.storage_outage import is_storage_outage
 from specs.jose import JwsSigner, PublicJwk
 from specs.oid4vci import (
@@ -132,6 +132,7 @@ class IssuanceClient(AuthorizationCodeFlow):
         self._exchange = Exchange(
             httpx.AsyncClient(
                 transport=transport,
+                verify=default_tls_context(),  # one per process, not one per request
                 trust_env=False,
                 follow_redirects=False,
                 timeout=policy.timeout,

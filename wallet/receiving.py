@@ -333,8 +333,8 @@ async def _store(
         "key_ids": key_ids,
         **_display(result.configuration_id, result.vct),
     }
-    held_before = rule_credentials(await unused_instances(context, session))
-    async with context.database.write() as connection:
+    async with context.database.write() as connection:  # what was held, read under the lock
+        held_before = rule_credentials(await unused_instances(context, session, within=connection))
         batch_id = await store_batch(
             connection,
             session,

@@ -62,12 +62,20 @@ async def replace_payload(
     payload: dict[str, Any],
     *,
     expires_at: int | None = None,
-) -> None:
-    await connection.execute(
+    if_sealed: bytes | None = None,
+) -> bool:
+    """Seal ``payload`` over the record; with ``if_sealed``, only if the record still holds
+    exactly those bytes (compare and swap: every seal is fresh, so any write in between
+    changed them). True when the record was replaced."""
+    condition = (records.c.id == record_id) & (records.c.account_id == session.account_id)
+    if if_sealed is not None:
+        condition &= records.c.sealed == if_sealed
+    result = await connection.execute(
         update(records)
-        .where(records.c.id == record_id, records.c.account_id == session.account_id)
+        .where(condition)
         .values(sealed=session.vault.seal(kind, record_id, payload), expires_at=expires_at)
     )
+    return int(result.rowcount) == 1
 
 
 async def load(
@@ -89,6 +97,14 @@ async def load(
 async def load_one(
     connection: AsyncConnection, session: Session, kind: str, record_id: str, *, now: int
 ) -> dict[str, Any] | None:
+    found = await load_one_sealed(connection, session, kind, record_id, now=now)
+    return None if found is None else found[0]
+
+
+async def load_one_sealed(
+    connection: AsyncConnection, session: Session, kind: str, record_id: str, *, now: int
+) -> tuple[dict[str, Any], bytes] | None:
+    """The record opened, and its sealed bytes (for ``replace_payload(if_sealed=...)``)."""
     row = (
         await connection.execute(
             select(records.c.sealed).where(
@@ -99,7 +115,9 @@ async def load_one(
             )
         )
     ).one_or_none()
-    return None if row is None else session.vault.open(kind, record_id, row.sealed)
+    if row is None:
+        return None
+    return session.vault.open(kind, record_id, row.sealed), bytes(row.sealed)
 
 
 async def remove(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from specs.jose import PublicJwk
 from wallet.context import WalletContext
@@ -42,12 +43,15 @@ class Slot:
         return frozenset(i.vct for i in self.instances)
 
 
-async def slots(context: WalletContext, session: Session) -> list[Slot]:
-    """Unburned slots (no instance of the key was ever presented), fullest first."""
+async def slots(
+    context: WalletContext, session: Session, *, within: AsyncConnection | None = None
+) -> list[Slot]:
+    """Unburned slots (no instance of the key was ever presented), fullest first.
+    ``within``: read in the caller's transaction instead of one of its own."""
     grouped: dict[str, list[Instance]] = {}
     burned: set[str] = set()
     keys: dict[str, PublicJwk] = {}
-    for instance, used in await all_instances(context, session):
+    for instance, used in await all_instances(context, session, within=within):
         if (instance.withdrawn or instance.restored) and not used:
             continue  # revoked, suspended, or its key is on the old device: cannot answer
         thumbprint = instance.holder_key.thumbprint()
@@ -60,22 +64,26 @@ async def slots(context: WalletContext, session: Session) -> list[Slot]:
     return sorted(found, key=lambda slot: -len(slot.instances))
 
 
-async def reserve(context: WalletContext, session: Session, instance_ids: Sequence[str]) -> int:
-    """Mark ``instance_ids`` used, all or none; ``InstancesTaken`` if one already was."""
-    now = context.clock()
-    async with context.database.write() as connection:
-        result = await connection.execute(
-            update(instances)
-            .where(
-                instances.c.id.in_(list(instance_ids)),
-                instances.c.account_id == session.account_id,
-                instances.c.used_at.is_(None),
-            )
-            .values(used_at=now)
+async def reserve(
+    connection: AsyncConnection, session: Session, instance_ids: Sequence[str], *, now: int
+) -> None:
+    """Mark ``instance_ids`` used, all or none; ``InstancesTaken`` if one already was.
+
+    Runs in the caller's transaction, so the reservation commits together with what the
+    caller records about it (``wallet.answering.approve``: the pending answer's instances):
+    a crash leaves both or neither. ``InstancesTaken`` must leave that transaction, so the
+    UPDATE is rolled back."""
+    result = await connection.execute(
+        update(instances)
+        .where(
+            instances.c.id.in_(list(instance_ids)),
+            instances.c.account_id == session.account_id,
+            instances.c.used_at.is_(None),
         )
-        if result.rowcount != len(set(instance_ids)):
-            raise InstancesTaken  # leaving the block rolls the whole UPDATE back
-    return now
+        .values(used_at=now)
+    )
+    if result.rowcount != len(set(instance_ids)):
+        raise InstancesTaken
 
 
 async def release(context: WalletContext, session: Session, instance_ids: Sequence[str]) -> None:
