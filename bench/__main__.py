@@ -46,13 +46,15 @@ class Outcome:
     verdict: str
 
 
-def run_one(name: str, *, quick: bool, out: Path | None) -> Outcome:
+def run_one(name: str, *, quick: bool, out: Path | None, rpc_url: str | None = None) -> Outcome:
     """Run ``python -m bench.<name>``, streaming its output; its last line is the verdict."""
     command = [sys.executable, "-m", f"bench.{name}"]
     if quick:
         command.append("--quick")
     if name == "growth" and out is not None:
         command += ["--plots", str(out / "plots")]
+    if name == "trust" and rpc_url is not None:
+        command += ["--rpc-url", rpc_url]
     print(f"==> python -m bench.{name}{' --quick' if quick else ''}", flush=True)
     started = time.perf_counter()
     lines: list[str] = []
@@ -90,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip", help="comma-separated benchmarks to leave out", default="")
     parser.add_argument("--out", type=Path, help="keep each output (and the plots) in DIR")
+    parser.add_argument(
+        "--rpc-url", help="a chain node (e.g. anvil) for bench.trust's refresh figures"
+    )
     args = parser.parse_args(argv)
     only = [name for name in args.only.split(",") if name]
     skip = {name for name in args.skip.split(",") if name}
@@ -99,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     selected = [name for name in (only or BENCHMARKS) if name not in skip]
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-    outcomes = [run_one(name, quick=args.quick, out=args.out) for name in selected]
+    outcomes = [
+        run_one(name, quick=args.quick, out=args.out, rpc_url=args.rpc_url) for name in selected
+    ]
     print_summary(outcomes)
     return 0 if all(outcome.status == 0 for outcome in outcomes) else 1
 
