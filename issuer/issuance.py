@@ -188,7 +188,11 @@ async def _spend_and_issue(
     claims: dict[str, Any] | None,
 ) -> Issued | Deferred:
     """The c_nonce first (§7.2: an unknown or spent nonce is ``invalid_nonce`` whatever the
-    offer's state), then the locked offer's state, then the batch."""
+    offer's state), then the offer's state as read at the start of this step, then the batch.
+
+    The offer was read in this same write step: on PostgreSQL ``FOR UPDATE`` locks its row,
+    on SQLite the step began with ``BEGIN IMMEDIATE`` (``runtime.database``), so no revoke,
+    expiry or notification of another worker can come between that read and this write."""
     now = context.clock()
     nonce = proofs[0].nonce
     if nonce is None or not await spend_nonce(connection, nonce, key=context.nonce_key, now=now):

@@ -10,6 +10,13 @@ SQLite gets the settings a service needs on every connection, set when the conne
   are consumed by a commit (DESIGN §4); with ``NORMAL`` a power cut could undo the
   consumption and let a code be used twice.
 
+SQLite transactions are begun explicitly (the driver's own implicit ``BEGIN`` only comes
+before the first write, so a step's reads would see a state another process may change
+before its write): every write step (``Database.write``) begins with ``BEGIN IMMEDIATE``,
+taking the database's write lock before it reads anything, so what it reads is what it
+writes over, whichever process or worker it runs in; reads begin with ``BEGIN``, one
+consistent snapshot.
+
 PostgreSQL connections are checked before use (``pool_pre_ping``), so a restarted database
 costs one reconnect, not one failed request. Each worker process keeps its own pool of
 ``DATABASE_POOL_SIZE`` connections, and opens up to ``DATABASE_MAX_OVERFLOW`` more under a
@@ -40,6 +47,9 @@ from sqlalchemy.ext.asyncio import (
 if TYPE_CHECKING:
     from runtime.settings import ServiceSettings
 
+SQLITE_BEGIN = "aanspraak_sqlite_begin"
+"""The execution option naming how a SQLite transaction begins (``_begin_sqlite``)."""
+
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
@@ -68,6 +78,7 @@ def create_engine(
     _create_parent_directory(parsed)
     engine = create_async_engine(parsed)
     event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _begin_sqlite)
     return engine
 
 
@@ -97,8 +108,10 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """Committed on success, rolled back on error."""
         if is_sqlite(self.engine):
-            async with self._write_lock, self.engine.begin() as connection:
-                yield connection
+            async with self._write_lock, self.engine.connect() as connection:
+                await connection.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+                async with connection.begin():
+                    yield connection
         else:
             async with self.engine.begin() as connection:
                 yield connection
@@ -141,3 +154,10 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
             cursor.execute(pragma)
     finally:
         cursor.close()
+    dbapi_connection.isolation_level = None  # no implicit BEGIN: ``_begin_sqlite`` begins
+
+
+def _begin_sqlite(connection: Any) -> None:
+    """Begin each transaction explicitly: ``BEGIN IMMEDIATE`` for a write step, else
+    ``BEGIN`` (the module docstring says why)."""
+    connection.exec_driver_sql(connection.get_execution_options().get(SQLITE_BEGIN, "BEGIN"))

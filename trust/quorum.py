@@ -78,11 +78,14 @@ def _logs(result: object) -> object:
         raise QuorumDisagreement("logs that are not a list")
     return [
         (
+            _text(log.get("address")),
             _text(log.get("blockHash")),
+            _text(log.get("blockNumber")),
             _text(log.get("transactionHash")),
             _quantity(log.get("logIndex")),
             [_text(topic) for topic in log.get("topics", [])],
             _text(log.get("data")),
+            log.get("removed"),
         )
         for log in result
         if isinstance(log, Mapping)

@@ -333,7 +333,7 @@ async def _store(
         "key_ids": key_ids,
         **_display(result.configuration_id, result.vct),
     }
-    async with context.database.write() as connection:  # what was held, read under the lock
+    async with context.database.write() as connection:  # what was held, in the storing step
         held_before = rule_credentials(await unused_instances(context, session, within=connection))
         batch_id = await store_batch(
             connection,

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
-from runtime.database import create_engine, engine_for, is_sqlite, ping, session_factory
+from runtime.database import (
+    Database,
+    create_engine,
+    engine_for,
+    is_sqlite,
+    ping,
+    session_factory,
+)
 from verifier.settings import VerifierSettings
 
 METADATA = sa.MetaData()
@@ -138,3 +146,49 @@ def test_the_pool_defaults_are_sqlalchemys() -> None:
     assert fields["database_pool_size"].default == 5
     assert fields["database_max_overflow"].default == 10
     assert fields["database_pool_timeout_seconds"].default == 30
+
+
+async def test_sqlite_write_steps_of_two_processes_never_interleave(tmp_path: Path) -> None:
+    """Each write step takes SQLite's write lock before its first read (``BEGIN IMMEDIATE``),
+    so a step that reads a row, then writes over it, cannot lose another process's write in
+    between: two ``Database`` objects stand for two worker processes (each has its own
+    in-process lock), and every read-then-increment survives."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/shared.db"
+    first, second = Database(create_engine(url)), Database(create_engine(url))
+    async with first.write() as connection:
+        await connection.execute(sa.text("CREATE TABLE counter (n INTEGER)"))
+        await connection.execute(sa.text("INSERT INTO counter VALUES (0)"))
+
+    async def increment(database: Database) -> None:
+        async with database.write() as connection:
+            seen = (await connection.execute(sa.text("SELECT n FROM counter"))).scalar_one()
+            await asyncio.sleep(0.05)  # the other process runs meanwhile, if it may
+            await connection.execute(sa.text("UPDATE counter SET n = :n"), {"n": seen + 1})
+
+    try:
+        await asyncio.gather(*(increment(d) for d in (first, second) * 5))
+        async with first.read() as connection:
+            total = (await connection.execute(sa.text("SELECT n FROM counter"))).scalar_one()
+    finally:
+        await first.engine.dispose()
+        await second.engine.dispose()
+    assert total == 10
+
+
+async def test_a_sqlite_read_is_one_snapshot(tmp_path: Path) -> None:
+    """Reads begin a transaction too: two statements of one read see the same state."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/snap.db"
+    reader, writer = Database(create_engine(url)), Database(create_engine(url))
+    async with writer.write() as connection:
+        await connection.execute(sa.text("CREATE TABLE t (n INTEGER)"))
+        await connection.execute(sa.text("INSERT INTO t VALUES (1)"))
+    try:
+        async with reader.read() as connection:
+            before = (await connection.execute(sa.text("SELECT n FROM t"))).scalar_one()
+            async with writer.write() as other:
+                await other.execute(sa.text("UPDATE t SET n = 2"))
+            after = (await connection.execute(sa.text("SELECT n FROM t"))).scalar_one()
+    finally:
+        await reader.engine.dispose()
+        await writer.engine.dispose()
+    assert before == after == 1
