@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -61,19 +61,24 @@ def _serve(
         loop.close()
 
 
-@contextlib.contextmanager
-def serving(app: ASGIApp, listener: socket.socket, *, name: str) -> Iterator[Running]:
-    """Serve ``app`` on ``listener`` until the block ends."""
-    config = uvicorn.Config(
+def service_config(app: ASGIApp, *, lifespan: Literal["on", "off"] = "on") -> uvicorn.Config:
+    """uvicorn's settings for a service on loopback: as the services serve (the read deadline
+    of ``runtime.slow_clients``), no websockets, no access log, uvicorn's own logging off."""
+    return uvicorn.Config(
         app,
-        lifespan="on",
+        lifespan=lifespan,
         ws="none",
-        http=SERVICE_HTTP_PROTOCOL,  # as the services serve (runtime.slow_clients)
+        http=SERVICE_HTTP_PROTOCOL,
         log_config=None,
         log_level="warning",
         access_log=False,
     )
-    server = uvicorn.Server(config)
+
+
+@contextlib.contextmanager
+def serving(app: ASGIApp, listener: socket.socket, *, name: str) -> Iterator[Running]:
+    """Serve ``app`` on ``listener`` until the block ends."""
+    server = uvicorn.Server(service_config(app))
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=_serve, args=(loop, server, listener), name=name, daemon=True)
     thread.start()

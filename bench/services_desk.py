@@ -19,22 +19,17 @@ Afterwards every posted answer must be stored as an ``eligible`` decision, or th
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
-from sqlalchemy import func, select
-
-from bench.http_load import bounded, free_port
+from bench.http_load import free_port
 from bench.services_databases import Backend, fresh_database
 from bench.services_figures import ServiceLoad, served
 from bench.services_figures import require as require_path
+from bench.verifier_http import post_answers, stored_outcomes
 from bench.verifier_workload import CASES, EXPECTED, Prepared, Workload, prepare_answer
 from verifier.app import prepare
 from verifier.settings import VerifierSettings
-from verifier.tables import decisions
 
 CASE = CASES["assets"]
 RESPONSE_PATH = "/wallet/response"
@@ -59,33 +54,6 @@ async def _prepared(workload: Workload, settings: VerifierSettings, count: int) 
     finally:
         await context.fetcher.aclose()
         await context.database.engine.dispose()
-
-
-async def _outcomes(workload: Workload, settings: VerifierSettings) -> dict[str, int]:
-    context = workload.context(settings)
-    try:
-        async with context.database.read() as connection:
-            query = select(decisions.c.outcome, func.count()).group_by(decisions.c.outcome)
-            rows = (await connection.execute(query)).all()
-            return {str(outcome): int(count) for outcome, count in rows}
-    finally:
-        await context.fetcher.aclose()
-        await context.database.engine.dispose()
-
-
-async def post_answers(
-    client: httpx.AsyncClient, answers: Sequence[Prepared], concurrency: int
-) -> list[float]:
-    """Post every answer, ``concurrency`` at a time; each post's latency."""
-
-    async def one(prepared: Prepared) -> float:
-        started = time.perf_counter()
-        response = await client.post(RESPONSE_PATH, content=prepared.body, headers=FORM)
-        latency = time.perf_counter() - started
-        require_path(response.status_code == 200, f"desk: {response.status_code} answer")
-        return latency
-
-    return await bounded(answers, one, concurrency)
 
 
 async def measure_desk(
@@ -128,7 +96,7 @@ async def measure_desk(
                 await figures.round(server.process.pid, work, lambda done: (len(done), done))
             fetched_while_timing = workload.agencies.fetches - fetched
             figures.peak_rss_bytes = server.peak_rss()
-        stored = await _outcomes(workload, settings)
+        stored = await stored_outcomes(workload, settings)
     require_path(stored == {EXPECTED: len(prepared)}, "desk: every answer decided eligible")
     summary = figures.summary() | {"agency_fetches_while_timing": fetched_while_timing}
     return summary, prepared[warm_up:]

@@ -42,6 +42,7 @@ from bench.http_load import (
 from bench.rounds import rotated
 from bench.verifier_workload import CASES, EXPECTED, Prepared, Workload, prepare_answer, require
 from verifier.app import prepare
+from verifier.settings import VerifierSettings
 from verifier.tables import decisions
 
 DATABASE = "verifier-http.db"
@@ -83,7 +84,12 @@ async def _prepared(workload: Workload, public_url: str, count: int) -> dict[str
 
 async def _outcomes(workload: Workload, public_url: str) -> dict[str, int]:
     """How many decisions the server stored, per outcome."""
-    context = workload.context(workload.settings(public_url, database=DATABASE))
+    return await stored_outcomes(workload, workload.settings(public_url, database=DATABASE))
+
+
+async def stored_outcomes(workload: Workload, settings: VerifierSettings) -> dict[str, int]:
+    """How many decisions the desk of ``settings`` stored, per outcome."""
+    context = workload.context(settings)
     try:
         async with context.database.read() as connection:
             query = select(decisions.c.outcome, func.count()).group_by(decisions.c.outcome)
@@ -94,7 +100,7 @@ async def _outcomes(workload: Workload, public_url: str) -> dict[str, int]:
         await context.database.engine.dispose()
 
 
-async def _post(
+async def post_answers(
     client: httpx.AsyncClient, answers: Sequence[Prepared], concurrency: int
 ) -> list[float]:
     """Post every answer, ``concurrency`` at a time; each post's latency."""
@@ -135,13 +141,13 @@ async def _measure(
                     not_ready="bench.verifier: the verifier server did not become ready",
                 )
                 for name in CASES:
-                    await _post(client, prepared[name][:warm_up], concurrency)
+                    await post_answers(client, prepared[name][:warm_up], concurrency)
                 fetched = workload.agencies.fetches
                 for number in range(rounds):
                     for name in rotated(list(CASES), number):
                         start = warm_up + number * answers
                         batch = prepared[name][start : start + answers]
-                        work = _post(client, batch, concurrency)
+                        work = post_answers(client, batch, concurrency)
                         await figures[name].round(server.pid, work, lambda done: (len(done), done))
                 require(workload.agencies.fetches == fetched, "http: a cache was refilled")
         finally:

@@ -32,15 +32,29 @@ READ_DEADLINE_SECONDS = 30.0
 
 
 class ReadDeadline:
-    """The deadline's one setting, shared by both protocol classes (tests shorten it here)."""
+    """The deadline's setting and timer, shared by both protocol classes (tests shorten the
+    setting here). Each class says when a request is whole (``_disarm``) and what an expired
+    deadline closes (``_expired``)."""
 
     read_deadline_seconds = READ_DEADLINE_SECONDS
+    loop: asyncio.AbstractEventLoop
+    _read_deadline: asyncio.TimerHandle | None = None
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._read_deadline = self.loop.call_later(self.read_deadline_seconds, self._expired)
+
+    def _disarm(self) -> None:
+        if self._read_deadline is not None:
+            self._read_deadline.cancel()
+            self._read_deadline = None
+
+    def _expired(self) -> None:
+        raise NotImplementedError
 
 
 class ReadDeadlineH11Protocol(ReadDeadline, H11Protocol):
     """uvicorn's h11 protocol with a deadline for receiving each whole request."""
-
-    _read_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -58,15 +72,6 @@ class ReadDeadlineH11Protocol(ReadDeadline, H11Protocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._arm()  # the next request on this connection gets its own deadline
-
-    def _arm(self) -> None:
-        self._disarm()
-        self._read_deadline = self.loop.call_later(self.read_deadline_seconds, self._expired)
-
-    def _disarm(self) -> None:
-        if self._read_deadline is not None:
-            self._read_deadline.cancel()
-            self._read_deadline = None
 
     def _expired(self) -> None:
         self._read_deadline = None
@@ -89,7 +94,6 @@ else:
         a whole request still being answered, or queued behind another, is left alone.
         """
 
-        _read_deadline: asyncio.TimerHandle | None = None
         _begun = 0
         _completed = 0
 
@@ -114,15 +118,6 @@ else:
             super().on_response_complete()
             if not self.transport.is_closing():
                 self._arm()  # the next request on this connection gets its own deadline
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._read_deadline = self.loop.call_later(self.read_deadline_seconds, self._expired)
-
-        def _disarm(self) -> None:
-            if self._read_deadline is not None:
-                self._read_deadline.cancel()
-                self._read_deadline = None
 
         def _expired(self) -> None:
             self._read_deadline = None

@@ -30,7 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp
 
-from runtime.slow_clients import SERVICE_HTTP_PROTOCOL
+from aanspraak.loopback import service_config
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 _REQUEST_TASK = "RequestResponseCycle.run_asgi"
@@ -176,16 +176,7 @@ def url_of(listener: socket.socket) -> str:
 async def serving(app: ASGIApp, listener: socket.socket) -> AsyncIterator[str]:
     """Serve ``app`` (its lifespan already entered by the caller) with uvicorn on
     ``listener``, in the running event loop, where the app's engine lives; yields its URL."""
-    config = uvicorn.Config(
-        app,
-        lifespan="off",
-        ws="none",
-        http=SERVICE_HTTP_PROTOCOL,  # as the services serve (runtime.slow_clients)
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(service_config(app, lifespan="off"))
     task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         if task.done():
