@@ -100,10 +100,10 @@ class CanaryWatch(logging.Handler):
             logs = [(name, text) for t, name, text in self.log_text if t == test]
             bodies = [(path, body) for t, path, body in self.error_bodies if t == test]
             for value in sorted(canaries):
-                names = sorted({name for name, text in logs if value in text})
+                names = sorted({name for name, text in logs if _found(value, text.encode())})
                 if names:
                     hits.append(f"log records of {', '.join(names)}: {_size(value)}")
-                paths = sorted({path for path, body in bodies if value.encode() in body})
+                paths = sorted({path for path, body in bodies if _found(value, body)})
                 if paths:
                     hits.append(f"HTTP error bodies of {', '.join(paths)}: {_size(value)}")
         for path in self.files(root) if root is not None else ():
@@ -115,8 +115,21 @@ class CanaryWatch(logging.Handler):
             figures["bytes"] += len(data)
             place = path.relative_to(root) if root is not None else path
             canaries = self.canaries.get(_test_of(place), set())
-            hits += [f"{place}: {_size(c)}" for c in sorted(canaries) if c.encode() in data]
+            hits += [f"{place}: {_size(c)}" for c in sorted(canaries) if _found(c, data)]
         return hits, figures
+
+
+def _found(canary: str, data: bytes) -> bool:
+    """Whether ``canary`` is in ``data``; a number only where no digit touches it.
+
+    A six-digit amount is a run of digits inside many a timestamp, id or digest a service
+    rightly stores (``100000`` in ``1796100000``); a leaked one stands alone, as in JSON or a
+    log line.
+    """
+    value = canary.encode()
+    if not canary.lstrip("-").isdigit():
+        return value in data
+    return re.search(rb"(?<![0-9])" + re.escape(value) + rb"(?![0-9])", data) is not None
 
 
 def _test_of(place: Path) -> str:

@@ -47,6 +47,23 @@ def test_a_canary_in_a_log_record_a_body_or_a_database_file_is_found(tmp_path: P
     assert figures["files"] == 1
 
 
+def test_a_number_is_found_alone_not_inside_a_longer_run_of_digits(tmp_path: Path) -> None:
+    """``100000`` inside the timestamp ``1796100000`` is not a leak; ``"100000"`` in JSON is."""
+    watch = _watch()
+    watch.note_value(100_000)
+    folder = tmp_path / f"{TEST}0"
+    folder.mkdir()
+    (folder / "quiet.db").write_bytes(b"created_at 1796100000, id 41000007")
+    (folder / "leaky.db").write_bytes(b'{"income_cents":100000}')
+    watch.emit(_record("at 1796100000"))
+    watch.error_bodies.append((TEST, "/x", b"value=100000&"))
+    hits, _figures = watch.scan(tmp_path)
+    assert hits == [
+        "HTTP error bodies of /x: a canary of 6 characters",
+        f"{Path(f'{TEST}0', 'leaky.db')}: a canary of 6 characters",
+    ]
+
+
 def test_another_tests_files_are_searched_for_its_own_canaries_only(tmp_path: Path) -> None:
     """A short value of one test may be a plain word in another test's database."""
     watch = _watch()
