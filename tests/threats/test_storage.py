@@ -266,7 +266,8 @@ def test_D_08_access_logs_are_off_where_paths_carry_handles() -> None:
     from aanspraak import cli_serve, loopback
 
     assert "access_log=False" in inspect.getsource(cli_serve.serve_role)
-    assert "access_log=False" in inspect.getsource(loopback.serving)
+    assert "service_config(app)" in inspect.getsource(loopback.serving)
+    assert loopback.service_config(lambda *_: None).access_log is False  # type: ignore[arg-type]
 
 
 # D-09: a deleted credential is gone, with its keys.
