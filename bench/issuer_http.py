@@ -101,6 +101,36 @@ def _tally(done: list[tuple[list[str], float]]) -> tuple[int, list[float]]:
     return sum(len(tokens) for tokens, _ in done), [latency for _, latency in done]
 
 
+async def run_flows(
+    wallet: Wallet,
+    codes: list[str],
+    figures: Load,
+    *,
+    pid: int,
+    issuer_key: PublicJwk,
+    configuration: str,
+    warm_up: int,
+    rounds: int,
+    flows: int,
+    concurrency: int,
+    what: str,
+) -> None:
+    """The warm-up flows, their first credential checked, then ``rounds`` timed rounds of
+    ``flows`` flows each, ``concurrency`` at a time, each on its own pre-authorized code."""
+    done = await bounded(codes[:warm_up], wallet.flow, concurrency)
+    check_credentials(
+        done[0][0],
+        issuer_key=issuer_key,
+        holder_keys=[key.public for key in wallet.keys],
+        configuration=configuration,
+        now=system_clock(),
+        what=what,
+    )
+    for number in range(rounds):
+        batch = codes[warm_up + number * flows : warm_up + (number + 1) * flows]
+        await figures.round(pid, bounded(batch, wallet.flow, concurrency), _tally)
+
+
 async def _make_offers(
     data_dir: Path, configuration: str, count: int
 ) -> tuple[list[str], PublicJwk]:
@@ -138,20 +168,19 @@ async def measure_http(
                 exited="bench.issuer: the issuer server exited at start (see server.log)",
                 not_ready="bench.issuer: the issuer server did not become ready",
             )
-            wallet = Wallet(client, configuration)
-            done = await bounded(codes[:warm_up], wallet.flow, concurrency)
-            check_credentials(
-                done[0][0],
+            await run_flows(
+                Wallet(client, configuration),
+                codes,
+                figures,
+                pid=server.pid,
                 issuer_key=issuer_key,
-                holder_keys=[key.public for key in wallet.keys],
                 configuration=configuration,
-                now=system_clock(),
+                warm_up=warm_up,
+                rounds=rounds,
+                flows=flows,
+                concurrency=concurrency,
                 what="http",
             )
-            for number in range(rounds):
-                batch = codes[warm_up + number * flows : warm_up + (number + 1) * flows]
-                work = bounded(batch, wallet.flow, concurrency)
-                await figures.round(server.pid, work, _tally)
     finally:
         stop_server(server)
     figures.fsync_seconds = statistics.median(fsyncs + fsync_seconds(data_dir))

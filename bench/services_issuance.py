@@ -15,11 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.http_load import bounded
-from bench.issuer_http import Wallet
+from bench.issuer_http import Wallet, run_flows
 from bench.issuer_workload import (
     ISSUER_ID,
-    check_credentials,
     new_offer,
     settings_environment,
 )
@@ -51,10 +49,6 @@ async def _offers(data_dir: Path, database_url: str, count: int) -> tuple[list[s
         await context.engine.dispose()
 
 
-def _tally(done: list[tuple[list[str], float]]) -> tuple[int, list[float]]:
-    return sum(len(tokens) for tokens, _ in done), [latency for _, latency in done]
-
-
 async def measure_issuance(
     directory: Path,
     backend: Backend,
@@ -80,19 +74,18 @@ async def measure_issuance(
             workers=workers,
             concurrency=concurrency,
         ) as server:
-            wallet = Wallet(server.client, CONFIGURATION)
-            done = await bounded(codes[:warm_up], wallet.flow, concurrency)
-            check_credentials(
-                done[0][0],
+            await run_flows(
+                Wallet(server.client, CONFIGURATION),
+                codes,
+                figures,
+                pid=server.process.pid,
                 issuer_key=issuer_key,
-                holder_keys=[key.public for key in wallet.keys],
                 configuration=CONFIGURATION,
-                now=system_clock(),
+                warm_up=warm_up,
+                rounds=rounds,
+                flows=flows,
+                concurrency=concurrency,
                 what="services issuance",
             )
-            for number in range(rounds):
-                batch = codes[warm_up + number * flows : warm_up + (number + 1) * flows]
-                work = bounded(batch, wallet.flow, concurrency)
-                await figures.round(server.process.pid, work, _tally)
             figures.peak_rss_bytes = server.peak_rss()
     return figures.summary()

@@ -84,6 +84,12 @@ async def _read_all(reader: asyncio.StreamReader) -> bytes:
     return b"".join(chunks)
 
 
+async def _one_answer(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """The status line's start and the one-byte body of the next answer."""
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), PATIENCE)
+    return head[: len(b"HTTP/1.1 200")], await asyncio.wait_for(reader.readexactly(1), PATIENCE)
+
+
 @pytest.fixture(autouse=True)
 def short_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ReadDeadline, "read_deadline_seconds", DEADLINE)
@@ -122,9 +128,7 @@ async def test_a_whole_request_is_answered_however_long_the_application_takes(
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
         await writer.drain()
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), PATIENCE)
-        assert head.startswith(b"HTTP/1.1 200")
-        assert await asyncio.wait_for(reader.readexactly(1), PATIENCE) == b"3"
+        assert await _one_answer(reader) == (b"HTTP/1.1 200", b"3")
         writer.close()
 
 
@@ -155,9 +159,7 @@ async def test_each_request_on_a_kept_alive_connection_gets_its_own_deadline(
             await asyncio.sleep(DEADLINE / 2)  # each request within its deadline, not all three
             writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\na")
             await writer.drain()
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), PATIENCE)
-            assert head.startswith(b"HTTP/1.1 200")
-            assert await asyncio.wait_for(reader.readexactly(1), PATIENCE) == b"1"
+            assert await _one_answer(reader) == (b"HTTP/1.1 200", b"1")
         writer.write(b"POST / HTTP/1.1\r\n")  # then one that stops arriving
         await writer.drain()
         assert await _read_all(reader) == b""

@@ -42,10 +42,11 @@ ISSUER_SETTINGS = {
 WALLET_SETTINGS = {name: str(value) for name, value in FAST_KDF.items()} | {"batch_size": "10"}
 
 
-@dataclass
-class Issuers:
+class _BackOffice:
+    """A scaled-out role with a back office: its public URL and its API key's header."""
+
     deployment: Deployment
-    prepared: PreparedIssuer
+    prepared: PreparedIssuer | PreparedDesk
 
     @property
     def url(self) -> str:
@@ -56,19 +57,18 @@ class Issuers:
 
 
 @dataclass
-class Desks:
+class Issuers(_BackOffice):
+    deployment: Deployment
+    prepared: PreparedIssuer
+
+
+@dataclass
+class Desks(_BackOffice):
     deployment: Deployment
     prepared: PreparedDesk
     agencies: Agencies
     agency: str
     """The loopback agency whose income statements the desk trusts."""
-
-    @property
-    def url(self) -> str:
-        return self.deployment.public_url
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.prepared.api_key}"}
 
 
 @dataclass

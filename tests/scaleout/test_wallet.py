@@ -99,7 +99,7 @@ async def _desk_link(world: World) -> str:
         started = await client.post(
             f"{world.desks.url}/desk/transactions",
             json={"regulation": REGULATION, "facts": DESK_FACTS},
-            headers={"Authorization": f"Bearer {world.desks.prepared.api_key}"},
+            headers=world.desks.headers(),
         )
     assert started.status_code == 201, started.text
     return str(started.json()["link"])
