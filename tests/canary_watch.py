@@ -100,10 +100,10 @@ class CanaryWatch(logging.Handler):
             logs = [(name, text) for t, name, text in self.log_text if t == test]
             bodies = [(path, body) for t, path, body in self.error_bodies if t == test]
             for value in sorted(canaries):
-                names = sorted({name for name, text in logs if _found(value, text.encode())})
+                names = sorted({name for name, text in logs if found_in(value, text.encode())})
                 if names:
                     hits.append(f"log records of {', '.join(names)}: {_size(value)}")
-                paths = sorted({path for path, body in bodies if _found(value, body)})
+                paths = sorted({path for path, body in bodies if found_in(value, body)})
                 if paths:
                     hits.append(f"HTTP error bodies of {', '.join(paths)}: {_size(value)}")
         for path in self.files(root) if root is not None else ():
@@ -115,11 +115,11 @@ class CanaryWatch(logging.Handler):
             figures["bytes"] += len(data)
             place = path.relative_to(root) if root is not None else path
             canaries = self.canaries.get(_test_of(place), set())
-            hits += [f"{place}: {_size(c)}" for c in sorted(canaries) if _found(c, data)]
+            hits += [f"{place}: {_size(c)}" for c in sorted(canaries) if found_in(c, data)]
         return hits, figures
 
 
-def _found(canary: str, data: bytes) -> bool:
+def found_in(canary: str, data: bytes) -> bool:
     """Whether ``canary`` is in ``data``; a number only where no digit touches it.
 
     A six-digit amount is a run of digits inside many a timestamp, id or digest a service

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.canary_watch import CanaryWatch
+from tests.threats.invariants import leaks
 
 TEST = "test_x_"
 
@@ -95,3 +96,12 @@ def test_a_canary_in_a_traceback_is_found() -> None:
         )
     watch.emit(record)
     assert watch.scan(None)[0] == ["log records of aanspraak.test: a canary of 12 characters"]
+
+
+def test_a_cases_leak_check_follows_the_same_rule_for_numbers() -> None:
+    """A desk stores timestamps in microseconds: ``3015851`` inside one is not the income."""
+    stored = b"decided_at 1764421453015851, payload {}"
+    assert leaks(["3015851"], stored) == []
+    assert leaks(["3015851"], b'{"income":3015851}') == ["3015851"]
+    assert leaks(["3015851"], "3015851".encode("utf-16-le")) == ["3015851"]
+    assert leaks(["CANARY-x-0a"], b"xxCANARY-x-0ayy") == ["CANARY-x-0a"]

@@ -19,6 +19,7 @@ from sqlalchemy import MetaData, select
 
 from runtime.scenarios import Scenario
 from specs.rules import HeldCredential
+from tests.threats.invariants import leaks
 from tests.verifier.conftest import make_desk, scenario
 from tests.verifier.wallet import Tamper, TestWallet
 
@@ -74,11 +75,12 @@ async def test_no_canary_reaches_database_logs_or_bodies(
     assert files
     raw = b"".join(p.read_bytes() for p in files)
     logs = caplog.text
-    for canary in canaries:
-        assert canary.encode() not in raw, "database file"
-        assert canary not in stored, "database rows"
-        assert canary not in logs, "logs"
-        assert all(canary not in body for body in bodies), "HTTP bodies"
+    # ``leaks`` counts a number only where no digit touches it: an income is also a run of
+    # digits inside a timestamp in microseconds, which the desk rightly stores.
+    assert leaks(canaries, raw) == [], "database file"
+    assert leaks(canaries, stored) == [], "database rows"
+    assert leaks(canaries, logs) == [], "logs"
+    assert leaks(canaries, *bodies) == [], "HTTP bodies"
     for signature in presentations:  # the issuer signatures of what was presented
         assert signature.encode() not in raw
         assert signature not in stored
