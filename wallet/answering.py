@@ -189,11 +189,18 @@ async def _pending_in(
     return found
 
 
-async def _save(
-    context: WalletContext, session: Session, presentation_id: str, pending: dict[str, Any]
-) -> None:
+async def _save_claimed(
+    context: WalletContext,
+    session: Session,
+    presentation_id: str,
+    pending: dict[str, Any],
+    sealed: bytes,
+) -> bool:
+    """Save the step over ``sealed``, the bytes read; False when another call wrote first."""
     async with context.database.write() as connection:
-        await _save_in(connection, context, session, presentation_id, pending)
+        return await _save_in(
+            connection, context, session, presentation_id, pending, if_sealed=sealed
+        )
 
 
 async def _save_in(
@@ -294,7 +301,7 @@ async def finish(
 ) -> dict[str, Any]:
     """Build the vp_token with the device's signatures, post it, and log the disclosure."""
     async with context.database.read() as connection:  # the step and its instances: one read
-        pending, _sealed = await _pending_in(connection, context, session, presentation_id)
+        pending, sealed = await _pending_in(connection, context, session, presentation_id)
         if not pending["instances"]:
             raise Conflict("approve first")
         try:
@@ -321,9 +328,13 @@ async def finish(
             )
         except DeviceSignatureRefused as refused:
             raise BadSignatures(refused.reason) from None
-        if not pending.get("signed"):  # from here the keys may be shown: never release them
-            pending["signed"] = True
-            await _save(context, session, presentation_id, pending)
+        # From here the keys may be shown: never release them. Every send claims the step
+        # over the bytes it read (each seal is fresh), so of sends running at once (a double
+        # tap, a repeat on another worker) one posts and the others are refused, and a decline
+        # that ended the step meanwhile stops the send.
+        pending["signed"] = True
+        if not await _save_claimed(context, session, presentation_id, pending, sealed):
+            raise Conflict("already being sent or declined")
         try:
             reply = await wallet.post_vp_token(opened, vp_token)
         except DeskUnreachable as failed:  # the step stays: the device may send again
@@ -333,7 +344,12 @@ async def finish(
 
 
 async def decline(context: WalletContext, session: Session, presentation_id: str) -> dict[str, Any]:
-    """Say no: ``access_denied`` to the desk, reserved instances back, a line in the history."""
+    """Say no: ``access_denied`` to the desk, reserved instances back, a line in the history.
+
+    The instances go back only in the transaction that ends the step, and only if the step
+    still holds the bytes read there, which said "not signed": a send that claimed the step
+    meanwhile (``finish``) changed them, so the end is tried again on what it wrote and keeps
+    the slot burned."""
     pending = await _pending(context, session, presentation_id)
     fetched = FetchedRequest(
         pending["client_id"], pending["request_object"], pending.get("wallet_nonce")
@@ -347,10 +363,19 @@ async def decline(context: WalletContext, session: Session, presentation_id: str
         if request is not None:
             with contextlib.suppress(DeskUnreachable):  # no is no, heard or not
                 reply = await wallet.decline(request)
-    if pending["reserved"] and not pending.get("signed"):
-        await release(context, session, pending["reserved"])
-    await _log(context, session, presentation_id, pending, outcome="declined", reply=reply)
-    return {"id": presentation_id, "status": "declined", "desk": reply}
+    while True:
+        async with context.database.write() as connection:
+            pending, sealed = await _pending_in(connection, context, session, presentation_id)
+            if not await records.remove(
+                connection, session, records.PRESENTATION, presentation_id, if_sealed=sealed
+            ):
+                continue  # changed since it was read (PostgreSQL): read it again
+            if pending["reserved"] and not pending.get("signed"):
+                await release(connection, session, pending["reserved"])
+            await records.add(
+                connection, session, records.DISCLOSURE, _entry(context, pending, "declined", reply)
+            )
+        return {"id": presentation_id, "status": "declined", "desk": reply}
 
 
 async def _log(
@@ -362,9 +387,20 @@ async def _log(
     outcome: str,
     reply: Mapping[str, Any],
 ) -> None:
-    """The history entry and the end of the pending step, in one transaction."""
+    """The history entry and the end of the pending step, in one transaction; no entry when
+    another call ended the step first (sends of the same step racing: that one logged it)."""
+    async with context.database.write() as connection:
+        if await records.remove(connection, session, records.PRESENTATION, presentation_id):
+            entry = _entry(context, pending, outcome, reply)
+            await records.add(connection, session, records.DISCLOSURE, entry)
+
+
+def _entry(
+    context: WalletContext, pending: Mapping[str, Any], outcome: str, reply: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A line of the disclosure history: claim names, never values."""
     preview = pending["preview"]
-    entry = {
+    return {
         "at": context.clock(),
         "outcome": outcome,
         "verifier": preview["verifier"],
@@ -374,6 +410,3 @@ async def _log(
         "shared": preview["shared"] if outcome == "shared" else [],
         "desk_status": reply.get("status_code"),
     }
-    async with context.database.write() as connection:
-        await records.add(connection, session, records.DISCLOSURE, entry)
-        await records.remove(connection, session, records.PRESENTATION, presentation_id)

@@ -121,12 +121,20 @@ async def load_one_sealed(
 
 
 async def remove(
-    connection: AsyncConnection, session: Session, kind: str, record_id: str | None = None
+    connection: AsyncConnection,
+    session: Session,
+    kind: str,
+    record_id: str | None = None,
+    *,
+    if_sealed: bytes | None = None,
 ) -> int:
-    """Delete one record of ``kind`` (or all of them); how many went."""
+    """Delete one record of ``kind`` (or all of them); how many went. With ``if_sealed``,
+    only if the record still holds exactly those bytes (as ``replace_payload``)."""
     condition = (records.c.account_id == session.account_id) & (records.c.kind == kind)
     if record_id is not None:
         condition &= records.c.id == record_id
+    if if_sealed is not None:
+        condition &= records.c.sealed == if_sealed
     result = await connection.execute(delete(records).where(condition))
     return int(result.rowcount)
 

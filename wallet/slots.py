@@ -86,14 +86,19 @@ async def reserve(
         raise InstancesTaken
 
 
-async def release(context: WalletContext, session: Session, instance_ids: Sequence[str]) -> None:
-    """Give back reserved instances no signature was made for (the citizen declined)."""
-    async with context.database.write() as connection:
-        await connection.execute(
-            update(instances)
-            .where(
-                instances.c.id.in_(list(instance_ids)),
-                instances.c.account_id == session.account_id,
-            )
-            .values(used_at=None)
+async def release(
+    connection: AsyncConnection, session: Session, instance_ids: Sequence[str]
+) -> None:
+    """Give back reserved instances no signature was made for (the citizen declined).
+
+    Runs in the caller's transaction, the one that ends the pending answer only if it still
+    holds the bytes that said "not signed" (``wallet.answering.decline``): a signature
+    accepted meanwhile changes them, and then nothing is given back."""
+    await connection.execute(
+        update(instances)
+        .where(
+            instances.c.id.in_(list(instance_ids)),
+            instances.c.account_id == session.account_id,
         )
+        .values(used_at=None)
+    )

@@ -24,7 +24,7 @@ from tests.wallet.town_fixtures import (
     zorgtoeslag,
 )
 from wallet.app import sweep
-from wallet.device_client import ServiceRefused
+from wallet.device_client import ServiceRefused, WalletServiceClient
 from wallet.tables import batches, instances, metadata
 
 INCOME = "urn:nl:belastingdienst:household-income:1"
@@ -152,6 +152,75 @@ async def test_a_one_time_instance_is_never_presented_twice_under_20_concurrent_
         decided = [await desk_result(town, tid, key) for _link, tid, key in links]
         assert sum(r["status"] == "eligible" for r in decided) == instances
         assert all(c["unused_instances"] == 0 for c in await phone.credentials())
+
+
+async def _send(phone: WalletServiceClient, presentation_id: str, signatures: object) -> str:
+    """Post the device's signatures: ``sent``, ``desk-<status>``, or the service's error."""
+    try:
+        sent = await phone._json(
+            "POST",
+            f"/v1/presentations/{presentation_id}/signatures",
+            json={"signatures": signatures},
+        )
+    except ServiceRefused as refused:
+        return refused.error
+    status = sent["desk"]["status_code"]
+    return "sent" if status == 200 else f"desk-{status}"
+
+
+async def test_signatures_posted_three_times_at_once_are_sent_once_and_logged_once(
+    town: Town,
+) -> None:
+    """A double tap, or a repeat that reached another worker: one post claims the step and
+    reaches the desk, the others are refused, and the history gets one line."""
+    async with await new_citizen(town) as phone:
+        await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=1)
+        link, transaction_id, key = await desk_link(town)
+        opened = await phone.open_request(link)
+        approved = await phone._json("POST", f"/v1/presentations/{opened['id']}/approve")
+        signatures = phone.device.sign(approved["signing_requests"])
+        outcomes = await asyncio.gather(*(_send(phone, opened["id"], signatures) for _ in "abc"))
+        assert outcomes.count("sent") == 1, outcomes
+        # A loser read the step before the winner claimed it (conflict), after the winner
+        # ended it (not_found), or in between, and then the desk refused the repeat.
+        assert set(outcomes) <= {"sent", "conflict", "not_found", "desk-400"}, outcomes
+        history = await phone.history()
+        assert [(h["outcome"], h["desk_status"]) for h in history] == [("shared", 200)]
+        assert all(c["unused_instances"] == 0 for c in await phone.credentials())
+    assert (await desk_result(town, transaction_id, key))["status"] == "eligible"
+
+
+async def test_a_decline_racing_the_signatures_never_gives_back_a_key_that_was_shown(
+    town: Town,
+) -> None:
+    """Decline and send of one approved answer, at once, eight times over. A send that
+    claimed the step keeps its slot burned whatever the decline does; a decline that ended
+    the step first stops the send before anything is posted and gives the slot back. Each
+    answer leaves one line in the history."""
+    rounds = 8
+    async with await new_citizen(town) as phone:
+        await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=rounds)
+        claimed = 0
+        for _ in range(rounds):
+            link, _transaction_id, _key = await desk_link(town)
+            opened = await phone.open_request(link)
+            approved = await phone._json("POST", f"/v1/presentations/{opened['id']}/approve")
+            signatures = phone.device.sign(approved["signing_requests"])
+
+            async def decline(presentation_id: str = opened["id"]) -> str:
+                try:
+                    return str((await phone.decline(presentation_id))["status"])
+                except ServiceRefused as refused:
+                    return refused.error
+
+            sent, declined = await asyncio.gather(_send(phone, opened["id"], signatures), decline())
+            assert sent in {"sent", "desk-400", "conflict", "not_found"}, sent
+            assert declined in {"declined", "not_found"}, declined
+            claimed += sent in {"sent", "desk-400"}  # posted: its key may have been shown
+        history = await phone.history()
+        assert len(history) == rounds
+        unused = {c["unused_instances"] for c in await phone.credentials()}
+        assert unused == {rounds - claimed}
 
 
 async def test_a_dump_of_the_wallet_database_holds_no_claim_value(town: Town) -> None:
