@@ -7,7 +7,7 @@ import hmac
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from issuer.sweeper import sweep
 from issuer.tables import offers, webhook_outbox
 from issuer.webhooks import SIGNATURE_HEADER, deliver_due
 from tests.issuer.conftest import INCOME_CLAIMS, Issuer, issuer_settings
+from tests.quiet_http_server import QuietHTTPServer
 from tests.support import Clock
 
 SECRET = "webhook-secret-for-tests"
@@ -45,7 +46,7 @@ class _Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
     handler = type("Receiver", (_Receiver,), {"calls": [], "fail_first": [True]})
-    server = HTTPServer(("127.0.0.1", 0), handler)
+    server = QuietHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hook", handler

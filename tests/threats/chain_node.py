@@ -14,7 +14,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from eth_account import Account
 from web3 import EthereumTesterProvider, Web3
 from web3._utils.encoding import Web3JsonEncoder
 
+from tests.quiet_http_server import QuietHTTPServer
 from tests.trust.conftest import chain_now, issuer_entry
 from trust.chain import ChainTrustRegistry
 from trust.contract import TrustRegistryContract, deploy, new_dev_admin
@@ -54,7 +55,7 @@ class ChainNode:
         self.requests = 0
         self._call = chain.provider.request_func(chain, chain.middleware_onion)
         self._lock = threading.Lock()  # eth-tester is not thread-safe
-        self._server: ThreadingHTTPServer | None = None
+        self._server: QuietHTTPServer | None = None
         self._port = 0
         self.start()
 
@@ -88,8 +89,7 @@ class ChainNode:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
-        server.daemon_threads = True
+        server = QuietHTTPServer(("127.0.0.1", self._port), Handler)
         self._port = int(server.server_address[1])
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         self._server = server

@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from web3 import EthereumTesterProvider, Web3
 from web3.types import RPCEndpoint, RPCResponse
 
 from specs.errors import TrustReason
+from tests.quiet_http_server import QuietHTTPServer
 from tests.support import assert_rejected
 from tests.trust.conftest import ISSUER, chain_now, issuer_entry
 from trust.chain import ChainTrustRegistry
@@ -155,8 +156,7 @@ class _Node(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def node() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Node)
-    server.daemon_threads = True
+    server = QuietHTTPServer(("127.0.0.1", 0), _Node)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
