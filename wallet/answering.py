@@ -20,6 +20,7 @@ the citizen agreed to, never the values (they are in the credential, which stays
 from __future__ import annotations
 
 import contextlib
+import math
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -304,6 +305,7 @@ async def finish(
         pending, sealed = await _pending_in(connection, context, session, presentation_id)
         if not pending["instances"]:
             raise Conflict("approve first")
+        _not_being_sent(context, pending)
         try:
             chosen = await instances_by_id(
                 context, session, pending["instances"], within=connection
@@ -329,28 +331,47 @@ async def finish(
         except DeviceSignatureRefused as refused:
             raise BadSignatures(refused.reason) from None
         # From here the keys may be shown: never release them. Every send claims the step
-        # over the bytes it read (each seal is fresh), so of sends running at once (a double
-        # tap, a repeat on another worker) one posts and the others are refused, and a decline
-        # that ended the step meanwhile stops the send.
+        # over the bytes it read (each seal is fresh) with a lease that outlasts the post, so
+        # of sends running at once (a double tap, a repeat on another worker) one posts and
+        # the others are refused until it ends, and a decline that ended the step meanwhile
+        # stops the send. The history then holds the desk's answer to the one that posted.
         pending["signed"] = True
+        pending["sending_until"] = context.clock() + _send_lease_seconds(context)
         if not await _save_claimed(context, session, presentation_id, pending, sealed):
             raise Conflict("already being sent or declined")
         try:
             reply = await wallet.post_vp_token(opened, vp_token)
-        except DeskUnreachable as failed:  # the step stays: the device may send again
-            raise PeerUnreachable(failed.reason) from None
+        except Exception as failed:  # the step stays, lease lifted: the device may send again
+            del pending["sending_until"]
+            async with context.database.write() as connection:
+                await _save_in(connection, context, session, presentation_id, pending)
+            if isinstance(failed, DeskUnreachable):
+                raise PeerUnreachable(failed.reason) from None
+            raise
     await _log(context, session, presentation_id, pending, outcome="shared", reply=reply)
     return {"id": presentation_id, "status": "sent", "desk": reply}
+
+
+def _not_being_sent(context: WalletContext, pending: Mapping[str, Any]) -> None:
+    if pending.get("sending_until", 0) > context.clock():
+        raise Conflict("already being sent or declined")
+
+
+def _send_lease_seconds(context: WalletContext) -> int:
+    """How long a send holds its step: the post's whole deadline (``FetchPolicy.timeout``),
+    twice over, and time to record the answer. A crash mid-send frees it when it lapses."""
+    return 2 * math.ceil(context.fetch_policy.timeout) + 5
 
 
 async def decline(context: WalletContext, session: Session, presentation_id: str) -> dict[str, Any]:
     """Say no: ``access_denied`` to the desk, reserved instances back, a line in the history.
 
-    The instances go back only in the transaction that ends the step, and only if the step
-    still holds the bytes read there, which said "not signed": a send that claimed the step
-    meanwhile (``finish``) changed them, so the end is tried again on what it wrote and keeps
-    the slot burned."""
+    Refused (409) while a send holds the step. The instances go back only in the
+    transaction that ends the step, and only if the step still holds the bytes read there,
+    which said "not signed": a send that claimed the step meanwhile (``finish``) changed
+    them, so the end reads it again and is refused, keeping the slot burned."""
     pending = await _pending(context, session, presentation_id)
+    _not_being_sent(context, pending)
     fetched = FetchedRequest(
         pending["client_id"], pending["request_object"], pending.get("wallet_nonce")
     )
@@ -366,6 +387,7 @@ async def decline(context: WalletContext, session: Session, presentation_id: str
     while True:
         async with context.database.write() as connection:
             pending, sealed = await _pending_in(connection, context, session, presentation_id)
+            _not_being_sent(context, pending)  # a send claimed it since: its answer stands
             if not await records.remove(
                 connection, session, records.PRESENTATION, presentation_id, if_sealed=sealed
             ):

@@ -246,9 +246,10 @@ async def test_signatures_posted_at_once_reach_a_desk_that_decides_once(
     world: World, phones: list[WalletServiceClient]
 ) -> None:
     """The device's signatures sent several times at once (the send step may be repeated
-    when the desk was unreachable): whatever reaches the desk is the one vp_token, which the
-    desk decides once; each repeat is told so (``desk`` 400) or finds the step finished
-    (404). Nothing else, and no other instance is touched."""
+    when the desk was unreachable): a send claims the step before it posts, so a repeat
+    that lost the claim is refused (409), one that came after the end finds nothing (404),
+    and one in between reaches a desk that already decided (``desk`` 400). Whatever
+    reaches the desk is the one vp_token, decided once, and the history has one line."""
     await _receive(world, phones[0])
     opened = await phones[0].open_request(await _desk_link(world))
     approved = await phones[0]._json("POST", f"/v1/presentations/{opened['id']}/approve")
@@ -260,5 +261,6 @@ async def test_signatures_posted_at_once_reach_a_desk_that_decides_once(
     desk_heard = [a.json()["desk"]["status_code"] for a in answers if a.status_code == 200]
     assert desk_heard.count(200) == 1
     assert set(desk_heard) <= {200, 400}
-    assert {a.status_code for a in answers} <= {200, 404}
+    assert {a.status_code for a in answers} <= {200, 404, 409}
+    assert [h["desk_status"] for h in await phones[0].history()] == [200]
     _no_unplanned_errors(world)

@@ -25,7 +25,7 @@ from tests.wallet.town_fixtures import (
 )
 from wallet.app import sweep
 from wallet.device_client import ServiceRefused, WalletServiceClient
-from wallet.tables import batches, instances, metadata
+from wallet.tables import batches, instances, metadata, records
 
 INCOME = "urn:nl:belastingdienst:household-income:1"
 
@@ -194,9 +194,9 @@ async def test_a_decline_racing_the_signatures_never_gives_back_a_key_that_was_s
     town: Town,
 ) -> None:
     """Decline and send of one approved answer, at once, eight times over. A send that
-    claimed the step keeps its slot burned whatever the decline does; a decline that ended
-    the step first stops the send before anything is posted and gives the slot back. Each
-    answer leaves one line in the history."""
+    claimed the step keeps its slot burned, and a decline meanwhile is refused; a decline
+    that ended the step first stops the send before anything is posted and gives the slot
+    back. Each answer leaves one line in the history."""
     rounds = 8
     async with await new_citizen(town) as phone:
         await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=rounds)
@@ -215,12 +215,60 @@ async def test_a_decline_racing_the_signatures_never_gives_back_a_key_that_was_s
 
             sent, declined = await asyncio.gather(_send(phone, opened["id"], signatures), decline())
             assert sent in {"sent", "desk-400", "conflict", "not_found"}, sent
-            assert declined in {"declined", "not_found"}, declined
+            assert declined in {"declined", "conflict", "not_found"}, declined
             claimed += sent in {"sent", "desk-400"}  # posted: its key may have been shown
         history = await phone.history()
         assert len(history) == rounds
         unused = {c["unused_instances"] for c in await phone.credentials()}
         assert unused == {rounds - claimed}
+
+
+async def test_while_an_answer_is_being_sent_a_repeat_or_a_decline_is_refused(
+    town: Town,
+) -> None:
+    """The send holds its step until the desk has answered (the desk is kept busy by
+    holding its database's write lock): a repeat or a decline meanwhile is ``409
+    conflict``; then the send completes, once, and the history has its line."""
+    url = town.desk.settings.database_url
+    if not url.startswith("sqlite"):
+        pytest.skip("keeps the send in flight by holding the desk's SQLite write lock")
+    async with await new_citizen(town) as phone:
+        await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=1)
+        link, transaction_id, key = await desk_link(town)
+        opened = await phone.open_request(link)
+        approved = await phone._json("POST", f"/v1/presentations/{opened['id']}/approve")
+        signatures = phone.device.sign(approved["signing_requests"])
+        approved_step = await town.runs["wallet"].call(_sealed_step(town, opened["id"]))
+        blocker = sqlite3.connect(url.split("///", 1)[1], isolation_level=None, timeout=30)
+        try:
+            blocker.execute("BEGIN IMMEDIATE")
+            sending = asyncio.create_task(_send(phone, opened["id"], signatures))
+            for _ in range(3000):  # the send has claimed the step once its bytes change
+                step = await town.runs["wallet"].call(_sealed_step(town, opened["id"]))
+                if step != approved_step:
+                    break
+                await asyncio.sleep(0.01)
+            assert step != approved_step
+            assert await _send(phone, opened["id"], signatures) == "conflict"
+            with pytest.raises(ServiceRefused) as refused:
+                await phone.decline(opened["id"])
+            assert (refused.value.status, refused.value.error) == (409, "conflict")
+            assert not sending.done()
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert await sending == "sent"
+        history = await phone.history()
+        assert [(h["outcome"], h["desk_status"]) for h in history] == [("shared", 200)]
+    assert (await desk_result(town, transaction_id, key))["status"] == "eligible"
+
+
+async def _sealed_step(town: Town, presentation_id: str) -> bytes | None:
+    async with town.wallet.database.read() as connection:
+        found = await connection.scalar(
+            select(records.c.sealed).where(records.c.id == presentation_id)
+        )
+    return None if found is None else bytes(found)
 
 
 async def test_a_dump_of_the_wallet_database_holds_no_claim_value(town: Town) -> None:
