@@ -5,10 +5,14 @@ SQLite gets the settings a service needs on every connection, set when the conne
 * ``journal_mode=WAL``: readers do not block the writer, so status-list reads keep flowing
   while the issuer writes;
 * ``foreign_keys=ON``: SQLite ignores declared foreign keys unless told otherwise;
-* ``busy_timeout=5000``: a writer waits for the lock instead of failing at once;
+* ``busy_timeout=0``: SQLite's own wait for another process's lock would block the event
+  loop; ``runtime.sqlite_inloop`` waits instead, asynchronously, up to 5 s;
 * ``synchronous=FULL``: a commit is on disk before it returns. Single-use nonces and codes
   are consumed by a commit (DESIGN §4); with ``NORMAL`` a power cut could undo the
   consumption and let a code be used twice.
+
+SQLite runs on the event loop's own thread (``runtime.sqlite_inloop`` says why and what
+that costs); the URL stays ``sqlite+aiosqlite://``, the dialect SQLAlchemy knows.
 
 SQLite transactions are begun explicitly (the driver's own implicit ``BEGIN`` only comes
 before the first write, so a step's reads would see a state another process may change
@@ -44,6 +48,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from runtime.sqlite_inloop import connector
+
 if TYPE_CHECKING:
     from runtime.settings import ServiceSettings
 
@@ -53,7 +59,7 @@ SQLITE_BEGIN = "aanspraak_sqlite_begin"
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
+    "PRAGMA busy_timeout=0",
     "PRAGMA synchronous=FULL",
 )
 
@@ -76,7 +82,7 @@ def create_engine(
             pool_timeout=pool_timeout,
         )
     _create_parent_directory(parsed)
-    engine = create_async_engine(parsed)
+    engine = create_async_engine(parsed, async_creator=connector(parsed))
     event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _begin_sqlite)
     return engine
