@@ -16,9 +16,15 @@ each call directly. What ``aiosqlite``'s thread gave, and how it is kept:
   statement refused with ``SQLITE_BUSY`` is tried again after an ``asyncio.sleep``, for up
   to ``BUSY_TIMEOUT_SECONDS``, as the busy handler would have (SQLite runs nothing of a
   statement it refuses as busy, so trying it again is what the handler does too).
+  Only a statement that opens a transaction (or runs outside one), or the first read after
+  a deferred ``BEGIN``, waits so: inside a transaction that has already run a statement,
+  SQLite answers busy only where waiting cannot help (a reader that wants to write while
+  another process writes), so the error is raised at once, as SQLite's handler would.
 * A commit's ``fsync`` (``synchronous=FULL``) now runs on the loop: about 0.1 ms on the
-  machines measured. A disk with slow ``fsync`` delays that worker's other requests by as
-  much; deployments beyond one machine use PostgreSQL (docs/deployment.md).
+  machines measured. So does the checkpoint SQLite runs at a commit once the WAL has grown
+  past 1,000 pages (about every 4 MB written): a few milliseconds. A disk with slow
+  ``fsync`` delays that worker's other requests by as much; deployments beyond one machine
+  use PostgreSQL (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -35,23 +41,31 @@ from sqlalchemy.engine import URL
 T = TypeVar("T")
 
 SQLITE_BUSY = 5
-"""The primary result code of a lock held elsewhere (not ``SQLITE_BUSY_SNAPSHOT``, 517,
-which no wait can cure: that transaction must start again)."""
+"""The primary result code of a lock held elsewhere; Python reports extended codes, whose
+low byte it is (``SQLITE_BUSY_RECOVERY``, 261, waits too)."""
+SQLITE_BUSY_SNAPSHOT = 517
+"""Busy because this transaction's snapshot is stale: no wait cures it, the transaction
+must start again."""
 BUSY_TIMEOUT_SECONDS = 5.0
 """How long a statement waits for another process's lock before the error is raised (what
 ``busy_timeout=5000`` gave)."""
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.001, 0.05
 
 
+def _busy(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == SQLITE_BUSY and code != SQLITE_BUSY_SNAPSHOT
+
+
 async def _when_free(call: Callable[[], T]) -> T:
-    """``call()``, tried again while SQLite answers ``SQLITE_BUSY``, the loop free between."""
+    """``call()``, tried again while SQLite answers busy, the loop free between."""
     deadline: float | None = None
     pause = _FIRST_PAUSE
     while True:
         try:
             return call()
         except sqlite3.OperationalError as error:
-            if getattr(error, "sqlite_errorcode", None) != SQLITE_BUSY:
+            if not _busy(error):
                 raise
             now = time.monotonic()
             deadline = now + BUSY_TIMEOUT_SECONDS if deadline is None else deadline
@@ -64,8 +78,9 @@ async def _when_free(call: Callable[[], T]) -> T:
 class InLoopCursor:
     """A ``sqlite3.Cursor`` behind the awaitable methods the dialect calls."""
 
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
+    def __init__(self, cursor: sqlite3.Cursor, owner: InLoopConnection) -> None:
         self._cursor = cursor
+        self._owner = owner
 
     @property
     def description(self) -> Any:
@@ -90,25 +105,27 @@ class InLoopCursor:
     async def execute(
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()
     ) -> InLoopCursor:
-        await _when_free(lambda: self._cursor.execute(sql, parameters))
+        await self._owner.run(sql, lambda: self._cursor.execute(sql, parameters))
         return self
 
     async def executemany(
         self, sql: str, parameters: Iterable[Sequence[Any] | Mapping[str, Any]]
     ) -> InLoopCursor:
         rows = list(parameters)  # an iterator would be spent by a refused first try
-        await _when_free(lambda: self._cursor.executemany(sql, rows))
+        await self._owner.run(sql, lambda: self._cursor.executemany(sql, rows))
         return self
 
+    # Fetches are never tried again: a step that failed has been reset, and a second try
+    # would answer a shorter result instead of the error.
+
     async def fetchone(self) -> Any:
-        return await _when_free(self._cursor.fetchone)
+        return self._cursor.fetchone()
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
-        count = self._cursor.arraysize if size is None else size
-        return await _when_free(lambda: self._cursor.fetchmany(count))
+        return self._cursor.fetchmany(self._cursor.arraysize if size is None else size)
 
     async def fetchall(self) -> list[Any]:
-        return await _when_free(self._cursor.fetchall)
+        return self._cursor.fetchall()
 
     async def close(self) -> None:
         self._cursor.close()
@@ -123,14 +140,14 @@ class InLoopCursor:
 class _OpeningCursor:
     """What ``connection.cursor()`` returns: awaited, or entered with ``async with``."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
+    def __init__(self, owner: InLoopConnection) -> None:
+        self._owner = owner
 
     def __await__(self) -> Generator[Any, None, InLoopCursor]:
         return self._open().__await__()
 
     async def _open(self) -> InLoopCursor:
-        return InLoopCursor(self._connection.cursor())
+        return InLoopCursor(self._owner._conn.cursor(), self._owner)
 
     async def __aenter__(self) -> InLoopCursor:
         return await self._open()
@@ -158,6 +175,16 @@ class InLoopConnection:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection: sqlite3.Connection | None = connection
         self._tx = _RunNow()
+        self._just_begun = False
+
+    async def run(self, sql: str, call: Callable[[], object]) -> None:
+        """Run one statement; wait out a busy answer only where waiting can help (module
+        docstring): outside a transaction, or at the first statement after ``BEGIN``."""
+        if not self._conn.in_transaction or self._just_begun:
+            await _when_free(call)
+        else:
+            call()
+        self._just_begun = sql.lstrip()[:5].upper() == "BEGIN"
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -170,7 +197,8 @@ class InLoopConnection:
         return self._conn.isolation_level
 
     def cursor(self) -> _OpeningCursor:
-        return _OpeningCursor(self._conn)
+        self._conn  # noqa: B018 - raises on a closed connection, as aiosqlite does
+        return _OpeningCursor(self)
 
     async def execute(
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()
@@ -199,11 +227,12 @@ class InLoopConnection:
 
 def connector(url: URL) -> Callable[[], Awaitable[InLoopConnection]]:
     """The ``async_creator`` of an engine for ``url``: the file and options the dialect
-    would open itself (``check_same_thread`` off for files: a pooled connection may be
-    closed by the thread that disposes of the engine)."""
+    would open itself, with ``check_same_thread`` off (a pooled connection may be closed by
+    the thread that disposes of the engine, or an in-memory one used from another thread's
+    loop, as ``aiosqlite``'s own thread allowed) and no blocking wait (module docstring)."""
     arguments, options = _aiosqlite_dialect().create_connect_args(url)
     database: str = arguments[0]
-    settings: dict[str, Any] = {**options, "timeout": 0}  # no blocking wait (module doc)
+    settings: dict[str, Any] = {**options, "check_same_thread": False, "timeout": 0}
 
     async def connect() -> InLoopConnection:
         return InLoopConnection(sqlite3.connect(database, **settings))

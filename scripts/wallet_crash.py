@@ -147,6 +147,8 @@ class Figures:
     retried_flows: int = 0
     retries: Counter[str] = field(default_factory=Counter)
     stranded: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)
+    """Repeats answered 409 with Retry-After: a send killed mid-post still held the step."""
     lost_instances: int = 0
     final_presentations: int = 0
     answer_ms: dict[str, list[float]] = field(default_factory=dict)
@@ -175,6 +177,8 @@ class Figures:
             f"flows attempted:      {sum(self.flows.values())} ({named(self.flows)})",
             f"flows completed:      {sum(self.completed.values())} ({named(self.completed)})",
             f"flows retried:        {self.retried_flows} ({named(self.retries)} step repeats)",
+            f"  waited for a hold:  {sum(self.held.values())} ({named(self.held)}: a send "
+            "killed mid-post held its step until its lease lapsed)",
             f"flows stranded:       {sum(self.stranded.values())} ({named(self.stranded)})",
             f"slots lost:           {self.lost_instances} (holder keys reserved, never shown)",
             f"after the run:        {self.final_presentations} presentations sent and decided, "
@@ -183,6 +187,14 @@ class Figures:
             *(f"  {violation}" for violation in self.violations),
             f"wall time:            {self.seconds:.1f} s",
         ]
+
+
+def _held_for(answer: httpx.Response) -> float | None:
+    """Seconds to wait when the wallet service says the step is held (409, Retry-After)."""
+    held = answer.headers.get("retry-after")
+    if answer.status_code != 409 or held is None:
+        return None
+    return float(held)
 
 
 @dataclass
@@ -281,7 +293,11 @@ class Citizen:
         for attempt in range(MAX_ATTEMPTS):
             kill = kills[attempt] if attempt < len(kills) else None
             answered = await self._attempt(step, send, kill)
-            if answered is not None:
+            held = None if answered is None else _held_for(answered)
+            if held is not None:  # a send killed mid-post still holds the step: wait it out
+                self.figures.held[step] += 1
+                await asyncio.sleep(held + SETTLE)
+            elif answered is not None:
                 return answered
             self.figures.retries[step] += 1
             self.retried = True

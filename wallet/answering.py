@@ -19,6 +19,7 @@ the citizen agreed to, never the values (they are in the credential, which stays
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import secrets
@@ -196,8 +197,9 @@ async def _save_claimed(
     presentation_id: str,
     pending: dict[str, Any],
     sealed: bytes,
-) -> bool:
-    """Save the step over ``sealed``, the bytes read; False when another call wrote first."""
+) -> bytes | None:
+    """Save the step over ``sealed``, the bytes read: the new bytes, or None when another
+    call wrote first."""
     async with context.database.write() as connection:
         return await _save_in(
             connection, context, session, presentation_id, pending, if_sealed=sealed
@@ -212,7 +214,7 @@ async def _save_in(
     pending: dict[str, Any],
     *,
     if_sealed: bytes | None = None,
-) -> bool:
+) -> bytes | None:
     return await records.replace_payload(
         connection,
         session,
@@ -243,6 +245,7 @@ async def approve(context: WalletContext, session: Session, presentation_id: str
         pending, sealed = await _pending_in(connection, context, session, presentation_id)
         if pending["instances"]:
             raise Conflict("already approved")
+        _not_being_sent(context, pending)  # a decline claimed it
         candidates = _spread(await slots(context, session, within=connection))
     fetched = FetchedRequest(
         pending["client_id"], pending["request_object"], pending.get("wallet_nonce")
@@ -333,45 +336,64 @@ async def finish(
         # From here the keys may be shown: never release them. Every send claims the step
         # over the bytes it read (each seal is fresh) with a lease that outlasts the post, so
         # of sends running at once (a double tap, a repeat on another worker) one posts and
-        # the others are refused until it ends, and a decline that ended the step meanwhile
-        # stops the send. The history then holds the desk's answer to the one that posted.
+        # the others are refused until it ends, and a decline that claimed the step first
+        # stops the send before anything is posted.
         pending["signed"] = True
         pending["sending_until"] = context.clock() + _send_lease_seconds(context)
-        if not await _save_claimed(context, session, presentation_id, pending, sealed):
+        claimed = await _save_claimed(context, session, presentation_id, pending, sealed)
+        if claimed is None:
             raise Conflict("already being sent or declined")
         try:
             reply = await wallet.post_vp_token(opened, vp_token)
-        except Exception as failed:  # the step stays, lease lifted: the device may send again
+        except BaseException as failed:  # the step stays, lease lifted: the device may send again
             del pending["sending_until"]
-            async with context.database.write() as connection:
-                await _save_in(connection, context, session, presentation_id, pending)
+            await asyncio.shield(
+                _save_claimed(context, session, presentation_id, pending, claimed)
+            )  # over our own claim only: a later send's claim stands
             if isinstance(failed, DeskUnreachable):
                 raise PeerUnreachable(failed.reason) from None
             raise
-    await _log(context, session, presentation_id, pending, outcome="shared", reply=reply)
+    # The answer reached the desk: its line is written whatever ended the step meanwhile (a
+    # repeat or a decline after the lease lapsed), and finishing is not cancelled halfway.
+    await asyncio.shield(_log_sent(context, session, presentation_id, pending, reply))
     return {"id": presentation_id, "status": "sent", "desk": reply}
 
 
 def _not_being_sent(context: WalletContext, pending: Mapping[str, Any]) -> None:
-    if pending.get("sending_until", 0) > context.clock():
+    """409 while a send holds the step, with ``Retry-After`` (RFC 9110 §10.2.3) saying when
+    its lease lapses: after a crash mid-send, that is when the device may send again; and
+    409 once a decline has claimed it."""
+    left = int(pending.get("sending_until", 0)) - context.clock()
+    if left > 0:
+        raise Conflict("already being sent or declined", headers={"Retry-After": str(left)})
+    if pending.get("declining"):
         raise Conflict("already being sent or declined")
 
 
 def _send_lease_seconds(context: WalletContext) -> int:
-    """How long a send holds its step: the post's whole deadline (``FetchPolicy.timeout``),
-    twice over, and time to record the answer. A crash mid-send frees it when it lapses."""
-    return 2 * math.ceil(context.fetch_policy.timeout) + 5
+    """How long a send holds its step: the post's whole deadline (``FetchPolicy.timeout``)
+    and time to record the answer, which may wait for the database's write lock (5 s on
+    SQLite) twice. A crash mid-send frees the step when it lapses."""
+    return math.ceil(context.fetch_policy.timeout) + 10
 
 
 async def decline(context: WalletContext, session: Session, presentation_id: str) -> dict[str, Any]:
     """Say no: ``access_denied`` to the desk, reserved instances back, a line in the history.
 
-    Refused (409) while a send holds the step. The instances go back only in the
-    transaction that ends the step, and only if the step still holds the bytes read there,
-    which said "not signed": a send that claimed the step meanwhile (``finish``) changed
-    them, so the end reads it again and is refused, keeping the slot burned."""
-    pending = await _pending(context, session, presentation_id)
-    _not_being_sent(context, pending)
+    The decline claims the step first (compare and swap, as a send does), so a send cannot
+    start once the desk may have heard no, and a decline is refused (409) while a send holds
+    the step. The instances go back only in the transaction that ends the step over the
+    claimed bytes, and only if no device signature for them was ever accepted."""
+    while True:  # each lost race re-reads: an approve may have written in between
+        pending, sealed = await _pending_sealed(context, session, presentation_id)
+        if pending.get("declining"):  # an earlier decline claimed it and did not finish
+            break
+        _not_being_sent(context, pending)
+        pending["declining"] = True
+        claimed = await _save_claimed(context, session, presentation_id, pending, sealed)
+        if claimed is not None:
+            sealed = claimed
+            break
     fetched = FetchedRequest(
         pending["client_id"], pending["request_object"], pending.get("wallet_nonce")
     )
@@ -384,37 +406,31 @@ async def decline(context: WalletContext, session: Session, presentation_id: str
         if request is not None:
             with contextlib.suppress(DeskUnreachable):  # no is no, heard or not
                 reply = await wallet.decline(request)
-    while True:
-        async with context.database.write() as connection:
-            pending, sealed = await _pending_in(connection, context, session, presentation_id)
-            _not_being_sent(context, pending)  # a send claimed it since: its answer stands
-            if not await records.remove(
-                connection, session, records.PRESENTATION, presentation_id, if_sealed=sealed
-            ):
-                continue  # changed since it was read (PostgreSQL): read it again
-            if pending["reserved"] and not pending.get("signed"):
-                await release(connection, session, pending["reserved"])
-            await records.add(
-                connection, session, records.DISCLOSURE, _entry(context, pending, "declined", reply)
-            )
-        return {"id": presentation_id, "status": "declined", "desk": reply}
+    async with context.database.write() as connection:
+        if not await records.remove(
+            connection, session, records.PRESENTATION, presentation_id, if_sealed=sealed
+        ):
+            raise NotFound  # another decline of the same step ended it first
+        if pending["reserved"] and not pending.get("signed"):
+            await release(connection, session, pending["reserved"])
+        entry = _entry(context, pending, "declined", reply)
+        await records.add(connection, session, records.DISCLOSURE, entry)
+    return {"id": presentation_id, "status": "declined", "desk": reply}
 
 
-async def _log(
+async def _log_sent(
     context: WalletContext,
     session: Session,
     presentation_id: str,
     pending: dict[str, Any],
-    *,
-    outcome: str,
     reply: Mapping[str, Any],
 ) -> None:
-    """The history entry and the end of the pending step, in one transaction; no entry when
-    another call ended the step first (sends of the same step racing: that one logged it)."""
+    """The history line of an answer the desk received, and the end of the step, in one
+    transaction."""
     async with context.database.write() as connection:
-        if await records.remove(connection, session, records.PRESENTATION, presentation_id):
-            entry = _entry(context, pending, outcome, reply)
-            await records.add(connection, session, records.DISCLOSURE, entry)
+        await records.remove(connection, session, records.PRESENTATION, presentation_id)
+        entry = _entry(context, pending, "shared", reply)
+        await records.add(connection, session, records.DISCLOSURE, entry)
 
 
 def _entry(

@@ -63,19 +63,19 @@ async def replace_payload(
     *,
     expires_at: int | None = None,
     if_sealed: bytes | None = None,
-) -> bool:
+) -> bytes | None:
     """Seal ``payload`` over the record; with ``if_sealed``, only if the record still holds
     exactly those bytes (compare and swap: every seal is fresh, so any write in between
-    changed them). True when the record was replaced."""
+    changed them). The new sealed bytes when the record was replaced (for the next compare
+    and swap), else None."""
     condition = (records.c.id == record_id) & (records.c.account_id == session.account_id)
     if if_sealed is not None:
         condition &= records.c.sealed == if_sealed
+    sealed = session.vault.seal(kind, record_id, payload)
     result = await connection.execute(
-        update(records)
-        .where(condition)
-        .values(sealed=session.vault.seal(kind, record_id, payload), expires_at=expires_at)
+        update(records).where(condition).values(sealed=sealed, expires_at=expires_at)
     )
-    return int(result.rowcount) == 1
+    return sealed if int(result.rowcount) == 1 else None
 
 
 async def load(

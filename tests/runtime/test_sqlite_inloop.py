@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,53 @@ async def test_rows_many_statements_and_a_closed_connection(tmp_path: Path) -> N
     await raw.close()
     with pytest.raises(ValueError, match="no active connection"):
         raw.cursor()
+
+
+@pytest.mark.parametrize(
+    ("code", "waits"),
+    [(5, True), (261, True), (517, False), (1, False), (None, False)],
+    ids=["busy", "busy-recovery", "busy-snapshot", "error", "no-code"],
+)
+def test_which_answers_are_waited_out(code: int | None, waits: bool) -> None:
+    error = sqlite3.OperationalError("database is locked")
+    if code is not None:
+        error.sqlite_errorcode = code  # set by the C module on a real failure
+    assert sqlite_inloop._busy(error) is waits
+
+
+async def test_a_reader_that_turns_writer_while_another_process_writes_fails_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside a transaction that has read, busy means "start again", not "wait": SQLite's
+    own handler does not wait there either, so neither does the loop's."""
+    monkeypatch.setattr(sqlite_inloop, "BUSY_TIMEOUT_SECONDS", 3.0)
+    database = await _database(tmp_path)
+    try:
+        async with database.engine.connect() as connection:  # a deferred BEGIN
+            await connection.execute(sa.text("SELECT count(*) FROM t"))
+            holder = _other_process_holds_the_write_lock(tmp_path / "locked.db")
+            started = time.monotonic()
+            try:
+                with pytest.raises(OperationalError, match="database is locked"):
+                    await connection.execute(sa.text("INSERT INTO t VALUES (1)"))
+            finally:
+                holder.close()
+            assert time.monotonic() - started < 1.0
+    finally:
+        await database.engine.dispose()
+
+
+def test_an_in_memory_database_may_be_used_from_another_threads_loop() -> None:
+    """As with ``aiosqlite``'s thread: a test client's portal thread may use the engine."""
+    engine = create_engine("sqlite+aiosqlite://")
+
+    async def count() -> int:
+        async with engine.connect() as connection:
+            return int((await connection.execute(sa.text("SELECT 1"))).scalar_one())
+
+    try:
+        assert asyncio.run(count()) == 1
+        with ThreadPoolExecutor(1) as other:
+            assert other.submit(asyncio.run, count()).result(timeout=10) == 1
+    finally:
+        asyncio.run(engine.dispose())
