@@ -10,7 +10,9 @@ import contextlib
 import math
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -177,12 +179,10 @@ async def test_signatures_posted_three_times_at_once_are_sent_once_and_logged_on
     """A double tap, or a repeat that reached another worker: one post claims the step and
     reaches the desk, the others are refused, and the history gets one line."""
     async with await new_citizen(town) as phone:
-        await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=1)
-        link, transaction_id, key = await desk_link(town)
-        opened = await phone.open_request(link)
-        approved = await phone._json("POST", f"/v1/presentations/{opened['id']}/approve")
-        signatures = phone.device.sign(approved["signing_requests"])
-        outcomes = await asyncio.gather(*(_send(phone, opened["id"], signatures) for _ in "abc"))
+        answer = await _approved_answer(town, phone)
+        outcomes = await asyncio.gather(
+            *(_send(phone, answer.id, answer.signatures) for _ in "abc")
+        )
         assert outcomes.count("sent") == 1, outcomes
         # A loser read the step before the winner claimed it (conflict), after the winner
         # ended it (not_found), or in between, and then the desk refused the repeat.
@@ -190,7 +190,7 @@ async def test_signatures_posted_three_times_at_once_are_sent_once_and_logged_on
         history = await phone.history()
         assert [(h["outcome"], h["desk_status"]) for h in history] == [("shared", 200)]
         assert all(c["unused_instances"] == 0 for c in await phone.credentials())
-    assert (await desk_result(town, transaction_id, key))["status"] == "eligible"
+    assert (await answer.desk_result())["status"] == "eligible"
 
 
 async def test_a_decline_racing_the_signatures_never_gives_back_a_key_that_was_shown(
@@ -237,31 +237,26 @@ async def test_while_an_answer_is_being_sent_a_repeat_or_a_decline_is_refused(
     conflict``; then the send completes, once, and the history has its line."""
     desk_file = _desk_database_file(town)
     async with await new_citizen(town) as phone:
-        await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=1)
-        link, transaction_id, key = await desk_link(town)
-        opened = await phone.open_request(link)
-        approved = await phone._json("POST", f"/v1/presentations/{opened['id']}/approve")
-        signatures = phone.device.sign(approved["signing_requests"])
-        approved_step = await town.runs["wallet"].call(_sealed_step(town, opened["id"]))
+        answer = await _approved_answer(town, phone)
         with _kept_busy(desk_file):
-            sending = asyncio.create_task(_send(phone, opened["id"], signatures))
-            await _until_claimed(town, opened["id"], approved_step)
+            sending = asyncio.create_task(_send(phone, answer.id, answer.signatures))
+            await _until_claimed(town, answer)
             repeat = await phone.call(
                 "POST",
-                f"/v1/presentations/{opened['id']}/signatures",
-                json={"signatures": signatures},
+                f"/v1/presentations/{answer.id}/signatures",
+                json={"signatures": answer.signatures},
             )
             assert (repeat.status_code, repeat.json()["error"]) == (409, "conflict")
             lease = math.ceil(town.wallet.fetch_policy.timeout) + 10  # until the hold lapses
             assert 0 < int(repeat.headers["retry-after"]) <= lease
             with pytest.raises(ServiceRefused) as refused:
-                await phone.decline(opened["id"])
+                await phone.decline(answer.id)
             assert (refused.value.status, refused.value.error) == (409, "conflict")
             assert not sending.done()
         assert await sending == "sent"
         history = await phone.history()
         assert [(h["outcome"], h["desk_status"]) for h in history] == [("shared", 200)]
-    assert (await desk_result(town, transaction_id, key))["status"] == "eligible"
+    assert (await answer.desk_result())["status"] == "eligible"
 
 
 async def test_once_a_decline_has_claimed_the_answer_no_send_starts(town: Town) -> None:
@@ -270,21 +265,16 @@ async def test_once_a_decline_has_claimed_the_answer_no_send_starts(town: Town) 
     hears only no, the slot comes back, and the history has the one line."""
     desk_file = _desk_database_file(town)
     async with await new_citizen(town) as phone:
-        await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=1)
-        link, transaction_id, key = await desk_link(town)
-        opened = await phone.open_request(link)
-        approved = await phone._json("POST", f"/v1/presentations/{opened['id']}/approve")
-        signatures = phone.device.sign(approved["signing_requests"])
-        approved_step = await town.runs["wallet"].call(_sealed_step(town, opened["id"]))
+        answer = await _approved_answer(town, phone)
         with _kept_busy(desk_file):
-            declining = asyncio.create_task(phone.decline(opened["id"]))
-            await _until_claimed(town, opened["id"], approved_step)
-            assert await _send(phone, opened["id"], signatures) == "conflict"
+            declining = asyncio.create_task(phone.decline(answer.id))
+            await _until_claimed(town, answer)
+            assert await _send(phone, answer.id, answer.signatures) == "conflict"
             assert not declining.done()
         assert (await declining)["status"] == "declined"
         assert [h["outcome"] for h in await phone.history()] == ["declined"]
         assert all(c["unused_instances"] == 1 for c in await phone.credentials())
-    result = await desk_result(town, transaction_id, key)
+    result = await answer.desk_result()
     assert (result["status"], result["reason"]) == ("declined", "access_denied")
 
 
@@ -307,10 +297,36 @@ def _kept_busy(database_file: str) -> Iterator[None]:
         blocker.close()
 
 
-async def _until_claimed(town: Town, presentation_id: str, before: bytes | None) -> None:
+@dataclass(frozen=True)
+class _Approved:
+    """An approved answer to a fresh desk request, signed by the device, not yet sent."""
+
+    town: Town
+    id: str
+    signatures: list[dict[str, str]]
+    transaction_id: str
+    key: str
+    sealed: bytes | None
+    """The step's sealed bytes after the approve: a send or decline that claims it changes them."""
+
+    async def desk_result(self) -> dict[str, Any]:
+        return await desk_result(self.town, self.transaction_id, self.key)
+
+
+async def _approved_answer(town: Town, phone: WalletServiceClient) -> _Approved:
+    await receive_scenario(town, phone, zorgtoeslag("single_income_35000"), instances=1)
+    link, transaction_id, key = await desk_link(town)
+    opened = await phone.open_request(link)
+    approved = await phone._json("POST", f"/v1/presentations/{opened['id']}/approve")
+    signatures = phone.device.sign(approved["signing_requests"])
+    sealed = await town.runs["wallet"].call(_sealed_step(town, opened["id"]))
+    return _Approved(town, opened["id"], signatures, transaction_id, key, sealed)
+
+
+async def _until_claimed(town: Town, answer: _Approved) -> None:
     """Until a send or a decline has claimed the step: its sealed bytes changed."""
     for _ in range(3000):
-        if await town.runs["wallet"].call(_sealed_step(town, presentation_id)) != before:
+        if await town.runs["wallet"].call(_sealed_step(town, answer.id)) != answer.sealed:
             return
         await asyncio.sleep(0.01)
     pytest.fail("the step was never claimed")
