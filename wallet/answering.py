@@ -15,6 +15,11 @@ The request object is kept (sealed) between steps and verified again at each, so
 never acts on a request that expired or a registration that was withdrawn meanwhile. The
 history keeps claim *names*, the desk, the regulation, its legal basis and the time: what
 the citizen agreed to, never the values (they are in the credential, which stays here).
+
+A send and a decline each claim the step first, by compare and swap on its sealed bytes
+(every seal is fresh, so any write in between changes them): of the two, and of repeats
+arriving at once on any worker, one goes on and the others answer 409. A send's claim is a
+lease that lapses, so a crash mid-send does not hold the step for good.
 """
 
 from __future__ import annotations
