@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from runtime.bearer import digest, new_bearer, new_id
 from specs.errors import Oid4vpReason, Rejected
@@ -88,9 +88,34 @@ class PresentationRejected(Exception):
         self.rejected = rejected
 
 
-async def _row_where(context: VerifierContext, clause: Any) -> Any:
+# The answer path's statements, built once: SQLAlchemy then reuses their cache keys and
+# compiled forms instead of building and hashing a new statement per answer.
+_BY_RESPONSE_KEY = select(transactions).where(transactions.c.response_key_id == bindparam("lookup"))
+_BY_STATE = select(transactions).where(transactions.c.state_digest == bindparam("lookup"))
+_CONSUME = (
+    update(transactions)
+    .where(
+        transactions.c.id == bindparam("transaction_id"),
+        transactions.c.status == PENDING,
+        transactions.c.expires_at > bindparam("now"),
+    )
+    .values(
+        status=bindparam("new_status"),
+        failure_reason=bindparam("failure_reason"),
+        answered_at=bindparam("now"),
+        response_key_sealed=None,
+        desk_facts_sealed=None,
+        response_code_digest=bindparam("response_code_digest"),
+        decision_id=bindparam("stored_decision_id"),
+        result_expires_at=bindparam("result_expires_at"),
+    )
+)
+_STORE_DECISION = decisions.insert()
+
+
+async def _row_where(context: VerifierContext, statement: Any, lookup: str) -> Any:
     async with context.database.read() as connection:
-        return (await connection.execute(select(transactions).where(clause))).first()
+        return (await connection.execute(statement, {"lookup": lookup})).first()
 
 
 def _check_open(row: Any, now: int) -> Any:
@@ -112,7 +137,7 @@ async def open_envelope(
         key_id = response_key_id(form["response"], max_bytes=MAX_RESPONSE_BYTES)
         row = None
         if is_token(key_id):  # our kids are ids; anything else finds nothing, unqueried
-            row = await _row_where(context, transactions.c.response_key_id == key_id)
+            row = await _row_where(context, _BY_RESPONSE_KEY, key_id)
         row = _check_open(row, now)
         payload = decrypt_response(
             form["response"],
@@ -129,7 +154,7 @@ async def open_envelope(
     state = form.get("state")
     found = None
     if is_token(state):
-        found = await _row_where(context, transactions.c.state_digest == digest(state))
+        found = await _row_where(context, _BY_STATE, digest(state))
     row = _check_open(found, now)
     if row.response_mode == "direct_post.jwt" and "error" not in form:
         # §8.3: an error response may come unencrypted (the wallet may have nothing to
@@ -213,39 +238,31 @@ class Answered:
 async def _record(context: VerifierContext, row: Any, answer: Answered, now: int) -> None:
     """Consume the request and store its outcome in one transaction; one post wins."""
     record, decision_id, response_code = answer.record, answer.decision_id, answer.response_code
-    values: dict[str, Any] = {
-        "status": answer.status,
+    consume = {
+        "transaction_id": row.id,
+        "now": now,
+        "new_status": answer.status,
         "failure_reason": answer.reason,
-        "answered_at": now,
-        "response_key_sealed": None,
-        "desk_facts_sealed": None,
         "response_code_digest": None if response_code is None else digest(response_code),
-        "decision_id": None if record is None else decision_id,
+        "stored_decision_id": None if record is None else decision_id,
         "result_expires_at": now + context.settings.result_ttl_seconds,
     }
     async with context.database.write() as connection:
-        result = await connection.execute(
-            update(transactions)
-            .where(
-                transactions.c.id == row.id,
-                transactions.c.status == PENDING,
-                transactions.c.expires_at > now,
-            )
-            .values(**values)
-        )
+        result = await connection.execute(_CONSUME, consume)
         if result.rowcount != 1:
             raise Rejected(Oid4vpReason.ALREADY_ANSWERED)
         if record is not None:
             await connection.execute(
-                decisions.insert().values(
-                    id=decision_id,
-                    transaction_id=row.id,
-                    desk=row.desk,
-                    regulation_id=row.regulation_id,
-                    regulation_version=row.regulation_version,
-                    outcome=record["outcome"],
-                    record=sign_record(record, context.identity.signer),
-                    created_at=now,
-                    delete_after=now + context.settings.decision_retention_days * DAY,
-                )
+                _STORE_DECISION,
+                {
+                    "id": decision_id,
+                    "transaction_id": row.id,
+                    "desk": row.desk,
+                    "regulation_id": row.regulation_id,
+                    "regulation_version": row.regulation_version,
+                    "outcome": record["outcome"],
+                    "record": sign_record(record, context.identity.signer),
+                    "created_at": now,
+                    "delete_after": now + context.settings.decision_retention_days * DAY,
+                },
             )
