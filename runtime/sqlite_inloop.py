@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import dialect as _aiosqlite_dialect
@@ -131,29 +131,11 @@ class InLoopCursor:
         self._cursor.close()
 
     async def __aenter__(self) -> InLoopCursor:
+        """The dialect enters what ``connection.cursor()`` returns to get the cursor."""
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-
-
-class _OpeningCursor:
-    """What ``connection.cursor()`` returns: awaited, or entered with ``async with``."""
-
-    def __init__(self, owner: InLoopConnection) -> None:
-        self._owner = owner
-
-    def __await__(self) -> Generator[Any, None, InLoopCursor]:
-        return self._open().__await__()
-
-    async def _open(self) -> InLoopCursor:
-        return InLoopCursor(self._owner._conn.cursor(), self._owner)
-
-    async def __aenter__(self) -> InLoopCursor:
-        return await self._open()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        return None
 
 
 class _RunNow:
@@ -196,15 +178,9 @@ class InLoopConnection:
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 
-    def cursor(self) -> _OpeningCursor:
-        self._conn  # noqa: B018 - raises on a closed connection, as aiosqlite does
-        return _OpeningCursor(self)
-
-    async def execute(
-        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()
-    ) -> InLoopCursor:
-        cursor = await self.cursor()
-        return await cursor.execute(sql, parameters)
+    def cursor(self) -> InLoopCursor:
+        """Raises on a closed connection, as ``aiosqlite`` does."""
+        return InLoopCursor(self._conn.cursor(), self)
 
     async def commit(self) -> None:
         await _when_free(self._conn.commit)

@@ -171,12 +171,6 @@ async def _keep(
         )
 
 
-async def _pending(
-    context: WalletContext, session: Session, presentation_id: str
-) -> dict[str, Any]:
-    return (await _pending_sealed(context, session, presentation_id))[0]
-
-
 async def _pending_sealed(
     context: WalletContext, session: Session, presentation_id: str
 ) -> tuple[dict[str, Any], bytes]:
@@ -218,8 +212,9 @@ async def _save_in(
     presentation_id: str,
     pending: dict[str, Any],
     *,
-    if_sealed: bytes | None = None,
+    if_sealed: bytes,
 ) -> bytes | None:
+    """Save the step over ``if_sealed`` (compare and swap): the new bytes, or None."""
     return await records.replace_payload(
         connection,
         session,
